@@ -1,0 +1,121 @@
+package meta
+
+import "context"
+
+// Errors: every method returns *apierr.Error for the conditions it names
+// (apierr.NotFound for a missing row, apierr.Conflict for a uniqueness
+// violation) and wraps everything else as apierr.Internal.
+
+// DomainReader reads domains.
+type DomainReader interface {
+	// GetDomain returns the domain with its RepositoryCount and AssetSizeBytes
+	// (sum of the sizes of all asset rows in its repositories); NotFound if absent.
+	GetDomain(ctx context.Context, owner, name string) (*Domain, error)
+	// ListDomains lists domains of owner ("" = every owner) ordered by name
+	// then owner; returns the next cursor, "" on the last page.
+	ListDomains(ctx context.Context, owner string, opt ListOptions) ([]Domain, string, error)
+}
+
+// RepositoryReader reads repositories.
+type RepositoryReader interface {
+	// GetRepository returns a repository of a domain; NotFound if absent.
+	GetRepository(ctx context.Context, domainID, name string) (*Repository, error)
+	// ListRepositories lists matching repositories ordered by name, then
+	// domain name, then domain owner; returns the next cursor.
+	ListRepositories(ctx context.Context, f RepositoryFilter, opt ListOptions) ([]Repository, string, error)
+	// Downstreams returns the names of the repositories of domainID that list
+	// name among their upstreams, ordered by name.
+	Downstreams(ctx context.Context, domainID, name string) ([]string, error)
+}
+
+// TagReader reads tags.
+type TagReader interface {
+	// ListTags returns the tags of a resource ARN ordered by key (empty if none).
+	ListTags(ctx context.Context, arn string) ([]Tag, error)
+}
+
+// PackageReader reads packages, versions and assets.
+type PackageReader interface {
+	// GetPackage returns a package; NotFound if absent.
+	GetPackage(ctx context.Context, repositoryID, format, namespace, name string) (*Package, error)
+	// ListPackages lists matching packages ordered by format, namespace, name.
+	ListPackages(ctx context.Context, f PackageFilter, opt ListOptions) ([]Package, string, error)
+	// GetPackageVersion returns a version of a package; NotFound if absent.
+	GetPackageVersion(ctx context.Context, packageID, version string) (*PackageVersion, error)
+	// ListPackageVersions lists matching versions in f.SortBy order.
+	ListPackageVersions(ctx context.Context, f VersionFilter, opt ListOptions) ([]PackageVersion, string, error)
+	// GetAsset returns an asset of a version; NotFound if absent.
+	GetAsset(ctx context.Context, versionID, name string) (*Asset, error)
+	// ListAssets lists a version's assets ordered by name.
+	ListAssets(ctx context.Context, versionID string, opt ListOptions) ([]Asset, string, error)
+	// AssetReferenced reports whether any asset row of the domain refers to
+	// the blob with this SHA-256.
+	AssetReferenced(ctx context.Context, domainID, sha256 string) (bool, error)
+}
+
+// Reader is every read.
+type Reader interface {
+	DomainReader
+	RepositoryReader
+	TagReader
+	PackageReader
+}
+
+// Writer is every write; only available inside Store.Update.
+type Writer interface {
+	// InsertDomain adds d; Conflict if (Owner, Name) exists.
+	InsertDomain(ctx context.Context, d *Domain) error
+	// DeleteDomain removes a domain row (the caller has checked it is empty).
+	DeleteDomain(ctx context.Context, id string) error
+
+	// InsertRepository adds r; Conflict if (DomainID, Name) exists.
+	InsertRepository(ctx context.Context, r *Repository) error
+	// UpdateRepository stores r's Description and Upstreams; NotFound if absent.
+	UpdateRepository(ctx context.Context, r *Repository) error
+	// DeleteRepository removes a repository and every package, version and
+	// asset row in it.
+	DeleteRepository(ctx context.Context, id string) error
+
+	// PutTags adds or replaces tags of a resource ARN.
+	PutTags(ctx context.Context, arn string, tags []Tag) error
+	// DeleteTags removes the given keys of a resource ARN (nil keys = all).
+	DeleteTags(ctx context.Context, arn string, keys []string) error
+
+	// InsertPackage adds p; Conflict if (RepositoryID, Format, Namespace, Name) exists.
+	InsertPackage(ctx context.Context, p *Package) error
+	// UpdatePackage stores p's origin restrictions.
+	UpdatePackage(ctx context.Context, p *Package) error
+	// DeletePackage removes a package and its versions and assets.
+	DeletePackage(ctx context.Context, id string) error
+
+	// InsertPackageVersion adds v; Conflict if (PackageID, Version) exists.
+	InsertPackageVersion(ctx context.Context, v *PackageVersion) error
+	// UpdatePackageVersion stores every mutable field of v (Revision, Status,
+	// PublishedTime, metadata, origin).
+	UpdatePackageVersion(ctx context.Context, v *PackageVersion) error
+	// DeletePackageVersion removes a version and its assets.
+	DeletePackageVersion(ctx context.Context, id string) error
+
+	// InsertAsset adds a; Conflict if (VersionID, Name) exists.
+	InsertAsset(ctx context.Context, a *Asset) error
+	// DeleteAssets removes every asset of a version.
+	DeleteAssets(ctx context.Context, versionID string) error
+}
+
+// Tx is a read-write transaction.
+type Tx interface {
+	Reader
+	Writer
+}
+
+// Store is a metadata backend.
+type Store interface {
+	Reader
+	// Update runs fn in one serializable transaction: it commits if fn
+	// returns nil and rolls back otherwise, returning fn's error unchanged.
+	// Concurrent Updates touching the same rows behave as if run one after
+	// the other; a backend may run fn more than once to achieve that.
+	Update(ctx context.Context, fn func(tx Tx) error) error
+	// Close releases the backend.
+	Close() error
+}
