@@ -1,0 +1,154 @@
+// Package api is the control-plane transport: it routes CodeArtifact's 48
+// operations by method and path (from the model tables generated into
+// model_gen.go), authenticates with SigV4, validates every input member
+// against the model's constraints, calls one pkgsvc method, and encodes the
+// result as restJson1. It chooses no HTTP status itself: errors carry a kind.
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/auth"
+	"github.com/arca-repo/arca/internal/auth/sigv4"
+	"github.com/arca-repo/arca/internal/pkgsvc"
+)
+
+// MaxJSONBody caps a control-plane JSON request body.
+const MaxJSONBody = 1 << 20
+
+// Handler serves the control plane.
+type Handler struct {
+	svc      *pkgsvc.Service
+	creds    auth.Credentials
+	verifier *sigv4.Verifier
+	log      *slog.Logger
+}
+
+// New returns a control-plane handler.
+func New(svc *pkgsvc.Service, creds auth.Credentials, log *slog.Logger) *Handler {
+	h := &Handler{svc: svc, creds: creds, log: log}
+	h.verifier = &sigv4.Verifier{
+		Region:  svc.Region(),
+		Service: "codeartifact",
+		Lookup: func(ctx context.Context, akid string) (string, error) {
+			c, err := creds.Lookup(ctx, akid)
+			return c.SecretAccessKey, err
+		},
+	}
+	return h
+}
+
+// call is one decoded, authenticated request.
+type call struct {
+	ctx    context.Context
+	in     *input
+	caller auth.Principal
+	w      http.ResponseWriter
+	r      *http.Request
+}
+
+// handlerFunc implements one operation. It returns the response document, or
+// nil when it wrote the response itself (streaming).
+type handlerFunc func(h *Handler, c *call) (any, error)
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := h.serve(w, r); err != nil {
+		h.fail(w, r, err)
+	}
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
+	op := opsByRoute[r.Method+" "+r.URL.Path]
+	if op == nil {
+		if pathKnown(r.URL.Path) {
+			return apierr.New(apierr.UnknownOperation, "No operation at %s accepts method %s.", r.URL.Path, r.Method)
+		}
+		return apierr.New(apierr.UnknownOperation, "No operation matches %s %s.", r.Method, r.URL.Path)
+	}
+	var body []byte
+	bodyHash := ""
+	if op.Payload == "" {
+		var err error
+		body, err = io.ReadAll(io.LimitReader(r.Body, MaxJSONBody+1))
+		if err != nil {
+			return apierr.New(apierr.Validation, "Could not read the request body: %v", err)
+		}
+		if len(body) > MaxJSONBody {
+			return apierr.Invalid("The request body exceeds %d bytes.", MaxJSONBody)
+		}
+		sum := sha256.Sum256(body)
+		bodyHash = hex.EncodeToString(sum[:])
+	}
+	res, err := h.verifier.Verify(r, bodyHash)
+	if err != nil {
+		return err
+	}
+	cred, err := h.creds.Lookup(r.Context(), res.AccessKeyID)
+	if err != nil {
+		return err
+	}
+	fn := handlers[op.Name]
+	if fn == nil {
+		return apierr.New(apierr.Validation, "Operation %s is not supported by this arca server yet.", op.Name)
+	}
+	in, err := decodeInput(op, r, body)
+	if err != nil {
+		return err
+	}
+	c := &call{ctx: r.Context(), in: in, caller: cred.Principal, w: w, r: r}
+	out, err := fn(h, c)
+	if err != nil {
+		return err
+	}
+	if out != nil {
+		writeJSON(w, out)
+	}
+	return nil
+}
+
+// fail writes err, logging server faults with their cause.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	e := apierr.As(err)
+	if e.Kind == apierr.Internal {
+		h.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	} else if e.Err != nil {
+		h.log.Debug("request refused", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	apierr.Write(w, e)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		apierr.Write(w, apierr.Wrap(err, "encoding response"))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(b)
+}
+
+// handlers maps operation names to their implementations (one table per
+// resource file); operations of the model not listed answer with a
+// ValidationException saying so.
+var handlers = merge(domainOps, repositoryOps, tagOps, packageOps, tokenOps)
+
+func merge(tables ...map[string]handlerFunc) map[string]handlerFunc {
+	all := map[string]handlerFunc{}
+	for _, t := range tables {
+		for name, fn := range t {
+			if _, dup := all[name]; dup {
+				panic("api: operation implemented twice: " + name)
+			}
+			all[name] = fn
+		}
+	}
+	return all
+}

@@ -1,0 +1,130 @@
+package pkgsvc
+
+import (
+	"context"
+	"unicode"
+
+	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/meta"
+)
+
+// Coord names a package inside a repository, as the API's query parameters
+// do. DomainOwner "" means the caller's account.
+type Coord struct {
+	DomainOwner string
+	Domain      string
+	Repository  string
+	Format      string
+	Namespace   string
+	Package     string
+}
+
+// namespaced formats require a namespace on API calls; unnamespaced ones
+// refuse one. npm takes it optionally (the scope).
+var (
+	namespaced   = map[string]bool{"maven": true, "swift": true, "generic": true}
+	unnamespaced = map[string]bool{"pypi": true, "nuget": true, "ruby": true, "cargo": true}
+)
+
+// checkNamespace applies the per-format namespace rule.
+func checkNamespace(format, namespace string) error {
+	if namespaced[format] && namespace == "" {
+		return apierr.Invalid("A namespace is required for %s packages.", format)
+	}
+	if unnamespaced[format] && namespace != "" {
+		return apierr.Invalid("%s packages do not have a namespace; omit the namespace parameter.", format)
+	}
+	return nil
+}
+
+// located is a package looked up from its coordinates.
+type located struct {
+	domain *meta.Domain
+	repo   *meta.Repository
+	pkg    *meta.Package
+}
+
+// locatePackage resolves domain, repository and package; NotFound names the
+// first missing one.
+func (s *Service) locatePackage(ctx context.Context, r meta.Reader, callerAccount string, c Coord) (*located, error) {
+	if err := checkNamespace(c.Format, c.Namespace); err != nil {
+		return nil, err
+	}
+	d, repo, err := s.repository(ctx, r, owner(c.DomainOwner, callerAccount), c.Domain, c.Repository)
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.GetPackage(ctx, repo.ID, c.Format, c.Namespace, c.Package)
+	if apierr.Is(err, apierr.NotFound) {
+		return nil, apierr.Missing(apierr.ResPackage, c.Package, "Package '%s' not found in repository '%s'.", displayName(c.Format, c.Namespace, c.Package), c.Repository)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &located{domain: d, repo: repo, pkg: p}, nil
+}
+
+// locateVersion resolves a package and one of its versions.
+func (s *Service) locateVersion(ctx context.Context, r meta.Reader, callerAccount string, c Coord, version string) (*located, *meta.PackageVersion, error) {
+	l, err := s.locatePackage(ctx, r, callerAccount, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := r.GetPackageVersion(ctx, l.pkg.ID, version)
+	if apierr.Is(err, apierr.NotFound) {
+		return nil, nil, apierr.Missing(apierr.ResPackageVersion, version, "Package version '%s' of package '%s' not found in repository '%s'.",
+			version, displayName(c.Format, c.Namespace, c.Package), c.Repository)
+	}
+	return l, v, err
+}
+
+// displayName is how a package is shown to people: npm scopes regain their @.
+func displayName(format, namespace, name string) string {
+	switch {
+	case namespace == "":
+		return name
+	case format == "npm":
+		return "@" + namespace + "/" + name
+	case format == "maven":
+		return namespace + ":" + name
+	}
+	return namespace + "/" + name
+}
+
+// DisplayName is the displayName CodeArtifact reports for a package.
+func DisplayName(format, namespace, name string) string { return displayName(format, namespace, name) }
+
+// checkGenericAssetName applies CodeArtifact's asset-name rule for generic
+// packages: Unicode letters and numbers, the characters ~!@^&()-_+[]{};,.
+// and single inner spaces; never "." or "..".
+func checkGenericAssetName(name string) error {
+	if name == "." || name == ".." {
+		return apierr.Invalid("Asset name '%s' is not allowed.", name)
+	}
+	prevSpace := false
+	for i, r := range name {
+		switch {
+		case r == ' ':
+			if i == 0 || prevSpace || i == len(name)-1 {
+				return apierr.Invalid("Asset name '%s' is invalid: spaces may appear only singly and not at the start or end.", name)
+			}
+			prevSpace = true
+			continue
+		case unicode.In(r, unicode.Ll, unicode.Lm, unicode.Lo, unicode.Lt, unicode.Lu, unicode.Nl, unicode.Nd):
+		case r < 128 && containsRune("~!@^&()-_+[]{};,.", r):
+		default:
+			return apierr.Invalid("Asset name '%s' contains the character %q; allowed are Unicode letters and numbers, single spaces and ~!@^&()-_+[]{};,.", name, r)
+		}
+		prevSpace = false
+	}
+	return nil
+}
+
+func containsRune(s string, r rune) bool {
+	for _, c := range s {
+		if c == r {
+			return true
+		}
+	}
+	return false
+}

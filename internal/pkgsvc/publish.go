@@ -1,0 +1,169 @@
+package pkgsvc
+
+import (
+	"context"
+	"io"
+
+	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/auth"
+	"github.com/arca-repo/arca/internal/meta"
+)
+
+// PublishInput is one PublishPackageVersion call.
+type PublishInput struct {
+	Coord
+	Version    string
+	AssetName  string
+	SHA256     string // the caller's declared SHA-256 of Body
+	Unfinished bool
+	Body       io.Reader
+}
+
+// PublishResult is what a publish leaves behind.
+type PublishResult struct {
+	Package meta.Package
+	Version meta.PackageVersion
+	Asset   meta.Asset
+}
+
+// Publish adds one asset to a generic package version, creating package and
+// version as needed. The bytes are streamed into the blob store and checked
+// against the declared SHA-256 before any metadata changes, so a failed or
+// interrupted upload leaves nothing visible. Re-publishing identical bytes
+// succeeds; different bytes under an existing asset name are a conflict.
+func (s *Service) Publish(ctx context.Context, caller auth.Principal, in PublishInput) (*PublishResult, error) {
+	if in.Format != "generic" {
+		return nil, apierr.Invalid("PublishPackageVersion supports only the generic format, not '%s'.", in.Format)
+	}
+	if err := checkGenericAssetName(in.AssetName); err != nil {
+		return nil, err
+	}
+	if err := checkNamespace(in.Format, in.Namespace); err != nil {
+		return nil, err
+	}
+	d, repo, err := s.repository(ctx, s.meta, owner(in.DomainOwner, caller.Account), in.Domain, in.Repository)
+	if err != nil {
+		return nil, err
+	}
+	// Refuse doomed uploads before reading a byte; the transaction below
+	// checks again, since state may change while the bytes stream.
+	if err := s.precheckPublish(ctx, s.meta, repo, in); err != nil {
+		return nil, err
+	}
+	dg, err := s.blobs.Put(ctx, d.ID, in.Body, in.SHA256, s.maxAssetSize)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	var res PublishResult
+	err = s.meta.Update(ctx, func(tx meta.Tx) error {
+		p, err := tx.GetPackage(ctx, repo.ID, in.Format, in.Namespace, in.Package)
+		if apierr.Is(err, apierr.NotFound) {
+			p = &meta.Package{ID: newID(), RepositoryID: repo.ID, Format: in.Format, Namespace: in.Namespace, Name: in.Package,
+				OriginPublish: meta.Allow, OriginUpstream: meta.Block, CreatedTime: now}
+			err = tx.InsertPackage(ctx, p)
+		}
+		if err != nil {
+			return err
+		}
+		if p.OriginPublish == meta.Block {
+			return publishBlocked(in)
+		}
+		v, err := tx.GetPackageVersion(ctx, p.ID, in.Version)
+		if apierr.Is(err, apierr.NotFound) {
+			v = &meta.PackageVersion{ID: newID(), PackageID: p.ID, Version: in.Version, SortKey: meta.VersionSortKey(in.Version),
+				Revision: newRevision(), Status: meta.StatusUnfinished, CreatedTime: now,
+				OriginType: meta.OriginInternal, OriginRepository: repo.Name}
+			err = tx.InsertPackageVersion(ctx, v)
+		}
+		if err != nil {
+			return err
+		}
+		a, err := tx.GetAsset(ctx, v.ID, in.AssetName)
+		switch {
+		case err == nil:
+			if a.SHA256 != dg.SHA256 {
+				return assetConflict(in)
+			}
+		case apierr.Is(err, apierr.NotFound):
+			if v.Status != meta.StatusUnfinished {
+				return versionClosed(in, v.Status)
+			}
+			a = &meta.Asset{VersionID: v.ID, Name: in.AssetName, Size: dg.Size, MD5: dg.MD5, SHA1: dg.SHA1,
+				SHA256: dg.SHA256, SHA512: dg.SHA512, CreatedTime: now}
+			if err := tx.InsertAsset(ctx, a); err != nil {
+				return err
+			}
+			v.Revision = newRevision()
+		default:
+			return err
+		}
+		if !in.Unfinished && v.Status == meta.StatusUnfinished {
+			v.Status = meta.StatusPublished
+			v.PublishedTime = now
+			v.Revision = newRevision()
+		}
+		if err := tx.UpdatePackageVersion(ctx, v); err != nil {
+			return err
+		}
+		res = PublishResult{Package: *p, Version: *v, Asset: *a}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// precheckPublish refuses a publish that would fail anyway.
+func (s *Service) precheckPublish(ctx context.Context, r meta.Reader, repo *meta.Repository, in PublishInput) error {
+	p, err := r.GetPackage(ctx, repo.ID, in.Format, in.Namespace, in.Package)
+	if apierr.Is(err, apierr.NotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if p.OriginPublish == meta.Block {
+		return publishBlocked(in)
+	}
+	v, err := r.GetPackageVersion(ctx, p.ID, in.Version)
+	if apierr.Is(err, apierr.NotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	a, err := r.GetAsset(ctx, v.ID, in.AssetName)
+	switch {
+	case err == nil:
+		if a.SHA256 != in.SHA256 {
+			return assetConflict(in)
+		}
+		return nil
+	case apierr.Is(err, apierr.NotFound):
+		if v.Status != meta.StatusUnfinished {
+			return versionClosed(in, v.Status)
+		}
+		return nil
+	}
+	return err
+}
+
+func publishBlocked(in PublishInput) error {
+	return apierr.Conflicting(apierr.ResPackage, in.Package,
+		"Publishing to package '%s' in repository '%s' is blocked by its origin configuration (publish=BLOCK).",
+		displayName(in.Format, in.Namespace, in.Package), in.Repository)
+}
+
+func assetConflict(in PublishInput) error {
+	return apierr.Conflicting(apierr.ResAsset, in.AssetName,
+		"Asset '%s' already exists in package version '%s' of '%s' with different content.",
+		in.AssetName, in.Version, displayName(in.Format, in.Namespace, in.Package))
+}
+
+func versionClosed(in PublishInput, status string) error {
+	return apierr.Conflicting(apierr.ResPackageVersion, in.Version,
+		"Package version '%s' of '%s' is %s; assets can be added only while it is Unfinished.",
+		in.Version, displayName(in.Format, in.Namespace, in.Package), status)
+}

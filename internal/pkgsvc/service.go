@@ -1,0 +1,104 @@
+// Package pkgsvc holds CodeArtifact's rules: domains, repositories and their
+// upstreams, tags, packages, versions, assets, statuses, tokens and endpoints.
+// It is the only code that touches metadata and blobs together, and it knows
+// no wire format: transports decode a request, call one method here, and
+// encode what it returns.
+package pkgsvc
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"github.com/arca-repo/arca/internal/auth/token"
+	"github.com/arca-repo/arca/internal/blob"
+	"github.com/arca-repo/arca/internal/meta"
+)
+
+// TokenIssuer mints authorization tokens.
+type TokenIssuer interface {
+	Issue(c token.Claims) (string, error)
+}
+
+// Options are a Service's dependencies and settings.
+type Options struct {
+	Meta      meta.Store
+	Blobs     blob.Store
+	Tokens    TokenIssuer
+	Region    string
+	PublicURL string // base URL repository endpoints are built on, no trailing slash
+	// MaxAssetSize caps one asset's bytes (0 = 5 GiB, CodeArtifact's default quota).
+	MaxAssetSize int64
+	Now          func() time.Time
+}
+
+// Service implements the CodeArtifact operations.
+type Service struct {
+	meta         meta.Store
+	blobs        blob.Store
+	tokens       TokenIssuer
+	region       string
+	publicURL    string
+	maxAssetSize int64
+	now          func() time.Time
+}
+
+// New returns a Service.
+func New(o Options) *Service {
+	s := &Service{
+		meta:         o.Meta,
+		blobs:        o.Blobs,
+		tokens:       o.Tokens,
+		region:       o.Region,
+		publicURL:    strings.TrimRight(o.PublicURL, "/"),
+		maxAssetSize: o.MaxAssetSize,
+		now:          o.Now,
+	}
+	if s.maxAssetSize <= 0 {
+		s.maxAssetSize = 5 << 30
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// Region is the region the service answers for.
+func (s *Service) Region() string { return s.region }
+
+// newID returns a random opaque identifier.
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+var revisionEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// newRevision returns a fresh package-version revision: it changes whenever
+// a version's assets or status change, so callers can guard writes with it.
+func newRevision() string {
+	var b [10]byte
+	_, _ = rand.Read(b[:])
+	return "REV-" + revisionEncoding.EncodeToString(b[:])
+}
+
+// DomainARN is a domain's ARN.
+func (s *Service) DomainARN(owner, domain string) string {
+	return "arn:aws:codeartifact:" + s.region + ":" + owner + ":domain/" + domain
+}
+
+// RepositoryARN is a repository's ARN.
+func (s *Service) RepositoryARN(owner, domain, repo string) string {
+	return "arn:aws:codeartifact:" + s.region + ":" + owner + ":repository/" + domain + "/" + repo
+}
+
+// owner defaults an optional domainOwner to the caller's account.
+func owner(domainOwner, callerAccount string) string {
+	if domainOwner == "" {
+		return callerAccount
+	}
+	return domainOwner
+}
