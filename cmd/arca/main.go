@@ -1,0 +1,115 @@
+// Command arca is a self-hosted package repository that speaks the AWS
+// CodeArtifact API. `arca serve` runs the server; see README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/arca-repo/arca/internal/config"
+	"github.com/arca-repo/arca/internal/server"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `arca — a self-hosted package repository that speaks the AWS CodeArtifact API
+
+Usage:
+  arca serve [flags]    run the server (arca serve -h for flags)
+  arca version          print the version
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		if err := serve(args[1:], stderr); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			fmt.Fprintln(stderr, "arca serve:", err)
+			return 1
+		}
+		return 0
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "arca", version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "arca: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+// serve loads the configuration (defaults, then the config file, then ARCA_*
+// variables, then flags) and runs the server until SIGINT or SIGTERM.
+func serve(args []string, stderr io.Writer) error {
+	cfg := config.Default()
+	fs := flag.NewFlagSet("arca serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configFile := fs.String("config", os.Getenv("ARCA_CONFIG"), "YAML config file (env ARCA_CONFIG)")
+	var flagCfg config.Config
+	fs.StringVar(&flagCfg.Listen, "listen", cfg.Listen, "address to listen on (env ARCA_LISTEN)")
+	fs.StringVar(&flagCfg.DataDir, "data", cfg.DataDir, "data directory: SQLite database, blobs, generated secrets (env ARCA_DATA)")
+	fs.StringVar(&flagCfg.PublicURL, "public-url", "", "base URL the server advertises (env ARCA_PUBLIC_URL; default http://LISTEN-ADDRESS)")
+	fs.StringVar(&flagCfg.Region, "region", cfg.Region, "region the server answers for (env ARCA_REGION)")
+	fs.StringVar(&flagCfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env ARCA_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *configFile != "" {
+		if err := cfg.LoadFile(*configFile); err != nil {
+			return err
+		}
+	}
+	if err := cfg.LoadEnv(os.LookupEnv); err != nil {
+		return err
+	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "listen":
+			cfg.Listen = flagCfg.Listen
+		case "data":
+			cfg.DataDir = flagCfg.DataDir
+		case "public-url":
+			cfg.PublicURL = flagCfg.PublicURL
+		case "region":
+			cfg.Region = flagCfg.Region
+		case "log-level":
+			cfg.LogLevel = flagCfg.LogLevel
+		}
+	})
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	srv, err := server.New(cfg, log, stderr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	return srv.Run(ctx)
+}

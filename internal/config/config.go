@@ -1,0 +1,131 @@
+// Package config owns arca's settings: one typed Config, filled from
+// defaults, then a YAML config file, then ARCA_* environment variables, then
+// command-line flags (each overriding the one before), and checked by
+// Validate. Nothing here is global; main builds one Config and passes it on.
+package config
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is every setting of `arca serve`. The yaml tag is the config-file
+// key; the env tag the environment variable.
+type Config struct {
+	Listen              string `yaml:"listen" env:"ARCA_LISTEN"`
+	DataDir             string `yaml:"data" env:"ARCA_DATA"`
+	PublicURL           string `yaml:"public_url" env:"ARCA_PUBLIC_URL"`
+	Region              string `yaml:"region" env:"ARCA_REGION"`
+	AccountID           string `yaml:"account_id" env:"ARCA_ACCOUNT_ID"`
+	RootAccessKeyID     string `yaml:"root_access_key_id" env:"ARCA_ROOT_ACCESS_KEY_ID"`
+	RootSecretAccessKey string `yaml:"root_secret_access_key" env:"ARCA_ROOT_SECRET_ACCESS_KEY"`
+	// TokenKey signs authorization tokens (hex, >= 32 bytes); generated and
+	// kept under the data directory when empty.
+	TokenKey string `yaml:"token_key" env:"ARCA_TOKEN_KEY"`
+	// MaxAssetSize caps one asset, in bytes.
+	MaxAssetSize int64 `yaml:"max_asset_size" env:"ARCA_MAX_ASSET_SIZE"`
+	// ShutdownTimeout is how long SIGTERM waits for in-flight requests, in seconds.
+	ShutdownTimeout int    `yaml:"shutdown_timeout" env:"ARCA_SHUTDOWN_TIMEOUT"`
+	LogLevel        string `yaml:"log_level" env:"ARCA_LOG_LEVEL"`
+}
+
+// Default returns the zero-setup configuration.
+func Default() Config {
+	return Config{
+		Listen:          "127.0.0.1:8080",
+		DataDir:         "./arca-data",
+		Region:          "us-east-1",
+		AccountID:       "000000000000",
+		MaxAssetSize:    5 << 30,
+		ShutdownTimeout: 30,
+		LogLevel:        "info",
+	}
+}
+
+// LoadFile merges a YAML config file into c; unknown keys are an error.
+func (c *Config) LoadFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	dec := yaml.NewDecoder(f)
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	return nil
+}
+
+// LoadEnv merges the ARCA_* variables that are set (lookup is os.LookupEnv
+// in production, a map in tests).
+func (c *Config) LoadEnv(lookup func(string) (string, bool)) error {
+	v := reflect.ValueOf(c).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		name := t.Field(i).Tag.Get("env")
+		s, ok := lookup(name)
+		if !ok {
+			continue
+		}
+		switch f := v.Field(i); f.Kind() {
+		case reflect.String:
+			f.SetString(s)
+		case reflect.Int, reflect.Int64:
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				return fmt.Errorf("%s: %q is not an integer", name, s)
+			}
+			f.SetInt(n)
+		}
+	}
+	return nil
+}
+
+var (
+	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
+	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+)
+
+// Validate checks c and fills in what derives from other settings.
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return fmt.Errorf("listen address %q: %v", c.Listen, err)
+	}
+	if c.DataDir == "" {
+		return fmt.Errorf("the data directory must not be empty")
+	}
+	if !accountRE.MatchString(c.AccountID) {
+		return fmt.Errorf("account id %q must be 12 digits", c.AccountID)
+	}
+	if !regionRE.MatchString(c.Region) {
+		return fmt.Errorf("region %q is not a region name like us-east-1", c.Region)
+	}
+	if (c.RootAccessKeyID == "") != (c.RootSecretAccessKey == "") {
+		return fmt.Errorf("set both ARCA_ROOT_ACCESS_KEY_ID and ARCA_ROOT_SECRET_ACCESS_KEY, or neither")
+	}
+	if c.MaxAssetSize <= 0 {
+		return fmt.Errorf("max asset size must be positive")
+	}
+	if c.ShutdownTimeout < 0 {
+		return fmt.Errorf("shutdown timeout must not be negative")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	// An empty PublicURL is derived from the bound address at start-up.
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		return fmt.Errorf("public URL %q must start with http:// or https://", c.PublicURL)
+	}
+	return nil
+}

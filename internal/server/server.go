@@ -1,0 +1,141 @@
+// Package server owns the running process: it builds every dependency from a
+// Config (metadata store, blob store, credentials, token issuer, service,
+// transports), routes HTTP to them with request-id, recovery and logging
+// middleware, and shuts down gracefully.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/arca-repo/arca/internal/api"
+	"github.com/arca-repo/arca/internal/auth"
+	"github.com/arca-repo/arca/internal/blob/fs"
+	"github.com/arca-repo/arca/internal/config"
+	"github.com/arca-repo/arca/internal/meta"
+	"github.com/arca-repo/arca/internal/meta/sqlite"
+	"github.com/arca-repo/arca/internal/pkgsvc"
+)
+
+// Server is a configured, listening arca.
+type Server struct {
+	cfg   config.Config
+	log   *slog.Logger
+	ln    net.Listener
+	http  *http.Server
+	meta  meta.Store
+	ready atomic.Bool
+}
+
+// New opens storage under cfg.DataDir, binds cfg.Listen and prepares the
+// handlers; out receives one-time notices (generated credentials).
+func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	root, err := rootCredential(&cfg, out)
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := tokenIssuer(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	blobs, err := fs.New(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	// Uploads in flight when a previous process died are garbage now.
+	if n, err := blobs.CleanTemp(0); err != nil {
+		log.Warn("cleaning temporary uploads", "err", err)
+	} else if n > 0 {
+		log.Info("removed interrupted uploads", "count", n)
+	}
+	store, err := sqlite.Open(filepath.Join(cfg.DataDir, "arca.db"))
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + advertised(ln.Addr().(*net.TCPAddr))
+	}
+	svc := pkgsvc.New(pkgsvc.Options{
+		Meta: store, Blobs: blobs, Tokens: tokens, Region: cfg.Region,
+		PublicURL: cfg.PublicURL, MaxAssetSize: cfg.MaxAssetSize,
+	})
+	s := &Server{cfg: cfg, log: log, ln: ln, meta: store}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("/v1/", api.New(svc, auth.Static{root}, log))
+	mux.Handle("/", http.HandlerFunc(notFound))
+	s.http = &http.Server{
+		Handler:           s.middleware(mux),
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// advertised is the host:port clients should use for a bound address.
+func advertised(a *net.TCPAddr) string {
+	if a.IP == nil || a.IP.IsUnspecified() {
+		return fmt.Sprintf("127.0.0.1:%d", a.Port)
+	}
+	return a.String()
+}
+
+// Addr is the bound address.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// PublicURL is the base URL the server advertises.
+func (s *Server) PublicURL() string { return s.cfg.PublicURL }
+
+// Run serves until ctx is done, then stops accepting, waits up to the
+// shutdown timeout for in-flight requests, and closes storage.
+func (s *Server) Run(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(s.ln) }()
+	s.ready.Store(true)
+	s.log.Info("arca serving", "listen", s.Addr(), "public_url", s.cfg.PublicURL, "data", s.cfg.DataDir)
+	var err error
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		s.ready.Store(false)
+		s.log.Info("shutting down: draining in-flight requests")
+		sctx, cancel := context.WithTimeout(context.Background(), time.Duration(s.cfg.ShutdownTimeout)*time.Second)
+		err = s.http.Shutdown(sctx)
+		cancel()
+		<-errc
+	}
+	if cerr := s.meta.Close(); err == nil {
+		err = cerr
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if !s.ready.Load() {
+		http.Error(w, "starting or stopping", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	_, _ = io.WriteString(w, "ok\n")
+}
