@@ -153,7 +153,9 @@ func validateScalar(name, v, path string, errs *[]string) {
 // validateValue checks a decoded JSON value of shape name, recursively.
 func validateValue(name string, v any, path string, errs *[]string) {
 	s := shapeModels[name]
-	bad := func(what string) { *errs = append(*errs, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Member must be %s", path, what)) }
+	bad := func(what string) {
+		*errs = append(*errs, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Member must be %s", path, what))
+	}
 	switch s.Type {
 	case "string":
 		str, ok := v.(string)
@@ -184,7 +186,7 @@ func validateValue(name string, v any, path string, errs *[]string) {
 			bad("a list")
 			return
 		}
-		checkLen(s, len(l), l, path, errs)
+		checkLen(s, len(l), path, errs)
 		for i, e := range l {
 			validateValue(s.Member, e, fmt.Sprintf("%s.%d.member", path, i+1), errs)
 		}
@@ -194,7 +196,7 @@ func validateValue(name string, v any, path string, errs *[]string) {
 			bad("a map")
 			return
 		}
-		checkLen(s, len(m), m, path, errs)
+		checkLen(s, len(m), path, errs)
 		for k, e := range m {
 			validateScalar(s.Key, k, path+".key", errs)
 			validateValue(s.Value, e, fmt.Sprintf("%s.%s", path, k), errs)
@@ -255,7 +257,7 @@ func checkRange(s *shapeModel, n int64, path string, errs *[]string) {
 	}
 }
 
-func checkLen(s *shapeModel, n int, v any, path string, errs *[]string) {
+func checkLen(s *shapeModel, n int, path string, errs *[]string) {
 	if s.Min != nil && int64(n) < *s.Min {
 		*errs = append(*errs, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Member must have length greater than or equal to %d", path, *s.Min))
 	}
