@@ -1,0 +1,193 @@
+package fs
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/blob"
+	"github.com/arca-repo/arca/internal/blob/blobtest"
+)
+
+func newTestStore(t testing.TB) (*Store, string) {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := New(dir)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return s, dir
+}
+
+func TestConformance(t *testing.T) {
+	blobtest.Run(t, func(t *testing.T) blob.Store {
+		s, dir := newTestStore(t)
+		// Whatever a subtest did, no upload may be left in flight.
+		t.Cleanup(func() { wantNoTemp(t, dir) })
+		return s
+	})
+}
+
+func wantNoTemp(t *testing.T, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(dir, tmpDir))
+	if err != nil {
+		t.Fatalf("reading tmp/: %v", err)
+	}
+	for _, e := range entries {
+		t.Errorf("temp file %s left behind", e.Name())
+	}
+}
+
+func hexSHA256(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func TestCleanTemp(t *testing.T) {
+	s, dir := newTestStore(t)
+	tmp := filepath.Join(dir, tmpDir)
+	old := time.Now().Add(-2 * time.Hour)
+	for _, name := range []string{"put-1", "put-2", "stray"} {
+		p := filepath.Join(tmp, name)
+		if err := os.WriteFile(p, []byte("partial"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "put-fresh"), []byte("in flight"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(tmp, "subdir"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// A stored blob must survive any sweep.
+	d, err := s.Put(context.Background(), "ns", bytes.NewReader([]byte("kept")), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	n, err := s.CleanTemp(time.Hour)
+	if err != nil || n != 3 {
+		t.Fatalf("CleanTemp(1h) = %d, %v; want 3 removed", n, err)
+	}
+	left, _ := os.ReadDir(tmp)
+	if len(left) != 2 || left[0].Name() != "put-fresh" || left[1].Name() != "subdir" {
+		t.Fatalf("tmp/ after CleanTemp(1h) = %v, want put-fresh and subdir", left)
+	}
+	if n, err := s.CleanTemp(0); err != nil || n != 1 {
+		t.Fatalf("CleanTemp(0) = %d, %v; want 1 removed", n, err)
+	}
+	if _, err := s.Stat(context.Background(), "ns", d.SHA256); err != nil {
+		t.Fatalf("blob gone after CleanTemp: %v", err)
+	}
+}
+
+// TestHalfWrittenInvisible plays a crash mid-upload: a partial file in tmp/,
+// even one named after the digest of the full content, is not a blob.
+func TestHalfWrittenInvisible(t *testing.T) {
+	s, dir := newTestStore(t)
+	full := bytes.Repeat([]byte("arca"), 10000)
+	sum := hexSHA256(full)
+	for _, name := range []string{"put-123456", sum} {
+		if err := os.WriteFile(filepath.Join(dir, tmpDir, name), full[:1000], 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	for _, ns := range []string{"ns", tmpDir} {
+		if _, err := s.Stat(ctx, ns, sum); !apierr.Is(err, apierr.NotFound) {
+			t.Errorf("Stat(%s) = %v, want NotFound", ns, err)
+		}
+		if _, _, err := s.Open(ctx, ns, sum); !apierr.Is(err, apierr.NotFound) {
+			t.Errorf("Open(%s) = %v, want NotFound", ns, err)
+		}
+	}
+	wantWalkEmpty(t, s)
+	// Once the upload really completes, the blob is there.
+	if _, err := s.Put(ctx, "ns", bytes.NewReader(full), sum, 0); err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	if info, err := s.Stat(ctx, "ns", sum); err != nil || info.Size != int64(len(full)) {
+		t.Fatalf("Stat after Put = %+v, %v", info, err)
+	}
+}
+
+// TestWalkSkipsStrays checks that files not fitting the layout are never
+// reported, so garbage collection cannot be handed a name it cannot use.
+func TestWalkSkipsStrays(t *testing.T) {
+	s, dir := newTestStore(t)
+	sum := hexSHA256([]byte("stray"))
+	strays := []string{
+		filepath.Join(blobsDir, "bad.ns", sum[0:2], sum[2:4], sum), // invalid namespace
+		filepath.Join(blobsDir, "ns", "zz", sum[2:4], sum),         // invalid fan-out
+		filepath.Join(blobsDir, "ns", sum[0:2], sum[2:4], "notes"), // not a digest
+		filepath.Join(blobsDir, "ns", sum[0:2], "00", sum),         // wrong directory
+		filepath.Join(blobsDir, "ns", sum),                         // wrong depth
+	}
+	if sum[2:4] == "00" {
+		t.Fatal("test digest happens to start with 00")
+	}
+	for _, p := range strays {
+		p = filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("stray"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantWalkEmpty(t, s)
+}
+
+func wantWalkEmpty(t *testing.T, s *Store) {
+	t.Helper()
+	err := s.Walk(context.Background(), func(i blob.Info) error {
+		t.Errorf("Walk lists %s/%s", i.Namespace, i.SHA256)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Walk: %v", err)
+	}
+}
+
+// zeros is an endless reader of zero bytes; free to generate, so the test
+// below measures the store's allocations and nothing else.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// TestPutAllocatesConstant checks that Put's memory does not grow with the
+// blob: its total allocation over a large upload stays far below the size,
+// bounded by the copy buffer and the hashes' state.
+func TestPutAllocatesConstant(t *testing.T) {
+	size := int64(1 << 30)
+	if testing.Short() {
+		size = 64 << 20
+	}
+	s, _ := newTestStore(t)
+	ctx := context.Background()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	d, err := s.Put(ctx, "ns", io.LimitReader(zeros{}, size), "", 0)
+	runtime.ReadMemStats(&after)
+	if err != nil || d.Size != size {
+		t.Fatalf("Put = %+v, %v", d, err)
+	}
+	t.Logf("allocated %d", after.TotalAlloc-before.TotalAlloc)
+	const limit = 2 * bufSize
+	if got := after.TotalAlloc - before.TotalAlloc; got > limit {
+		t.Fatalf("Put of %d bytes allocated %d bytes, want at most %d", size, got, limit)
+	}
+}

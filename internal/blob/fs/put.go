@@ -1,0 +1,172 @@
+package fs
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/blob"
+)
+
+// Put streams r into a temp file while hashing it, makes the file durable,
+// checks its SHA-256 and only then renames it into blobs/. Every failure
+// path removes the temp file, so nothing partial is ever visible.
+func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 string, maxSize int64) (blob.Digests, error) {
+	if !validNamespace(ns) {
+		return blob.Digests{}, invalidNamespace(ns)
+	}
+	// Reject a malformed expectation before reading the body: it could never
+	// match, and the client learns so without uploading everything.
+	if expectSHA256 != "" && !validSHA256(expectSHA256) {
+		return blob.Digests{}, apierr.Invalid("Invalid expected SHA-256 %q: expected 64 lowercase hex digits.", truncate(expectSHA256))
+	}
+	if err := ctx.Err(); err != nil {
+		return blob.Digests{}, apierr.Wrap(err, "upload cancelled")
+	}
+
+	f, err := os.CreateTemp(s.tmp, tempPrefix+"*")
+	if err != nil {
+		return blob.Digests{}, apierr.Wrap(err, "creating upload file")
+	}
+	tmpName := f.Name()
+	closed, placed := false, false
+	defer func() {
+		if !closed {
+			f.Close()
+		}
+		if !placed {
+			os.Remove(tmpName)
+		}
+	}()
+
+	h := blob.NewHasher()
+	if err := s.copyIn(ctx, f, r, h, maxSize); err != nil {
+		return blob.Digests{}, err
+	}
+	// fsync before the rename: otherwise a crash could leave a renamed (thus
+	// visible) file whose data blocks never reached the disk.
+	if err := f.Sync(); err != nil {
+		return blob.Digests{}, apierr.Wrap(err, "syncing upload file")
+	}
+	closed = true
+	if err := f.Close(); err != nil {
+		return blob.Digests{}, apierr.Wrap(err, "closing upload file")
+	}
+
+	d := h.Digests()
+	if expectSHA256 != "" && d.SHA256 != expectSHA256 {
+		return blob.Digests{}, apierr.Invalid("The SHA-256 of the uploaded content is %s, expected %s.", d.SHA256, expectSHA256)
+	}
+
+	target := s.blobPath(ns, d.SHA256)
+	dir := filepath.Dir(target)
+	if _, err := os.Lstat(target); err == nil {
+		// Content addressing: the existing file holds exactly these bytes.
+		// Keeping it (the deferred remove drops the temp file) also keeps
+		// its ModTime, the blob's age. The directory is still fsynced: the
+		// Put that renamed it may not have reached its own fsync yet, and
+		// this caller is about to be told the blob is durable.
+		if err := syncDir(dir); err != nil {
+			return blob.Digests{}, apierr.Wrap(err, "syncing blob directory")
+		}
+		return d, nil
+	}
+	if err := s.ensureDir(dir); err != nil {
+		return blob.Digests{}, apierr.Wrap(err, "creating blob directory")
+	}
+	// If a concurrent Put of the same bytes renamed first, this rename
+	// atomically replaces an identical file; readers holding the old one
+	// open are unaffected.
+	if err := os.Rename(tmpName, target); err != nil {
+		return blob.Digests{}, apierr.Wrap(err, "placing blob %s/%s", ns, d.SHA256)
+	}
+	placed = true
+	if err := syncDir(dir); err != nil {
+		// The blob is visible but its name may not survive a crash; report
+		// failure so that the caller does not record it as stored. Leaving
+		// the file is harmless: it is complete and correct.
+		return blob.Digests{}, apierr.Wrap(err, "syncing blob directory")
+	}
+	return d, nil
+}
+
+// copyIn copies r to f and h through one pooled buffer, so a Put allocates
+// the same whatever its size. It reads at most maxSize+1 bytes: one byte past
+// the limit proves the upload is too large without draining it.
+func (s *Store) copyIn(ctx context.Context, f *os.File, r io.Reader, h *blob.Hasher, maxSize int64) error {
+	bp := s.bufs.Get().(*[]byte)
+	defer s.bufs.Put(bp)
+	buf := *bp
+
+	var n int64
+	for {
+		// Checked once per chunk: cheap, and a cancelled request stops
+		// within one buffer's worth of I/O.
+		if err := ctx.Err(); err != nil {
+			return apierr.Wrap(err, "upload cancelled")
+		}
+		p := buf
+		if maxSize > 0 {
+			// rem >= 0 (n > maxSize returned below); adding 1 only after the
+			// comparison cannot overflow even for maxSize == MaxInt64.
+			if rem := maxSize - n; rem < int64(len(p)) {
+				p = p[:rem+1]
+			}
+		}
+		k, rerr := r.Read(p)
+		if k > 0 {
+			n += int64(k)
+			if maxSize > 0 && n > maxSize {
+				return apierr.Invalid("The upload exceeds the maximum size of %d bytes.", maxSize)
+			}
+			h.Write(p[:k])
+			if _, err := f.Write(p[:k]); err != nil {
+				return apierr.Wrap(err, "writing upload file")
+			}
+		}
+		if rerr == io.EOF {
+			return nil
+		}
+		if rerr != nil {
+			// Keep a classified error from the reader (say, a transport that
+			// already knows the body is malformed); anything else is a
+			// failed read of the request body.
+			var ae *apierr.Error
+			if errors.As(rerr, &ae) {
+				return rerr
+			}
+			return apierr.Wrap(rerr, "reading upload")
+		}
+	}
+}
+
+// ensureDir creates a blob's fan-out directory and makes every directory it
+// had to create durable, by fsyncing each new directory's parent. Without
+// that, a crash could lose a freshly created fan-out directory, and with it
+// a blob whose own rename had been fsynced.
+func (s *Store) ensureDir(dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	// dir lies under s.blobs (built by blobPath), which New created, so the
+	// walk up stops there at the latest.
+	var created []string
+	for d := dir; d != s.blobs && len(d) > len(s.blobs); d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil {
+			break
+		}
+		created = append(created, d)
+	}
+	if err := os.MkdirAll(dir, dirPerm); err != nil {
+		return err
+	}
+	for _, d := range created {
+		if err := syncDir(filepath.Dir(d)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
