@@ -18,7 +18,7 @@ type Domain struct {
 	Name          string
 	EncryptionKey string
 	CreatedTime   time.Time
-	// Computed on read by GetDomain (zero in list results).
+	// Filled from DomainStats where a caller needs them (zero otherwise).
 	RepositoryCount int
 	AssetSizeBytes  int64
 }
@@ -168,4 +168,25 @@ type VersionFilter struct {
 	Status     string // "" = all
 	OriginType string // "" = all
 	SortBy     string // SortNatural | SortPublishedTime
+}
+
+// AssetPath names an asset by the names a client uses. Namespace is "" for
+// formats without one.
+type AssetPath struct {
+	DomainOwner string
+	Domain      string
+	Repository  string
+	Format      string
+	Namespace   string
+	Package     string
+	Version     string
+	Asset       string
+}
+
+// AssetLocation is a resolved AssetPath: the domain (whose ID is the blob
+// namespace), the version and the asset.
+type AssetLocation struct {
+	DomainID string
+	Version  PackageVersion
+	Asset    Asset
 }

@@ -8,9 +8,12 @@ import "context"
 
 // DomainReader reads domains.
 type DomainReader interface {
-	// GetDomain returns the domain with its RepositoryCount and AssetSizeBytes
-	// (sum of the sizes of all asset rows in its repositories); NotFound if absent.
+	// GetDomain returns the domain row (RepositoryCount and AssetSizeBytes
+	// left zero: they cost a scan, see DomainStats); NotFound if absent.
 	GetDomain(ctx context.Context, owner, name string) (*Domain, error)
+	// DomainStats returns the number of repositories of a domain and the sum
+	// of the sizes of all asset rows in them, from one snapshot.
+	DomainStats(ctx context.Context, domainID string) (repositories int, assetBytes int64, err error)
 	// ListDomains lists domains of owner ("" = every owner) ordered by name
 	// then owner; returns the next cursor, "" on the last page.
 	ListDomains(ctx context.Context, owner string, opt ListOptions) ([]Domain, string, error)
@@ -48,6 +51,10 @@ type PackageReader interface {
 	GetAsset(ctx context.Context, versionID, name string) (*Asset, error)
 	// ListAssets lists a version's assets ordered by name.
 	ListAssets(ctx context.Context, versionID string, opt ListOptions) ([]Asset, string, error)
+	// FindAsset resolves an asset from its full path of names in one read:
+	// the download hot path. NotFound if any link of the path is missing (the
+	// caller resolves step by step to say which).
+	FindAsset(ctx context.Context, p AssetPath) (*AssetLocation, error)
 	// AssetReferenced reports whether any asset row of the domain refers to
 	// the blob with this SHA-256.
 	AssetReferenced(ctx context.Context, domainID, sha256 string) (bool, error)
