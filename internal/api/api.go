@@ -25,15 +25,26 @@ const MaxJSONBody = 1 << 20
 
 // Handler serves the control plane.
 type Handler struct {
-	svc      *pkgsvc.Service
-	creds    auth.Credentials
-	verifier *sigv4.Verifier
-	log      *slog.Logger
+	svc        *pkgsvc.Service
+	creds      auth.Credentials
+	verifier   *sigv4.Verifier
+	log        *slog.Logger
+	spoolDir   string
+	maxPayload int64
+}
+
+// Options tune a Handler.
+type Options struct {
+	// SpoolDir holds streamed bodies that must be hashed before they can be
+	// authenticated (see verifyStreamed); "" disables spooling.
+	SpoolDir string
+	// MaxPayload caps a streamed body (the largest asset).
+	MaxPayload int64
 }
 
 // New returns a control-plane handler.
-func New(svc *pkgsvc.Service, creds auth.Credentials, log *slog.Logger) *Handler {
-	h := &Handler{svc: svc, creds: creds, log: log}
+func New(svc *pkgsvc.Service, creds auth.Credentials, log *slog.Logger, o Options) *Handler {
+	h := &Handler{svc: svc, creds: creds, log: log, spoolDir: o.SpoolDir, maxPayload: o.MaxPayload}
 	h.verifier = &sigv4.Verifier{
 		Region:  svc.Region(),
 		Service: "codeartifact",
@@ -87,7 +98,15 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		sum := sha256.Sum256(body)
 		bodyHash = hex.EncodeToString(sum[:])
 	}
-	res, err := h.verifier.Verify(r, bodyHash)
+	var res sigv4.Result
+	var err error
+	if op.Payload == "" {
+		res, err = h.verifier.Verify(r, bodyHash)
+	} else {
+		var cleanup func()
+		res, cleanup, err = h.verifyStreamed(r)
+		defer cleanup()
+	}
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,18 @@ func (s *Service) CreateDomain(ctx context.Context, caller auth.Principal, name,
 
 // DescribeDomain returns a domain with its repository count and asset size.
 func (s *Service) DescribeDomain(ctx context.Context, caller auth.Principal, domainOwner, name string) (*meta.Domain, error) {
-	return s.domain(ctx, s.meta, owner(domainOwner, caller.Account), name)
+	d, err := s.domain(ctx, s.meta, owner(domainOwner, caller.Account), name)
+	if err != nil {
+		return nil, err
+	}
+	return d, withStats(ctx, s.meta, d)
+}
+
+// withStats fills a domain's repository count and asset size.
+func withStats(ctx context.Context, r meta.DomainReader, d *meta.Domain) error {
+	var err error
+	d.RepositoryCount, d.AssetSizeBytes, err = r.DomainStats(ctx, d.ID)
+	return err
 }
 
 // ListDomains lists the caller's domains.
@@ -49,6 +60,9 @@ func (s *Service) DeleteDomain(ctx context.Context, caller auth.Principal, domai
 	err := s.meta.Update(ctx, func(tx meta.Tx) error {
 		var err error
 		if d, err = s.domain(ctx, tx, owner(domainOwner, caller.Account), name); err != nil {
+			return err
+		}
+		if err := withStats(ctx, tx, d); err != nil {
 			return err
 		}
 		if d.RepositoryCount > 0 {

@@ -119,10 +119,22 @@ type AssetContent struct {
 // Unlisted versions serve assets; revision, when given, must be the
 // version's current revision.
 func (s *Service) GetPackageVersionAsset(ctx context.Context, caller auth.Principal, c Coord, version, assetName, revision string) (*AssetContent, error) {
-	l, v, err := s.locateVersion(ctx, s.meta, caller.Account, c, version)
+	if err := checkNamespace(c.Format, c.Namespace); err != nil {
+		return nil, err
+	}
+	// One read on the hot path; only a miss pays for the step-by-step
+	// lookup that names what is missing.
+	loc, err := s.meta.FindAsset(ctx, meta.AssetPath{
+		DomainOwner: owner(c.DomainOwner, caller.Account), Domain: c.Domain, Repository: c.Repository,
+		Format: c.Format, Namespace: c.Namespace, Package: c.Package, Version: version, Asset: assetName,
+	})
+	if apierr.Is(err, apierr.NotFound) {
+		return nil, s.explainMissingAsset(ctx, caller, c, version, assetName)
+	}
 	if err != nil {
 		return nil, err
 	}
+	v, a := &loc.Version, &loc.Asset
 	if revision != "" && revision != v.Revision {
 		return nil, apierr.Missing(apierr.ResPackageVersion, version, "Revision '%s' of package version '%s' not found (current revision is '%s').", revision, version, v.Revision)
 	}
@@ -130,18 +142,24 @@ func (s *Service) GetPackageVersionAsset(ctx context.Context, caller auth.Princi
 		return nil, apierr.Conflicting(apierr.ResPackageVersion, version,
 			"Package version '%s' is %s; its assets cannot be downloaded.", version, v.Status)
 	}
-	a, err := s.meta.GetAsset(ctx, v.ID, assetName)
-	if apierr.Is(err, apierr.NotFound) {
-		return nil, apierr.Missing(apierr.ResAsset, assetName, "Asset '%s' not found in package version '%s'.", assetName, version)
-	}
-	if err != nil {
-		return nil, err
-	}
-	body, size, err := s.blobs.Open(ctx, l.domain.ID, a.SHA256)
+	body, size, err := s.blobs.Open(ctx, loc.DomainID, a.SHA256)
 	if err != nil {
 		return nil, err
 	}
 	return &AssetContent{Version: v, Asset: a, Body: body, Size: size}, nil
+}
+
+// explainMissingAsset returns the NotFound error for the first missing link
+// of an asset's path.
+func (s *Service) explainMissingAsset(ctx context.Context, caller auth.Principal, c Coord, version, assetName string) error {
+	_, v, err := s.locateVersion(ctx, s.meta, caller.Account, c, version)
+	if err != nil {
+		return err
+	}
+	if _, err := s.meta.GetAsset(ctx, v.ID, assetName); err != nil && !apierr.Is(err, apierr.NotFound) {
+		return err
+	}
+	return apierr.Missing(apierr.ResAsset, assetName, "Asset '%s' not found in package version '%s'.", assetName, version)
 }
 
 // GetPackageVersionReadme returns a version's readme ("" when it has none).

@@ -79,7 +79,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, ln: ln, meta: store}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("/v1/", api.New(svc, auth.Static{root}, log))
+	mux.Handle("/v1/", api.New(svc, auth.Static{root}, log, api.Options{SpoolDir: filepath.Join(cfg.DataDir, "tmp"), MaxPayload: cfg.MaxAssetSize}))
 	mux.Handle("/", http.HandlerFunc(notFound))
 	s.http = &http.Server{
 		Handler:           s.middleware(mux),

@@ -127,7 +127,9 @@ func checkSignedHeaders(sh string) error {
 	return nil
 }
 
-func (v *Verifier) verifyHeader(r *http.Request, bodySHA256, authz string) (Result, error) {
+// With bodyIsPayload the canonical payload hash is bodySHA256, whatever
+// x-amz-content-sha256 says (see VerifyBody).
+func (v *Verifier) verifyHeader(r *http.Request, bodySHA256, authz string, bodyIsPayload bool) (Result, error) {
 	a, err := parseAuthorization(authz)
 	if err != nil {
 		return Result{}, err
@@ -154,6 +156,9 @@ func (v *Verifier) verifyHeader(r *http.Request, bodySHA256, authz string) (Resu
 		return Result{}, err
 	}
 	payload, err := headerPayloadHash(r, bodySHA256)
+	if bodyIsPayload {
+		payload, err = bodySHA256, nil
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -176,7 +181,7 @@ func (v *Verifier) verifyHeader(r *http.Request, bodySHA256, authz string) (Resu
 	}
 	// Checked only once the signature holds, so that an unauthenticated
 	// request learns nothing beyond "bad signature".
-	if bodySHA256 != "" && isHexDigest(payload) && !strings.EqualFold(payload, bodySHA256) {
+	if !bodyIsPayload && bodySHA256 != "" && isHexDigest(payload) && !strings.EqualFold(payload, bodySHA256) {
 		return Result{}, invalidSig("The provided 'x-amz-content-sha256' header does not match what was computed.")
 	}
 	return Result{AccessKeyID: c.accessKeyID, PayloadHash: payload}, nil

@@ -10,6 +10,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -94,9 +95,32 @@ func (v *Verifier) Verify(r *http.Request, bodySHA256 string) (Result, error) {
 		if len(authz) != 1 {
 			return Result{}, invalidSig("Only one Authorization header is allowed.")
 		}
-		return v.verifyHeader(r, bodySHA256, authz[0])
+		return v.verifyHeader(r, bodySHA256, authz[0], false)
 	}
 	return Result{}, missingAuth("Missing Authentication Token")
+}
+
+// VerifyBody authenticates a header-signed request whose body the caller
+// has hashed itself, taking bodySHA256 as the signed payload hash even when
+// an x-amz-content-sha256 header says otherwise. aws-sdk-go-v2 signs the
+// body's real hash while sending a caller-supplied value in that header
+// (PublishPackageVersion's assetSHA256), so a publish whose declared hash is
+// wrong verifies only this way, and can then be refused for the hash rather
+// than the signature.
+func (v *Verifier) VerifyBody(r *http.Request, bodySHA256 string) (Result, error) {
+	authz, ok := r.Header["Authorization"]
+	if !ok || len(authz) != 1 || strings.Contains(r.URL.RawQuery, "X-Amz-Algorithm=") {
+		return v.Verify(r, bodySHA256)
+	}
+	return v.verifyHeader(r, bodySHA256, authz[0], true)
+}
+
+// IsSignatureMismatch reports whether err is Verify's "signature does not
+// match" refusal (as opposed to a malformed, expired or unknown credential),
+// the one failure that VerifyBody can overturn.
+func IsSignatureMismatch(err error) bool {
+	var e *apierr.Error
+	return errors.As(err, &e) && e.Kind == apierr.InvalidSignature && e.Message == msgMismatch
 }
 
 func (v *Verifier) now() time.Time {
