@@ -1,0 +1,205 @@
+package e2e
+
+import (
+	"bytes"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/url"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
+	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
+)
+
+// genReader is a deterministic pseudo-random byte stream of a fixed size
+// that can seek, so large assets are generated, never held in memory.
+type genReader struct {
+	seed uint64
+	size int64
+	off  int64
+}
+
+func newGen(seed uint64, size int64) *genReader { return &genReader{seed: seed, size: size} }
+
+func (g *genReader) word(i int64) uint64 {
+	z := g.seed + uint64(i)*0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+func (g *genReader) Read(p []byte) (int, error) {
+	if g.off >= g.size {
+		return 0, io.EOF
+	}
+	if rem := g.size - g.off; int64(len(p)) > rem {
+		p = p[:rem]
+	}
+	n := 0
+	var w [8]byte
+	for n < len(p) {
+		wi, bi := g.off/8, int(g.off%8)
+		binary.LittleEndian.PutUint64(w[:], g.word(wi))
+		c := copy(p[n:], w[bi:])
+		n += c
+		g.off += int64(c)
+	}
+	return n, nil
+}
+
+func (g *genReader) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		offset += g.off
+	case io.SeekEnd:
+		offset += g.size
+	}
+	if offset < 0 {
+		return 0, errors.New("genReader: negative offset")
+	}
+	g.off = offset
+	return offset, nil
+}
+
+// hashes are the four digests CodeArtifact reports, computed by the test.
+type hashes struct {
+	Size                      int64
+	MD5, SHA1, SHA256, SHA512 string
+}
+
+func hashOf(r io.Reader) (hashes, error) {
+	m, s1, s2, s5 := md5.New(), sha1.New(), sha256.New(), sha512.New()
+	n, err := io.Copy(io.MultiWriter(m, s1, s2, s5), r)
+	return hashes{Size: n, MD5: hex.EncodeToString(m.Sum(nil)), SHA1: hex.EncodeToString(s1.Sum(nil)),
+		SHA256: hex.EncodeToString(s2.Sum(nil)), SHA512: hex.EncodeToString(s5.Sum(nil))}, err
+}
+
+func hashBytes(b []byte) hashes { h, _ := hashOf(bytes.NewReader(b)); return h }
+
+// checkHashes compares an AssetSummary with digests the test computed.
+func checkHashes(t testing.TB, a types.AssetSummary, want hashes) {
+	t.Helper()
+	name := aws.ToString(a.Name)
+	if a.Size == nil || *a.Size != want.Size {
+		t.Errorf("asset %s: size %v, want %d", name, a.Size, want.Size)
+	}
+	for alg, w := range map[types.HashAlgorithm]string{
+		types.HashAlgorithmMd5: want.MD5, types.HashAlgorithmSha1: want.SHA1,
+		types.HashAlgorithmSha256: want.SHA256, types.HashAlgorithmSha512: want.SHA512,
+	} {
+		if got := a.Hashes[string(alg)]; got != w {
+			t.Errorf("asset %s: %s = %q, want %q", name, alg, got, w)
+		}
+	}
+}
+
+func createDomain(t testing.TB, c *codeartifact.Client, name string) *types.DomainDescription {
+	t.Helper()
+	out, err := c.CreateDomain(ctx(t), &codeartifact.CreateDomainInput{Domain: aws.String(name)})
+	if err != nil {
+		t.Fatalf("CreateDomain %s: %v", name, err)
+	}
+	return out.Domain
+}
+
+func createRepo(t testing.TB, c *codeartifact.Client, domain, repo string, upstreams ...string) *types.RepositoryDescription {
+	t.Helper()
+	in := &codeartifact.CreateRepositoryInput{Domain: aws.String(domain), Repository: aws.String(repo)}
+	for _, u := range upstreams {
+		in.Upstreams = append(in.Upstreams, types.UpstreamRepository{RepositoryName: aws.String(u)})
+	}
+	out, err := c.CreateRepository(ctx(t), in)
+	if err != nil {
+		t.Fatalf("CreateRepository %s/%s: %v", domain, repo, err)
+	}
+	return out.Repository
+}
+
+// pkgRef names a generic package.
+type pkgRef struct{ Domain, Repo, Namespace, Package string }
+
+func (p pkgRef) publishInput(version, asset string, body io.Reader, sha string, unfinished bool) *codeartifact.PublishPackageVersionInput {
+	in := &codeartifact.PublishPackageVersionInput{
+		Domain: aws.String(p.Domain), Repository: aws.String(p.Repo), Format: types.PackageFormatGeneric,
+		Namespace: aws.String(p.Namespace), Package: aws.String(p.Package), PackageVersion: aws.String(version),
+		AssetName: aws.String(asset), AssetContent: body, AssetSHA256: aws.String(sha),
+	}
+	if unfinished {
+		in.Unfinished = aws.Bool(true)
+	}
+	return in
+}
+
+// publish publishes b as one asset through the SDK.
+func publish(t testing.TB, c *codeartifact.Client, p pkgRef, version, asset string, b []byte, unfinished bool) *codeartifact.PublishPackageVersionOutput {
+	t.Helper()
+	out, err := c.PublishPackageVersion(ctx(t), p.publishInput(version, asset, bytes.NewReader(b), sha256Hex(b), unfinished))
+	if err != nil {
+		t.Fatalf("PublishPackageVersion %s %s/%s: %v", p.Package, version, asset, err)
+	}
+	return out
+}
+
+// download fetches an asset and returns its digests (streaming, no copy kept).
+func download(t testing.TB, c *codeartifact.Client, p pkgRef, version, asset string) (hashes, *codeartifact.GetPackageVersionAssetOutput) {
+	t.Helper()
+	out, err := c.GetPackageVersionAsset(ctx(t), &codeartifact.GetPackageVersionAssetInput{
+		Domain: aws.String(p.Domain), Repository: aws.String(p.Repo), Format: types.PackageFormatGeneric,
+		Namespace: aws.String(p.Namespace), Package: aws.String(p.Package), PackageVersion: aws.String(version),
+		Asset: aws.String(asset),
+	})
+	if err != nil {
+		t.Fatalf("GetPackageVersionAsset %s %s/%s: %v", p.Package, version, asset, err)
+	}
+	defer out.Asset.Close()
+	h, err := hashOf(out.Asset)
+	if err != nil {
+		t.Fatalf("reading asset %s: %v", asset, err)
+	}
+	return h, out
+}
+
+func (p pkgRef) describeVersion(t testing.TB, c *codeartifact.Client, version string) (*codeartifact.DescribePackageVersionOutput, error) {
+	return c.DescribePackageVersion(ctx(t), &codeartifact.DescribePackageVersionInput{
+		Domain: aws.String(p.Domain), Repository: aws.String(p.Repo), Format: types.PackageFormatGeneric,
+		Namespace: aws.String(p.Namespace), Package: aws.String(p.Package), PackageVersion: aws.String(version),
+	})
+}
+
+func (p pkgRef) listAssets(t testing.TB, c *codeartifact.Client, version string) []types.AssetSummary {
+	t.Helper()
+	out, err := c.ListPackageVersionAssets(ctx(t), &codeartifact.ListPackageVersionAssetsInput{
+		Domain: aws.String(p.Domain), Repository: aws.String(p.Repo), Format: types.PackageFormatGeneric,
+		Namespace: aws.String(p.Namespace), Package: aws.String(p.Package), PackageVersion: aws.String(version),
+	})
+	if err != nil {
+		t.Fatalf("ListPackageVersionAssets %s %s: %v", p.Package, version, err)
+	}
+	return out.Assets
+}
+
+// publishQuery is PublishPackageVersion's query string, for raw requests.
+func publishQuery(p pkgRef, version, asset string, unfinished bool) url.Values {
+	q := url.Values{"domain": {p.Domain}, "repository": {p.Repo}, "format": {"generic"},
+		"namespace": {p.Namespace}, "package": {p.Package}, "version": {version}, "asset": {asset}}
+	if unfinished {
+		q.Set("unfinished", "true")
+	}
+	return q
+}
+
+// assetQuery is GetPackageVersionAsset's query string, for raw requests.
+func assetQuery(p pkgRef, version, asset string) url.Values {
+	return url.Values{"domain": {p.Domain}, "repository": {p.Repo}, "format": {"generic"},
+		"namespace": {p.Namespace}, "package": {p.Package}, "version": {version}, "asset": {asset}}
+}
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
