@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"Assets", assetTests()},
 		{"Pagination", paginationTests()},
 		{"Update", updateTests()},
+		{"Locks", lockTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -36,8 +36,9 @@ const busyTimeoutMillis = 10000
 // data from the read pool.
 type Store struct {
 	reader
-	rdb *sql.DB // query-only connections for reads
-	wdb *sql.DB // exactly one connection, for Update and migrations
+	rdb       *sql.DB // query-only connections for reads
+	wdb       *sql.DB // exactly one connection, for Update and migrations
+	blobLocks blobLocks
 }
 
 // Store is a meta.Store.
