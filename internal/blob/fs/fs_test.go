@@ -191,3 +191,32 @@ func TestPutAllocatesConstant(t *testing.T) {
 		t.Fatalf("Put of %d bytes allocated %d bytes, want at most %d", size, got, limit)
 	}
 }
+
+// A Put in flight holds a lock on its temp file, so CleanTemp — even with
+// age 0, even from another process — leaves it alone and the Put completes.
+func TestCleanTempSparesLiveUpload(t *testing.T) {
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Put(context.Background(), "ns", pr, "", 0)
+		done <- err
+	}()
+	if _, err := pw.Write([]byte("first half ")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.CleanTemp(0); err != nil || n != 0 {
+		t.Fatalf("CleanTemp(0) during an upload = %d, %v; want 0 removed", n, err)
+	}
+	pw.Write([]byte("second half"))
+	pw.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("Put after CleanTemp: %v", err)
+	}
+	if n, err := s.CleanTemp(0); err != nil || n != 0 {
+		t.Fatalf("CleanTemp(0) after the upload = %d, %v; want 0 (nothing left)", n, err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/blob"
@@ -32,6 +33,13 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 		return blob.Digests{}, apierr.Wrap(err, "creating upload file")
 	}
 	tmpName := f.Name()
+	// The lock marks the file as a live upload for CleanTemp in any process;
+	// it dies with the descriptor, so a crashed upload's file is fair game.
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		os.Remove(tmpName)
+		return blob.Digests{}, apierr.Wrap(err, "locking upload file")
+	}
 	closed, placed := false, false
 	defer func() {
 		if !closed {

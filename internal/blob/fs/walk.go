@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/arca-repo/arca/internal/apierr"
@@ -77,11 +78,10 @@ func (s *Store) walkLeaf(ctx context.Context, ns, prefix, dir string, fn func(bl
 }
 
 // CleanTemp removes the files in tmp/ last modified more than olderThan ago
-// and returns how many it removed. They are uploads a crash interrupted;
-// none is visible as a blob, so removing them loses nothing. A Put in
-// flight keeps its temp file's ModTime fresh only while data arrives, so
-// while serving, olderThan must exceed the longest stall of an upload; at
-// startup, before serving, any age is safe.
+// that no Put is writing, and returns how many it removed. They are uploads
+// a crash interrupted; none is visible as a blob, so removing them loses
+// nothing. A Put holds an flock on its file for as long as it writes, in
+// whatever process, so CleanTemp is safe at any time and with any age.
 func (s *Store) CleanTemp(olderThan time.Duration) (int, error) {
 	entries, err := readDir(s.tmp)
 	if err != nil {
@@ -101,6 +101,13 @@ func (s *Store) CleanTemp(olderThan time.Duration) (int, error) {
 			return removed, apierr.Wrap(err, "reading upload file %s", e.Name())
 		}
 		if !fi.ModTime().Before(cutoff) {
+			continue
+		}
+		abandoned, err := unlocked(filepath.Join(s.tmp, e.Name()))
+		if err != nil {
+			return removed, err
+		}
+		if !abandoned {
 			continue
 		}
 		if err := os.Remove(filepath.Join(s.tmp, e.Name())); err != nil {
@@ -152,4 +159,25 @@ func validFanout(name string) bool {
 		}
 	}
 	return true
+}
+
+// unlocked reports whether no Put holds the upload file at path: its lock
+// can be taken (and is dropped again at once).
+func unlocked(path string) (bool, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil // its Put finished meanwhile
+	}
+	if err != nil {
+		return false, apierr.Wrap(err, "opening upload file %s", filepath.Base(path))
+	}
+	defer f.Close()
+	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return false, nil
+	}
+	if err != nil {
+		return false, apierr.Wrap(err, "locking upload file %s", filepath.Base(path))
+	}
+	return true, nil
 }
