@@ -17,6 +17,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 
@@ -36,9 +37,9 @@ const busyTimeoutMillis = 10000
 // data from the read pool.
 type Store struct {
 	reader
-	rdb       *sql.DB // query-only connections for reads
-	wdb       *sql.DB // exactly one connection, for Update and migrations
-	blobLocks blobLocks
+	rdb     *sql.DB // query-only connections for reads
+	wdb     *sql.DB // exactly one connection, for Update and migrations
+	lockDir string  // blob lock files (see LockBlobs)
 }
 
 // Store is a meta.Store.
@@ -109,7 +110,13 @@ func Open(path string) (*Store, error) {
 		wdb.Close()
 		return nil, apierr.Wrap(err, "sqlite: cannot open database")
 	}
-	return &Store{reader: reader{q: rdb}, rdb: rdb, wdb: wdb}, nil
+	lockDir := abs + ".locks"
+	if err := os.MkdirAll(lockDir, 0o700); err != nil {
+		rdb.Close()
+		wdb.Close()
+		return nil, apierr.Wrap(err, "sqlite: cannot create the blob lock directory")
+	}
+	return &Store{reader: reader{q: rdb}, rdb: rdb, wdb: wdb, lockDir: lockDir}, nil
 }
 
 // dsn builds a file: URI for abs with per-connection pragmas. The path is
