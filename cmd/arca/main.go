@@ -24,6 +24,7 @@ const usage = `arca — a self-hosted package repository that speaks the AWS Cod
 
 Usage:
   arca serve [flags]    run the server (arca serve -h for flags)
+  arca gc [--dry-run]   delete blobs no asset references (arca gc -h for flags)
   arca version          print the version
 `
 
@@ -46,6 +47,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "gc":
+		if err := gc(args[1:], stdout, stderr); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			fmt.Fprintln(stderr, "arca gc:", err)
+			return 1
+		}
+		return 0
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "arca", version)
 		return 0
@@ -57,11 +67,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-// serve loads the configuration (defaults, then the config file, then ARCA_*
-// variables, then flags) and runs the server until SIGINT or SIGTERM.
-func serve(args []string, stderr io.Writer) error {
+// loadConfig parses flags for a subcommand and builds its configuration:
+// defaults, then the config file, then ARCA_* variables, then the flags that
+// were given. extra adds subcommand-only flags.
+func loadConfig(name string, args []string, stderr io.Writer, extra func(*flag.FlagSet)) (config.Config, error) {
 	cfg := config.Default()
-	fs := flag.NewFlagSet("arca serve", flag.ContinueOnError)
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configFile := fs.String("config", os.Getenv("ARCA_CONFIG"), "YAML config file (env ARCA_CONFIG)")
 	var flagCfg config.Config
@@ -70,19 +81,22 @@ func serve(args []string, stderr io.Writer) error {
 	fs.StringVar(&flagCfg.PublicURL, "public-url", "", "base URL the server advertises (env ARCA_PUBLIC_URL; default http://LISTEN-ADDRESS)")
 	fs.StringVar(&flagCfg.Region, "region", cfg.Region, "region the server answers for (env ARCA_REGION)")
 	fs.StringVar(&flagCfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env ARCA_LOG_LEVEL)")
+	if extra != nil {
+		extra(fs)
+	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		return cfg, err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if *configFile != "" {
 		if err := cfg.LoadFile(*configFile); err != nil {
-			return err
+			return cfg, err
 		}
 	}
 	if err := cfg.LoadEnv(os.LookupEnv); err != nil {
-		return err
+		return cfg, err
 	}
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
@@ -98,13 +112,22 @@ func serve(args []string, stderr io.Writer) error {
 			cfg.LogLevel = flagCfg.LogLevel
 		}
 	})
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
+	return cfg, cfg.Validate()
+}
+
+func logger(cfg config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
 
+// serve runs the server until SIGINT or SIGTERM.
+func serve(args []string, stderr io.Writer) error {
+	cfg, err := loadConfig("arca serve", args, stderr, nil)
+	if err != nil {
+		return err
+	}
+	log := logger(cfg, stderr)
 	srv, err := server.New(cfg, log, stderr)
 	if err != nil {
 		return err
@@ -112,4 +135,37 @@ func serve(args []string, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	return srv.Run(ctx)
+}
+
+// gc collects garbage once, beside a running server or not: the blob locks
+// it shares with the server's uploads keep it from deleting a blob an upload
+// is about to reference.
+func gc(args []string, stdout, stderr io.Writer) error {
+	var dryRun bool
+	cfg, err := loadConfig("arca gc", args, stderr, func(fs *flag.FlagSet) {
+		fs.BoolVar(&dryRun, "dry-run", false, "report what would be deleted, delete nothing")
+	})
+	if err != nil {
+		return err
+	}
+	st, err := server.OpenStores(cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	rep, err := st.Service.CollectGarbage(ctx, dryRun)
+	if err != nil {
+		return err
+	}
+	if dryRun {
+		fmt.Fprintf(stdout, "dry run: %d blobs scanned, %d unreferenced (%d bytes) would be deleted\n", rep.Scanned, rep.Garbage, rep.GarbageBytes)
+	} else {
+		fmt.Fprintf(stdout, "%d blobs scanned, %d deleted, %d bytes freed\n", rep.Scanned, rep.Deleted, rep.FreedBytes)
+	}
+	if len(rep.Busy) > 0 {
+		fmt.Fprintf(stdout, "%d domains skipped: an upload or copy was in flight; run again later\n", len(rep.Busy))
+	}
+	return nil
 }

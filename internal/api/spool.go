@@ -29,7 +29,10 @@ func (h *Handler) verifyStreamed(r *http.Request) (sigv4.Result, func(), error) 
 	if err != nil {
 		return res, noop, apierr.Wrap(err, "spooling request body")
 	}
-	cleanup := func() { f.Close(); os.Remove(f.Name()) }
+	// Unlinked at once: the descriptor keeps the bytes, nothing else sees
+	// the file, and a crash leaves nothing behind.
+	os.Remove(f.Name())
+	cleanup := func() { f.Close() }
 	hash := sha256.New()
 	n, err := io.Copy(io.MultiWriter(f, hash), io.LimitReader(r.Body, h.maxPayload+1))
 	if err != nil {

@@ -32,8 +32,11 @@ type Config struct {
 	// MaxAssetSize caps one asset, in bytes.
 	MaxAssetSize int64 `yaml:"max_asset_size" env:"ARCA_MAX_ASSET_SIZE"`
 	// ShutdownTimeout is how long SIGTERM waits for in-flight requests, in seconds.
-	ShutdownTimeout int    `yaml:"shutdown_timeout" env:"ARCA_SHUTDOWN_TIMEOUT"`
-	LogLevel        string `yaml:"log_level" env:"ARCA_LOG_LEVEL"`
+	ShutdownTimeout int `yaml:"shutdown_timeout" env:"ARCA_SHUTDOWN_TIMEOUT"`
+	// GCInterval is how often the server collects unreferenced blobs, in
+	// seconds; 0 disables the background sweep (arca gc still works).
+	GCInterval int    `yaml:"gc_interval" env:"ARCA_GC_INTERVAL"`
+	LogLevel   string `yaml:"log_level" env:"ARCA_LOG_LEVEL"`
 }
 
 // Default returns the zero-setup configuration.
@@ -45,6 +48,7 @@ func Default() Config {
 		AccountID:       "000000000000",
 		MaxAssetSize:    5 << 30,
 		ShutdownTimeout: 30,
+		GCInterval:      3600,
 		LogLevel:        "info",
 	}
 }
@@ -113,6 +117,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxAssetSize <= 0 {
 		return fmt.Errorf("max asset size must be positive")
+	}
+	if c.GCInterval < 0 {
+		return fmt.Errorf("gc interval must not be negative")
 	}
 	if c.ShutdownTimeout < 0 {
 		return fmt.Errorf("shutdown timeout must not be negative")

@@ -50,6 +50,14 @@ func (s *Service) Publish(ctx context.Context, caller auth.Principal, in Publish
 	if err := s.precheckPublish(ctx, s.meta, repo, in); err != nil {
 		return nil, err
 	}
+	// Held from before the bytes are stored until the row that references
+	// them commits, so the collector cannot delete a blob this upload found
+	// already stored.
+	unlock, _, err := s.meta.LockBlobs(ctx, d.ID, false, false)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	dg, err := s.blobs.Put(ctx, d.ID, in.Body, in.SHA256, s.maxAssetSize)
 	if err != nil {
 		return nil, err

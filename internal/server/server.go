@@ -28,12 +28,44 @@ import (
 
 // Server is a configured, listening arca.
 type Server struct {
-	cfg   config.Config
-	log   *slog.Logger
-	ln    net.Listener
-	http  *http.Server
-	meta  meta.Store
-	ready atomic.Bool
+	cfg    config.Config
+	log    *slog.Logger
+	ln     net.Listener
+	http   *http.Server
+	stores *Stores
+	ready  atomic.Bool
+}
+
+// Stores are the storage backends and the service built on them, for the
+// server and for offline commands (arca gc).
+type Stores struct {
+	Meta    meta.Store
+	Blobs   *fs.Store
+	Service *pkgsvc.Service
+}
+
+// Close releases the stores.
+func (st *Stores) Close() error { return st.Meta.Close() }
+
+// OpenStores opens the metadata and blob stores under cfg.DataDir and the
+// service on top of them. tokens may be nil for commands that issue none.
+func OpenStores(cfg config.Config, tokens pkgsvc.TokenIssuer) (*Stores, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	blobs, err := fs.New(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	store, err := sqlite.Open(filepath.Join(cfg.DataDir, "arca.db"))
+	if err != nil {
+		return nil, err
+	}
+	svc := pkgsvc.New(pkgsvc.Options{
+		Meta: store, Blobs: blobs, Tokens: tokens, Region: cfg.Region,
+		PublicURL: cfg.PublicURL, MaxAssetSize: cfg.MaxAssetSize,
+	})
+	return &Stores{Meta: store, Blobs: blobs, Service: svc}, nil
 }
 
 // New opens storage under cfg.DataDir, binds cfg.Listen and prepares the
@@ -50,36 +82,30 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	blobs, err := fs.New(cfg.DataDir)
-	if err != nil {
-		return nil, err
-	}
-	// Uploads in flight when a previous process died are garbage now.
-	if n, err := blobs.CleanTemp(0); err != nil {
-		log.Warn("cleaning temporary uploads", "err", err)
-	} else if n > 0 {
-		log.Info("removed interrupted uploads", "count", n)
-	}
-	store, err := sqlite.Open(filepath.Join(cfg.DataDir, "arca.db"))
-	if err != nil {
-		return nil, err
-	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		store.Close()
 		return nil, err
 	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + advertised(ln.Addr().(*net.TCPAddr))
 	}
-	svc := pkgsvc.New(pkgsvc.Options{
-		Meta: store, Blobs: blobs, Tokens: tokens, Region: cfg.Region,
-		PublicURL: cfg.PublicURL, MaxAssetSize: cfg.MaxAssetSize,
-	})
-	s := &Server{cfg: cfg, log: log, ln: ln, meta: store}
+	st, err := OpenStores(cfg, tokens)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	// Uploads in flight when a previous process died are garbage now; a
+	// live upload of another process sharing the directory holds a lock on
+	// its file and is left alone.
+	if n, err := st.Blobs.CleanTemp(0); err != nil {
+		log.Warn("cleaning temporary uploads", "err", err)
+	} else if n > 0 {
+		log.Info("removed interrupted uploads", "count", n)
+	}
+	s := &Server{cfg: cfg, log: log, ln: ln, stores: st}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("/v1/", api.New(svc, auth.Static{root}, log, api.Options{SpoolDir: filepath.Join(cfg.DataDir, "tmp"), MaxPayload: cfg.MaxAssetSize}))
+	mux.Handle("/v1/", api.New(st.Service, auth.Static{root}, log, api.Options{SpoolDir: filepath.Join(cfg.DataDir, "tmp"), MaxPayload: cfg.MaxAssetSize}))
 	mux.Handle("/", http.HandlerFunc(notFound))
 	s.http = &http.Server{
 		Handler:           s.middleware(mux),
@@ -109,6 +135,9 @@ func (s *Server) PublicURL() string { return s.cfg.PublicURL }
 func (s *Server) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.ln) }()
+	gcCtx, stopGC := context.WithCancel(context.Background())
+	gcDone := make(chan struct{})
+	go func() { defer close(gcDone); s.sweep(gcCtx) }()
 	s.ready.Store(true)
 	s.log.Info("arca serving", "listen", s.Addr(), "public_url", s.cfg.PublicURL, "data", s.cfg.DataDir)
 	var err error
@@ -122,7 +151,9 @@ func (s *Server) Run(ctx context.Context) error {
 		cancel()
 		<-errc
 	}
-	if cerr := s.meta.Close(); err == nil {
+	stopGC()
+	<-gcDone
+	if cerr := s.stores.Close(); err == nil {
 		err = cerr
 	}
 	if errors.Is(err, http.ErrServerClosed) {
