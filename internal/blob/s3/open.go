@@ -1,0 +1,158 @@
+package s3
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/arca-repo/arca/internal/apierr"
+)
+
+// maxPresignTTL is SigV4's limit on a presigned URL's lifetime.
+const maxPresignTTL = 7 * 24 * time.Hour
+
+// Open stats the blob and returns a reader that fetches its content with
+// GETs on demand: nothing is downloaded until the first Read, and a Seek
+// followed by a Read issues "Range: bytes=N-", so http.ServeContent answers
+// range requests without fetching the whole object. Reads use ctx, which
+// must therefore live as long as the reader (a request's context does).
+func (s *Store) Open(ctx context.Context, ns, sum string) (io.ReadSeekCloser, int64, error) {
+	info, err := s.Stat(ctx, ns, sum)
+	if err != nil {
+		return nil, 0, err
+	}
+	return &rangeReader{ctx: ctx, s: s, ns: ns, sum: sum, size: info.Size}, info.Size, nil
+}
+
+// rangeReader reads one object through ranged GETs. It keeps at most one
+// response body open, positioned at pos; a Seek elsewhere drops it and the
+// next Read opens a new one. Not safe for concurrent use, as io.Reader
+// implementations usually are not.
+type rangeReader struct {
+	ctx     context.Context
+	s       *Store
+	ns, sum string
+	size    int64
+	pos     int64
+	body    io.ReadCloser
+	closed  bool
+}
+
+func (r *rangeReader) Read(p []byte) (int, error) {
+	if r.closed {
+		return 0, errors.New("read of a closed blob reader")
+	}
+	if r.pos >= r.size {
+		return 0, io.EOF
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if r.body == nil {
+		if err := r.get(); err != nil {
+			return 0, err
+		}
+	}
+	n, err := r.body.Read(p)
+	r.pos += int64(n)
+	switch {
+	case err == io.EOF && r.pos < r.size:
+		r.drop()
+		return n, apierr.Wrap(io.ErrUnexpectedEOF, "reading blob %s/%s: response ended at offset %d of %d", r.ns, r.sum, r.pos, r.size)
+	case err == io.EOF:
+		r.drop()
+		return n, io.EOF
+	case err != nil:
+		r.drop()
+		return n, apierr.Wrap(err, "reading blob %s/%s", r.ns, r.sum)
+	}
+	return n, nil
+}
+
+// get opens a response body from pos to the end of the object.
+func (r *rangeReader) get() error {
+	in := &awss3.GetObjectInput{Bucket: &r.s.bucket, Key: aws.String(r.s.keys.blobKey(r.ns, r.sum))}
+	if r.pos > 0 {
+		in.Range = aws.String(fmt.Sprintf("bytes=%d-", r.pos))
+	}
+	out, err := r.s.client.GetObject(r.ctx, in)
+	if err != nil {
+		return objectErr(err, "reading", r.ns, r.sum)
+	}
+	// A server ignoring Range would send the object from its start, and the
+	// reader would silently return the wrong bytes.
+	if want := r.size - r.pos; out.ContentLength != nil && *out.ContentLength != want {
+		out.Body.Close()
+		return apierr.Wrap(fmt.Errorf("got %d bytes, want %d", *out.ContentLength, want), "reading blob %s/%s from offset %d", r.ns, r.sum, r.pos)
+	}
+	r.body = out.Body
+	return nil
+}
+
+func (r *rangeReader) drop() {
+	if r.body != nil {
+		r.body.Close()
+		r.body = nil
+	}
+}
+
+// Seek only moves the position; the request happens on the next Read, so
+// http.ServeContent's Seek(0, End) to learn the size costs nothing.
+func (r *rangeReader) Seek(offset int64, whence int) (int64, error) {
+	if r.closed {
+		return 0, errors.New("seek on a closed blob reader")
+	}
+	var abs int64
+	switch whence {
+	case io.SeekStart:
+		abs = offset
+	case io.SeekCurrent:
+		abs = r.pos + offset
+	case io.SeekEnd:
+		abs = r.size + offset
+	default:
+		return 0, errors.New("seek: invalid whence")
+	}
+	if abs < 0 {
+		return 0, errors.New("seek: negative position")
+	}
+	if abs != r.pos {
+		r.drop()
+		r.pos = abs
+	}
+	return abs, nil
+}
+
+// Close releases the open response, if any. Closing a body that has not
+// been read to the end drops its connection; that is cheaper than reading
+// the rest of an object nobody wants.
+func (r *rangeReader) Close() error {
+	r.drop()
+	r.closed = true
+	return nil
+}
+
+// PresignGet returns a URL that fetches the blob directly from the storage
+// for ttl, for the download-redirect mode. It does not check that the blob
+// exists (the caller has found it in the database); the URL names the
+// endpoint as configured, which clients must be able to reach.
+func (s *Store) PresignGet(ctx context.Context, ns, sum string, ttl time.Duration) (string, error) {
+	if err := checkKey(ns, sum); err != nil {
+		return "", err
+	}
+	if ttl <= 0 || ttl > maxPresignTTL {
+		return "", apierr.Wrap(fmt.Errorf("ttl %v not in (0, %v]", ttl, maxPresignTTL), "presigning blob %s/%s", ns, sum)
+	}
+	req, err := s.presign.PresignGetObject(ctx,
+		&awss3.GetObjectInput{Bucket: &s.bucket, Key: aws.String(s.keys.blobKey(ns, sum))},
+		awss3.WithPresignExpires(ttl))
+	if err != nil {
+		return "", apierr.Wrap(err, "presigning blob %s/%s", ns, sum)
+	}
+	return req.URL, nil
+}
