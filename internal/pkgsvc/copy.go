@@ -84,6 +84,7 @@ func (s *Service) CopyPackageVersions(ctx context.Context, caller auth.Principal
 	}
 	defer unlock()
 	b := newBatch()
+	var created bool // whether the destination package is stored
 	err = s.meta.Update(ctx, func(tx meta.Tx) error {
 		*b = *newBatch()
 		src, err := s.copySources(ctx, tx, d, in)
@@ -95,10 +96,13 @@ func (s *Service) CopyPackageVersions(ctx context.Context, caller auth.Principal
 			return err
 		}
 		dstPkg, err := tx.GetPackage(ctx, dst.ID, in.Format, in.Namespace, in.Package)
+		created = err == nil
 		if apierr.Is(err, apierr.NotFound) {
-			dstPkg = &meta.Package{ID: newID(), RepositoryID: dst.ID, Format: in.Format, Namespace: in.Namespace, Name: in.Package,
-				OriginPublish: meta.Allow, OriginUpstream: meta.Block, CreatedTime: s.now().UTC()}
-			err = tx.InsertPackage(ctx, dstPkg)
+			// Inserted only once a version is actually copied: a copy that
+			// copies nothing must not leave an empty package (with origin
+			// restrictions of its own) behind.
+			dstPkg, err = &meta.Package{ID: newID(), RepositoryID: dst.ID, Format: in.Format, Namespace: in.Namespace, Name: in.Package,
+				OriginPublish: meta.Allow, OriginUpstream: meta.Block, CreatedTime: s.now().UTC()}, nil
 		}
 		if err != nil {
 			return err
@@ -109,7 +113,7 @@ func (s *Service) CopyPackageVersions(ctx context.Context, caller auth.Principal
 				continue
 			}
 			seen[ver] = true
-			if err := s.copyVersion(ctx, tx, b, src, dstPkg, ver, in); err != nil {
+			if err := s.copyVersion(ctx, tx, b, src, dstPkg, &created, ver, in); err != nil {
 				return err
 			}
 		}
@@ -154,7 +158,9 @@ func (s *Service) copySources(ctx context.Context, tx meta.Tx, d *meta.Domain, i
 }
 
 // copyVersion copies one version from the first source package holding it.
-func (s *Service) copyVersion(ctx context.Context, tx meta.Tx, b *BatchResult, src []*meta.Package, dstPkg *meta.Package, ver string, in CopyInput) error {
+// The destination package is inserted before the first version copied into
+// it unless *created says it is stored already.
+func (s *Service) copyVersion(ctx context.Context, tx meta.Tx, b *BatchResult, src []*meta.Package, dstPkg *meta.Package, created *bool, ver string, in CopyInput) error {
 	var v *meta.PackageVersion
 	for _, p := range src {
 		got, err := tx.GetPackageVersion(ctx, p.ID, ver)
@@ -177,6 +183,12 @@ func (s *Service) copyVersion(ctx context.Context, tx meta.Tx, b *BatchResult, s
 	if v.Status == meta.StatusUnfinished || v.Status == meta.StatusDisposed {
 		b.fail(ver, ErrNotAllowed, "Version %s is %s and has no assets to copy.", ver, v.Status)
 		return nil
+	}
+	if !*created {
+		if err := tx.InsertPackage(ctx, dstPkg); err != nil {
+			return err
+		}
+		*created = true
 	}
 	existing, err := tx.GetPackageVersion(ctx, dstPkg.ID, ver)
 	switch {

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"io"
 	"net/url"
+	"sort"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -203,3 +204,129 @@ func assetQuery(p pkgRef, version, asset string) url.Values {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// batchWant is the exact per-version outcome expected from a batch call:
+// which versions succeed with which status, which fail with which code.
+type batchWant struct {
+	OK     map[string]types.PackageVersionStatus
+	Failed map[string]types.PackageVersionErrorCode
+}
+
+// checkBatch asserts a batch result exactly: no version missing, none extra,
+// every success with a revision, every failure with a message.
+func checkBatch(t testing.TB, what string, ok map[string]types.SuccessfulPackageVersionInfo, failed map[string]types.PackageVersionError, want batchWant) {
+	t.Helper()
+	if len(ok) != len(want.OK) || len(failed) != len(want.Failed) {
+		t.Errorf("%s: successful %v, failed %v; want successful %v, failed %v", what, batchOK(ok), batchFailed(failed), want.OK, want.Failed)
+	}
+	for v, st := range want.OK {
+		got, found := ok[v]
+		switch {
+		case !found:
+			t.Errorf("%s: %s not in successfulVersions (failed: %v)", what, v, batchFailed(failed))
+		case got.Status != st:
+			t.Errorf("%s: %s succeeded with status %s, want %s", what, v, got.Status, st)
+		case aws.ToString(got.Revision) == "":
+			t.Errorf("%s: %s succeeded without a revision", what, v)
+		}
+	}
+	for v, code := range want.Failed {
+		got, found := failed[v]
+		switch {
+		case !found:
+			t.Errorf("%s: %s not in failedVersions (successful: %v)", what, v, batchOK(ok))
+		case got.ErrorCode != code:
+			t.Errorf("%s: %s failed with %s (%s), want %s", what, v, got.ErrorCode, aws.ToString(got.ErrorMessage), code)
+		case aws.ToString(got.ErrorMessage) == "":
+			t.Errorf("%s: %s failed with %s but no errorMessage", what, v, code)
+		}
+	}
+}
+
+func batchOK(m map[string]types.SuccessfulPackageVersionInfo) map[string]string {
+	out := map[string]string{}
+	for v, i := range m {
+		out[v] = string(i.Status)
+	}
+	return out
+}
+
+func batchFailed(m map[string]types.PackageVersionError) map[string]string {
+	out := map[string]string{}
+	for v, e := range m {
+		out[v] = string(e.ErrorCode) + ": " + aws.ToString(e.ErrorMessage)
+	}
+	return out
+}
+
+// setStatus calls UpdatePackageVersionsStatus; mod may add guards.
+func (p pkgRef) setStatus(t testing.TB, c *codeartifact.Client, target types.PackageVersionStatus, versions []string, mod func(*codeartifact.UpdatePackageVersionsStatusInput)) (*codeartifact.UpdatePackageVersionsStatusOutput, error) {
+	in := &codeartifact.UpdatePackageVersionsStatusInput{Domain: aws.String(p.Domain), Repository: aws.String(p.Repo),
+		Format: types.PackageFormatGeneric, Namespace: aws.String(p.Namespace), Package: aws.String(p.Package),
+		Versions: versions, TargetStatus: target}
+	if mod != nil {
+		mod(in)
+	}
+	return c.UpdatePackageVersionsStatus(ctx(t), in)
+}
+
+// dispose calls DisposePackageVersions; mod may add guards.
+func (p pkgRef) dispose(t testing.TB, c *codeartifact.Client, versions []string, mod func(*codeartifact.DisposePackageVersionsInput)) (*codeartifact.DisposePackageVersionsOutput, error) {
+	in := &codeartifact.DisposePackageVersionsInput{Domain: aws.String(p.Domain), Repository: aws.String(p.Repo),
+		Format: types.PackageFormatGeneric, Namespace: aws.String(p.Namespace), Package: aws.String(p.Package), Versions: versions}
+	if mod != nil {
+		mod(in)
+	}
+	return c.DisposePackageVersions(ctx(t), in)
+}
+
+// deleteVersions calls DeletePackageVersions ("" = no expectedStatus).
+func (p pkgRef) deleteVersions(t testing.TB, c *codeartifact.Client, versions []string, expected types.PackageVersionStatus) (*codeartifact.DeletePackageVersionsOutput, error) {
+	return c.DeletePackageVersions(ctx(t), &codeartifact.DeletePackageVersionsInput{Domain: aws.String(p.Domain), Repository: aws.String(p.Repo),
+		Format: types.PackageFormatGeneric, Namespace: aws.String(p.Namespace), Package: aws.String(p.Package),
+		Versions: versions, ExpectedStatus: expected})
+}
+
+// copyTo calls CopyPackageVersions from p's repository to dst; mod sets the
+// versions or versionRevisions and the flags.
+func (p pkgRef) copyTo(t testing.TB, c *codeartifact.Client, dst string, mod func(*codeartifact.CopyPackageVersionsInput)) (*codeartifact.CopyPackageVersionsOutput, error) {
+	in := &codeartifact.CopyPackageVersionsInput{Domain: aws.String(p.Domain), SourceRepository: aws.String(p.Repo),
+		DestinationRepository: aws.String(dst), Format: types.PackageFormatGeneric, Namespace: aws.String(p.Namespace),
+		Package: aws.String(p.Package)}
+	if mod != nil {
+		mod(in)
+	}
+	return c.CopyPackageVersions(ctx(t), in)
+}
+
+// in returns the same package in another repository.
+func (p pkgRef) in(repo string) pkgRef { p.Repo = repo; return p }
+
+// versionState is a version's status and revision from DescribePackageVersion.
+func (p pkgRef) versionState(t testing.TB, c *codeartifact.Client, version string) (types.PackageVersionStatus, string) {
+	t.Helper()
+	out, err := p.describeVersion(t, c, version)
+	if err != nil {
+		t.Fatalf("DescribePackageVersion %s %s in %s: %v", p.Package, version, p.Repo, err)
+	}
+	return out.PackageVersion.Status, aws.ToString(out.PackageVersion.Revision)
+}
+
+// domainSize is DescribeDomain's assetSizeBytes.
+func domainSize(t testing.TB, c *codeartifact.Client, domain string) int64 {
+	t.Helper()
+	out, err := c.DescribeDomain(ctx(t), &codeartifact.DescribeDomainInput{Domain: aws.String(domain)})
+	if err != nil {
+		t.Fatalf("DescribeDomain %s: %v", domain, err)
+	}
+	return out.Domain.AssetSizeBytes
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,105 @@
+package e2e
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestGarbageCollectionBesideUpload(t *testing.T) {
+	s := startServer(t, serverOpts{})
+	c := s.client()
+	createDomain(t, c, "inflight")
+	createRepo(t, c, "inflight", "repo")
+	p := pkgRef{Domain: "inflight", Repo: "repo", Namespace: "ns", Package: "pkg"}
+	data := bytes.Repeat([]byte("bytes an upload is about to reference "), 20000) // ~760 KB
+	sum := sha256Hex(data)
+	publish(t, c, p, "1.0", "a.bin", data, false)
+	if _, err := p.deleteVersions(t, c, []string{"1.0"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := blobFiles(t, s.DataDir); !reflect.DeepEqual(got, []string{sum}) {
+		t.Fatalf("blob files = %v, want the unreferenced %s", got, sum)
+	}
+
+	pr, pw := io.Pipe()
+	req := s.newRequest(t, rawRequest{Method: "POST", Path: "/v1/package/version/publish",
+		Query: publishQuery(p, "2.0", "a.bin", false), Body: pr, Length: int64(len(data)), PayloadHash: sum})
+	type result struct {
+		status int
+		body   []byte
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		done <- result{status: resp.StatusCode, body: b}
+	}()
+	half := len(data) / 2
+	if _, err := pw.Write(data[:half]); err != nil {
+		t.Fatal(err)
+	}
+	// The server is streaming into its temp file: the upload holds the
+	// domain's blob lock.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var got int64
+		for _, n := range tmpFiles(t, s.DataDir) {
+			if fi, err := os.Stat(filepath.Join(s.DataDir, "tmp", n)); err == nil && strings.HasPrefix(n, "put-") {
+				got += fi.Size()
+			}
+		}
+		if got > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server never started writing the upload (tmp: %v)", tmpFiles(t, s.DataDir))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	dry := runGC(t, s.DataDir, "--dry-run")
+	gc := runGC(t, s.DataDir)
+	for _, r := range []gcReport{dry, gc} {
+		if r.Busy != 1 || r.Count != 0 || r.Bytes != 0 {
+			t.Errorf("arca gc beside an upload: %+v, want the domain skipped as busy and nothing deleted\n%s", r, r.Out)
+		}
+	}
+	if got := blobFiles(t, s.DataDir); !reflect.DeepEqual(got, []string{sum}) {
+		t.Errorf("gc beside the upload deleted the blob it is about to reference: files %v", got)
+	}
+
+	if _, err := pw.Write(data[half:]); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	select {
+	case r := <-done:
+		if r.err != nil || r.status != 200 {
+			t.Fatalf("the stalled publish: %d %v %s", r.status, r.err, r.body)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the stalled publish never finished")
+	}
+	if h, _ := download(t, c, p, "2.0", "a.bin"); h.SHA256 != sum {
+		t.Errorf("2.0 after the stalled publish: %+v", h)
+	}
+	if after := runGC(t, s.DataDir); after.Busy != 0 || after.Count != 0 {
+		t.Errorf("gc after the upload: %+v, want nothing busy and nothing deleted", after)
+	}
+	if h, _ := download(t, c, p, "2.0", "a.bin"); h.SHA256 != sum {
+		t.Errorf("2.0 after gc: %+v", h)
+	}
+}
