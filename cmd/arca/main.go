@@ -148,7 +148,7 @@ func gc(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	st, err := server.OpenStores(cfg, nil)
+	st, err := server.OpenStores(context.Background(), cfg, nil)
 	if err != nil {
 		return err
 	}

@@ -105,8 +105,15 @@ var packageOps = map[string]handlerFunc{
 		if err != nil {
 			return nil, err
 		}
-		defer a.Body.Close()
 		hd := c.w.Header()
+		if a.RedirectURL != "" {
+			hd.Set("X-AssetName", a.Asset.Name)
+			hd.Set("X-PackageVersion", a.Version.Version)
+			hd.Set("X-PackageVersionRevision", a.Version.Revision)
+			http.Redirect(c.w, c.r, a.RedirectURL, http.StatusTemporaryRedirect)
+			return nil, nil
+		}
+		defer a.Body.Close()
 		hd.Set("Content-Type", "application/octet-stream")
 		hd.Set("X-AssetName", a.Asset.Name)
 		hd.Set("X-PackageVersion", a.Version.Version)

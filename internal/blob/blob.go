@@ -51,3 +51,9 @@ type Store interface {
 	// fn's first error.
 	Walk(ctx context.Context, fn func(Info) error) error
 }
+
+// Presigner is implemented by stores whose blobs clients can fetch
+// directly, by a URL valid for ttl.
+type Presigner interface {
+	PresignGet(ctx context.Context, ns, sha256 string, ttl time.Duration) (string, error)
+}

@@ -29,6 +29,18 @@ type Config struct {
 	// TokenKey signs authorization tokens (hex, >= 32 bytes); generated and
 	// kept under the data directory when empty.
 	TokenKey string `yaml:"token_key" env:"ARCA_TOKEN_KEY"`
+	// DatabaseURL selects PostgreSQL for metadata (postgres://…); empty
+	// means SQLite under DataDir.
+	DatabaseURL string `yaml:"database_url" env:"ARCA_DATABASE_URL"`
+	// BlobURL selects S3-compatible storage for blobs
+	// (s3://BUCKET/PREFIX?endpoint=URL&region=R&path_style=true); empty
+	// means DataDir/blobs.
+	BlobURL           string `yaml:"blob_url" env:"ARCA_BLOB_URL"`
+	S3AccessKeyID     string `yaml:"s3_access_key_id" env:"ARCA_S3_ACCESS_KEY_ID"`
+	S3SecretAccessKey string `yaml:"s3_secret_access_key" env:"ARCA_S3_SECRET_ACCESS_KEY"`
+	// S3RedirectDownloads answers GetPackageVersionAsset with a redirect to
+	// a presigned S3 URL instead of streaming through arca.
+	S3RedirectDownloads bool `yaml:"s3_redirect_downloads" env:"ARCA_S3_REDIRECT_DOWNLOADS"`
 	// MaxAssetSize caps one asset, in bytes.
 	MaxAssetSize int64 `yaml:"max_asset_size" env:"ARCA_MAX_ASSET_SIZE"`
 	// ShutdownTimeout is how long SIGTERM waits for in-flight requests, in seconds.
@@ -82,6 +94,12 @@ func (c *Config) LoadEnv(lookup func(string) (string, bool)) error {
 		switch f := v.Field(i); f.Kind() {
 		case reflect.String:
 			f.SetString(s)
+		case reflect.Bool:
+			b, err := strconv.ParseBool(s)
+			if err != nil {
+				return fmt.Errorf("%s: %q is not true or false", name, s)
+			}
+			f.SetBool(b)
 		case reflect.Int, reflect.Int64:
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil {
@@ -114,6 +132,15 @@ func (c *Config) Validate() error {
 	}
 	if (c.RootAccessKeyID == "") != (c.RootSecretAccessKey == "") {
 		return fmt.Errorf("set both ARCA_ROOT_ACCESS_KEY_ID and ARCA_ROOT_SECRET_ACCESS_KEY, or neither")
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return fmt.Errorf("database URL must start with postgres:// (leave it empty for SQLite)")
+	}
+	if c.BlobURL != "" && !strings.HasPrefix(c.BlobURL, "s3://") {
+		return fmt.Errorf("blob URL must start with s3:// (leave it empty for the data directory)")
+	}
+	if c.S3RedirectDownloads && c.BlobURL == "" {
+		return fmt.Errorf("s3_redirect_downloads needs an s3:// blob URL")
 	}
 	if c.MaxAssetSize <= 0 {
 		return fmt.Errorf("max asset size must be positive")

@@ -3,9 +3,11 @@ package pkgsvc
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/auth"
+	"github.com/arca-repo/arca/internal/blob"
 	"github.com/arca-repo/arca/internal/meta"
 )
 
@@ -107,13 +109,19 @@ func (s *Service) ListPackageVersionAssets(ctx context.Context, caller auth.Prin
 	return &AssetList{Package: l.pkg, Version: v, Assets: as, Next: next}, nil
 }
 
-// AssetContent is an asset ready to stream; the caller closes Body.
+// AssetContent is an asset ready to stream; the caller closes Body. When
+// downloads are redirected, Body is nil and RedirectURL is where the bytes
+// are.
 type AssetContent struct {
-	Version *meta.PackageVersion
-	Asset   *meta.Asset
-	Body    io.ReadSeekCloser
-	Size    int64
+	Version     *meta.PackageVersion
+	Asset       *meta.Asset
+	Body        io.ReadSeekCloser
+	Size        int64
+	RedirectURL string
 }
+
+// redirectTTL is how long a redirect's presigned URL stays valid.
+const redirectTTL = 15 * time.Minute
 
 // GetPackageVersionAsset opens an asset for download. Only Published and
 // Unlisted versions serve assets; revision, when given, must be the
@@ -142,6 +150,13 @@ func (s *Service) GetPackageVersionAsset(ctx context.Context, caller auth.Princi
 		return nil, apierr.Conflicting(apierr.ResPackageVersion, version,
 			"Package version '%s' is %s; its assets cannot be downloaded.", version, v.Status)
 	}
+	if p, ok := s.blobs.(blob.Presigner); ok && s.redirect {
+		u, err := p.PresignGet(ctx, loc.DomainID, a.SHA256, redirectTTL)
+		if err != nil {
+			return nil, err
+		}
+		return &AssetContent{Version: v, Asset: a, Size: a.Size, RedirectURL: u}, nil
+	}
 	body, size, err := s.blobs.Open(ctx, loc.DomainID, a.SHA256)
 	if err != nil {
 		return nil, err
@@ -155,6 +170,12 @@ func (s *Service) explainMissingAsset(ctx context.Context, caller auth.Principal
 	_, v, err := s.locateVersion(ctx, s.meta, caller.Account, c, version)
 	if err != nil {
 		return err
+	}
+	// Disposing removed the asset rows: the version's status, not a
+	// missing name, is why nothing downloads (as for Archived).
+	if v.Status == meta.StatusDisposed {
+		return apierr.Conflicting(apierr.ResPackageVersion, version,
+			"Package version '%s' is %s; its assets cannot be downloaded.", version, v.Status)
 	}
 	if _, err := s.meta.GetAsset(ctx, v.ID, assetName); err != nil && !apierr.Is(err, apierr.NotFound) {
 		return err

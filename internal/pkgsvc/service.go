@@ -31,7 +31,10 @@ type Options struct {
 	PublicURL string // base URL repository endpoints are built on, no trailing slash
 	// MaxAssetSize caps one asset's bytes (0 = 5 GiB, CodeArtifact's default quota).
 	MaxAssetSize int64
-	Now          func() time.Time
+	// RedirectDownloads hands clients a presigned URL of the blob store
+	// (when it can make one) instead of streaming the bytes.
+	RedirectDownloads bool
+	Now               func() time.Time
 }
 
 // Service implements the CodeArtifact operations.
@@ -42,6 +45,7 @@ type Service struct {
 	region       string
 	publicURL    string
 	maxAssetSize int64
+	redirect     bool
 	now          func() time.Time
 }
 
@@ -54,6 +58,7 @@ func New(o Options) *Service {
 		region:       o.Region,
 		publicURL:    strings.TrimRight(o.PublicURL, "/"),
 		maxAssetSize: o.MaxAssetSize,
+		redirect:     o.RedirectDownloads,
 		now:          o.Now,
 	}
 	if s.maxAssetSize <= 0 {

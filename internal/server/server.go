@@ -19,11 +19,7 @@ import (
 
 	"github.com/arca-repo/arca/internal/api"
 	"github.com/arca-repo/arca/internal/auth"
-	"github.com/arca-repo/arca/internal/blob/fs"
 	"github.com/arca-repo/arca/internal/config"
-	"github.com/arca-repo/arca/internal/meta"
-	"github.com/arca-repo/arca/internal/meta/sqlite"
-	"github.com/arca-repo/arca/internal/pkgsvc"
 )
 
 // Server is a configured, listening arca.
@@ -34,38 +30,6 @@ type Server struct {
 	http   *http.Server
 	stores *Stores
 	ready  atomic.Bool
-}
-
-// Stores are the storage backends and the service built on them, for the
-// server and for offline commands (arca gc).
-type Stores struct {
-	Meta    meta.Store
-	Blobs   *fs.Store
-	Service *pkgsvc.Service
-}
-
-// Close releases the stores.
-func (st *Stores) Close() error { return st.Meta.Close() }
-
-// OpenStores opens the metadata and blob stores under cfg.DataDir and the
-// service on top of them. tokens may be nil for commands that issue none.
-func OpenStores(cfg config.Config, tokens pkgsvc.TokenIssuer) (*Stores, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, err
-	}
-	blobs, err := fs.New(cfg.DataDir)
-	if err != nil {
-		return nil, err
-	}
-	store, err := sqlite.Open(filepath.Join(cfg.DataDir, "arca.db"))
-	if err != nil {
-		return nil, err
-	}
-	svc := pkgsvc.New(pkgsvc.Options{
-		Meta: store, Blobs: blobs, Tokens: tokens, Region: cfg.Region,
-		PublicURL: cfg.PublicURL, MaxAssetSize: cfg.MaxAssetSize,
-	})
-	return &Stores{Meta: store, Blobs: blobs, Service: svc}, nil
 }
 
 // New opens storage under cfg.DataDir, binds cfg.Listen and prepares the
@@ -89,7 +53,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + advertised(ln.Addr().(*net.TCPAddr))
 	}
-	st, err := OpenStores(cfg, tokens)
+	st, err := OpenStores(context.Background(), cfg, tokens)
 	if err != nil {
 		ln.Close()
 		return nil, err
@@ -97,7 +61,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	// Uploads in flight when a previous process died are garbage now; a
 	// live upload of another process sharing the directory holds a lock on
 	// its file and is left alone.
-	if n, err := st.Blobs.CleanTemp(0); err != nil {
+	if n, err := st.CleanTemp(context.Background()); err != nil {
 		log.Warn("cleaning temporary uploads", "err", err)
 	} else if n > 0 {
 		log.Info("removed interrupted uploads", "count", n)

@@ -28,7 +28,7 @@ func (s *Server) sweep(ctx context.Context) {
 			}
 			continue
 		}
-		if n, err := s.stores.Blobs.CleanTemp(0); err != nil {
+		if n, err := s.stores.CleanTemp(ctx); err != nil {
 			s.log.Warn("cleaning temporary uploads", "err", err)
 		} else {
 			if n > 0 {

@@ -1,0 +1,95 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/arca-repo/arca/internal/blob"
+	"github.com/arca-repo/arca/internal/blob/fs"
+	"github.com/arca-repo/arca/internal/blob/s3"
+	"github.com/arca-repo/arca/internal/config"
+	"github.com/arca-repo/arca/internal/meta"
+	"github.com/arca-repo/arca/internal/meta/postgres"
+	"github.com/arca-repo/arca/internal/meta/sqlite"
+	"github.com/arca-repo/arca/internal/pkgsvc"
+)
+
+// Stores are the storage backends the configuration selects, and the
+// service built on them, for the server and for offline commands.
+type Stores struct {
+	Meta    meta.Store
+	Blobs   blob.Store
+	Service *pkgsvc.Service
+}
+
+// Close releases the stores.
+func (st *Stores) Close() error { return st.Meta.Close() }
+
+// s3UploadAge is how old a temporary S3 object or multipart upload must be
+// before cleaning removes it: S3 has no lock to tell a live upload, and a
+// multipart upload's age counts from its start.
+const s3UploadAge = 24 * time.Hour
+
+// CleanTemp removes uploads that a crash interrupted and returns how many.
+func (st *Stores) CleanTemp(ctx context.Context) (int, error) {
+	switch b := st.Blobs.(type) {
+	case *fs.Store:
+		return b.CleanTemp(0) // live uploads hold a lock on their file
+	case *s3.Store:
+		return b.CleanTemp(ctx, s3UploadAge)
+	}
+	return 0, nil
+}
+
+// OpenMeta opens the metadata store the configuration selects: PostgreSQL
+// when DatabaseURL is set, else SQLite in the data directory.
+func OpenMeta(ctx context.Context, cfg config.Config) (meta.Store, error) {
+	if cfg.DatabaseURL != "" {
+		return postgres.Open(ctx, cfg.DatabaseURL)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	return sqlite.Open(filepath.Join(cfg.DataDir, "arca.db"))
+}
+
+// OpenBlobs opens the blob store the configuration selects: S3 when
+// BlobURL is set, else the data directory.
+func OpenBlobs(ctx context.Context, cfg config.Config) (blob.Store, error) {
+	if cfg.BlobURL == "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, err
+		}
+		return fs.New(cfg.DataDir)
+	}
+	c, err := s3.ParseURL(cfg.BlobURL)
+	if err != nil {
+		return nil, err
+	}
+	c.AccessKeyID, c.SecretAccessKey = cfg.S3AccessKeyID, cfg.S3SecretAccessKey
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return s3.New(ctx, c)
+}
+
+// OpenStores opens both stores and the service on them. tokens may be nil
+// for commands that issue none.
+func OpenStores(ctx context.Context, cfg config.Config, tokens pkgsvc.TokenIssuer) (*Stores, error) {
+	blobs, err := OpenBlobs(ctx, cfg)
+	if err != nil {
+		return nil, errors.Join(errors.New("opening the blob store"), err)
+	}
+	store, err := OpenMeta(ctx, cfg)
+	if err != nil {
+		return nil, errors.Join(errors.New("opening the metadata store"), err)
+	}
+	svc := pkgsvc.New(pkgsvc.Options{
+		Meta: store, Blobs: blobs, Tokens: tokens, Region: cfg.Region,
+		PublicURL: cfg.PublicURL, MaxAssetSize: cfg.MaxAssetSize,
+		RedirectDownloads: cfg.S3RedirectDownloads,
+	})
+	return &Stores{Meta: store, Blobs: blobs, Service: svc}, nil
+}
