@@ -25,6 +25,7 @@ const usage = `arca — a self-hosted package repository that speaks the AWS Cod
 Usage:
   arca serve [flags]    run the server (arca serve -h for flags)
   arca gc [--dry-run]   delete blobs no asset references (arca gc -h for flags)
+  arca migrate ...      copy an installation to other stores (arca migrate -h)
   arca version          print the version
 `
 
@@ -37,25 +38,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
+	commands := map[string]func([]string, io.Writer, io.Writer) error{
+		"serve":   func(a []string, _, e io.Writer) error { return serve(a, e) },
+		"gc":      gc,
+		"migrate": migrateCmd,
+	}
+	if cmd, ok := commands[args[0]]; ok {
+		if err := cmd(args[1:], stdout, stderr); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			fmt.Fprintf(stderr, "arca %s: %v\n", args[0], err)
+			return 1
+		}
+		return 0
+	}
 	switch args[0] {
-	case "serve":
-		if err := serve(args[1:], stderr); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return 0
-			}
-			fmt.Fprintln(stderr, "arca serve:", err)
-			return 1
-		}
-		return 0
-	case "gc":
-		if err := gc(args[1:], stdout, stderr); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return 0
-			}
-			fmt.Fprintln(stderr, "arca gc:", err)
-			return 1
-		}
-		return 0
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "arca", version)
 		return 0
