@@ -20,6 +20,9 @@ import (
 	"github.com/arca-repo/arca/internal/api"
 	"github.com/arca-repo/arca/internal/auth"
 	"github.com/arca-repo/arca/internal/config"
+	"github.com/arca-repo/arca/internal/dataplane"
+	"github.com/arca-repo/arca/internal/format"
+	"github.com/arca-repo/arca/internal/format/npm"
 )
 
 // Server is a configured, listening arca.
@@ -70,7 +73,14 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("/v1/", api.New(st.Service, auth.Static{root}, log, api.Options{SpoolDir: filepath.Join(cfg.DataDir, "tmp"), MaxPayload: cfg.MaxAssetSize}))
-	mux.Handle("/", http.HandlerFunc(notFound))
+	dp := dataplane.New(st.Service, tokens, format.Formats{"npm": npm.Handler{}}, log)
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if dp.Handles(r.URL.Path) {
+			dp.ServeHTTP(w, r)
+			return
+		}
+		notFound(w, r)
+	}))
 	s.http = &http.Server{
 		Handler:           s.middleware(mux),
 		ReadHeaderTimeout: 30 * time.Second,

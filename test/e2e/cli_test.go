@@ -40,6 +40,16 @@ func newAWSCLI(t *testing.T, url string) *awsCLI {
 	return &awsCLI{t: t, bin: bin, url: url, env: env}
 }
 
+// home is the temporary HOME the CLI runs with.
+func (a *awsCLI) home() string {
+	for _, kv := range a.env {
+		if h, ok := strings.CutPrefix(kv, "HOME="); ok {
+			return h
+		}
+	}
+	return ""
+}
+
 func (a *awsCLI) run(args ...string) (string, string, error) {
 	a.t.Helper()
 	cmd := exec.Command(a.bin, append(append([]string{"codeartifact"}, args...), "--endpoint-url", a.url, "--output", "json")...)

@@ -1,0 +1,115 @@
+// Package dataplane is the transport for repository endpoints, the URLs
+// package managers talk to: PUBLIC_URL/FORMAT/d/DOMAIN-OWNER/REPO/… (the
+// path form CodeArtifact uses behind VPC endpoints). It authenticates the
+// authorization token in any header form a client sends, checks that the
+// token is for the addressed domain, resolves the repository, and hands the
+// request to the format's handler, which answers in its client's dialect.
+package dataplane
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/auth"
+	"github.com/arca-repo/arca/internal/auth/token"
+	"github.com/arca-repo/arca/internal/format"
+	"github.com/arca-repo/arca/internal/pkgsvc"
+)
+
+// TokenVerifier checks authorization tokens.
+type TokenVerifier interface {
+	Verify(tok string, now time.Time) (token.Claims, error)
+}
+
+// Handler routes repository-endpoint requests to formats.
+type Handler struct {
+	svc     *pkgsvc.Service
+	tokens  TokenVerifier
+	formats format.Formats
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// New returns the data-plane handler.
+func New(svc *pkgsvc.Service, tokens TokenVerifier, formats format.Formats, log *slog.Logger) *Handler {
+	return &Handler{svc: svc, tokens: tokens, formats: formats, log: log, now: time.Now}
+}
+
+// Handles reports whether path addresses a repository endpoint of a known
+// format, so the server can send everything else to its own 404.
+func (h *Handler) Handles(path string) bool {
+	f, rest, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	_, ok := h.formats[f]
+	return ok && strings.HasPrefix(rest, "d/")
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// FORMAT / d / DOMAIN-OWNER / REPO / rest…
+	parts := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 5)
+	fh := h.formats[parts[0]]
+	if fh == nil {
+		apierr.Write(w, apierr.New(apierr.UnknownOperation, "No route for %s %s.", r.Method, r.URL.Path))
+		return
+	}
+	if len(parts) < 4 || parts[1] != "d" || parts[3] == "" {
+		fh.Error(w, apierr.New(apierr.NotFound, "%s is not a repository endpoint: want /%s/d/DOMAIN-OWNER/REPOSITORY/", r.URL.Path, parts[0]))
+		return
+	}
+	domain, owner, ok := splitDomainOwner(parts[2])
+	if !ok {
+		fh.Error(w, apierr.New(apierr.NotFound, "'%s' is not DOMAIN-OWNER (a domain name, a dash and a 12-digit account).", parts[2]))
+		return
+	}
+	tok := bearerToken(r)
+	if tok == "" {
+		fh.Unauthorized(w, "An authorization token is required: get one with `aws codeartifact get-authorization-token`.")
+		return
+	}
+	claims, err := h.tokens.Verify(tok, h.now())
+	if err != nil {
+		fh.Unauthorized(w, apierr.As(err).Message)
+		return
+	}
+	if claims.Domain != domain || claims.DomainOwner != owner {
+		fh.Error(w, apierr.New(apierr.AccessDenied, "The authorization token is for domain %s-%s, not %s-%s.", claims.Domain, claims.DomainOwner, domain, owner))
+		return
+	}
+	caller := auth.Principal{Account: claims.Account, ARN: claims.PrincipalARN}
+	d, repo, err := h.svc.ResolveRepository(r.Context(), owner, domain, parts[3])
+	if err != nil {
+		h.fail(fh, w, r, err)
+		return
+	}
+	rest := ""
+	if len(parts) == 5 {
+		rest = parts[4]
+	}
+	fh.ServeRepository(&format.Request{W: w, R: r, Caller: caller, Domain: d, Repository: repo, Path: rest})
+}
+
+func (h *Handler) fail(fh format.Handler, w http.ResponseWriter, r *http.Request, err error) {
+	if apierr.KindOf(err) == apierr.Internal {
+		h.log.Error("data-plane request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	fh.Error(w, err)
+}
+
+// splitDomainOwner splits "DOMAIN-OWNER" at its last dash: domain names may
+// contain dashes, owners are 12 digits.
+func splitDomainOwner(s string) (domain, owner string, ok bool) {
+	i := strings.LastIndexByte(s, '-')
+	if i <= 0 || len(s)-i-1 != 12 {
+		return "", "", false
+	}
+	owner = s[i+1:]
+	for _, c := range owner {
+		if c < '0' || c > '9' {
+			return "", "", false
+		}
+	}
+	return s[:i], owner, true
+}

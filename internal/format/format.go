@@ -1,0 +1,36 @@
+// Package format defines what a package format plugs into the data plane:
+// a Handler that serves the client protocol below one repository's endpoint
+// (PUBLIC_URL/FORMAT/d/DOMAIN-OWNER/REPO/). The data plane authenticates
+// the caller and resolves the repository before a Handler runs; handlers
+// call the service layer and render errors in their client's dialect.
+// Each format lives in a sub-package named as the API's format enum.
+package format
+
+import (
+	"net/http"
+
+	"github.com/arca-repo/arca/internal/auth"
+	"github.com/arca-repo/arca/internal/meta"
+)
+
+// Request is one authenticated request to a repository endpoint.
+type Request struct {
+	W          http.ResponseWriter
+	R          *http.Request
+	Caller     auth.Principal
+	Domain     *meta.Domain
+	Repository *meta.Repository
+	// Path is what follows the repository endpoint, without a leading
+	// slash ("" for the endpoint itself).
+	Path string
+}
+
+// Handler serves one format's client protocol.
+type Handler interface {
+	// ServeRepository answers req; it writes every response itself.
+	ServeRepository(req *Request)
+	// Unauthorized writes the format's "authentication required" answer.
+	Unauthorized(w http.ResponseWriter, message string)
+	// Error writes err in the format's dialect.
+	Error(w http.ResponseWriter, err error)
+}
