@@ -38,7 +38,8 @@ type Server struct {
 // New opens storage under cfg.DataDir, binds cfg.Listen and prepares the
 // handlers; out receives one-time notices (generated credentials).
 func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	// tmp/ holds spooled request bodies whatever the blob store is.
+	if err := os.MkdirAll(filepath.Join(cfg.DataDir, "tmp"), 0o700); err != nil {
 		return nil, err
 	}
 	root, err := rootCredential(&cfg, out)

@@ -42,8 +42,10 @@ func runMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	arcaBin = filepath.Join(dir, "arca")
-	build := exec.Command("go", "build", "-o", arcaBin, "./cmd/arca")
+	// Built as the Dockerfile builds it: static, trimmed paths.
+	build := exec.Command("go", "build", "-trimpath", "-o", arcaBin, "./cmd/arca")
 	build.Dir = filepath.Join("..", "..")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: building ./cmd/arca failed: %v\n%s", err, out)
 		return 1
