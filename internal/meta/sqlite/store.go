@@ -40,6 +40,7 @@ type Store struct {
 	rdb     *sql.DB // query-only connections for reads
 	wdb     *sql.DB // exactly one connection, for Update and migrations
 	lockDir string  // blob lock files (see LockBlobs)
+	rstmts  stmtCache
 }
 
 // Store is a meta.Store.
@@ -116,7 +117,9 @@ func Open(path string) (*Store, error) {
 		wdb.Close()
 		return nil, apierr.Wrap(err, "sqlite: cannot create the blob lock directory")
 	}
-	return &Store{reader: reader{q: rdb}, rdb: rdb, wdb: wdb, lockDir: lockDir}, nil
+	s := &Store{rdb: rdb, wdb: wdb, lockDir: lockDir}
+	s.reader = reader{q: pooled{db: rdb, cache: &s.rstmts}}
+	return s, nil
 }
 
 // dsn builds a file: URI for abs with per-connection pragmas. The path is
@@ -147,6 +150,7 @@ func checkJournalMode(ctx context.Context, db *sql.DB) error {
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	s.rstmts.close()
 	rerr := s.rdb.Close()
 	werr := s.wdb.Close()
 	if werr != nil {

@@ -39,6 +39,9 @@ func (s *Store) Update(ctx context.Context, fn func(tx meta.Tx) error) error {
 			_ = sqlTx.Rollback()
 		}
 	}()
+	// Statements in a transaction are not taken from a prepared-statement
+	// cache: preparing one on the write pool would wait for the pool's only
+	// connection, which this transaction holds.
 	if err := fn(&tx{reader: reader{q: sqlTx}, sqlTx: sqlTx}); err != nil {
 		return err
 	}
