@@ -60,7 +60,13 @@ Flags:
 	for _, c := range []*config.Config{&from, &to} {
 		c.S3AccessKeyID, c.S3SecretAccessKey = os.Getenv("ARCA_S3_ACCESS_KEY_ID"), os.Getenv("ARCA_S3_SECRET_ACCESS_KEY")
 		c.Region = *region
-		if err := c.Validate(); err != nil {
+		// A side named only by URLs has no data directory, and needs none:
+		// validate it with a stand-in rather than demand one.
+		v := *c
+		if v.DataDir == "" {
+			v.DataDir = "unused"
+		}
+		if err := v.Validate(); err != nil {
 			return err
 		}
 	}

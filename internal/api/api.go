@@ -63,6 +63,9 @@ type call struct {
 	caller auth.Principal
 	w      http.ResponseWriter
 	r      *http.Request
+	// presigned: authenticated by a presigned URL (query auth), so the
+	// client is a plain HTTP client that can follow a redirect.
+	presigned bool
 }
 
 // handlerFunc implements one operation. It returns the response document, or
@@ -122,7 +125,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c := &call{ctx: r.Context(), in: in, caller: cred.Principal, w: w, r: r}
+	c := &call{ctx: r.Context(), in: in, caller: cred.Principal, w: w, r: r, presigned: res.Presigned}
 	out, err := fn(h, c)
 	if err != nil {
 		return err

@@ -101,7 +101,9 @@ var packageOps = map[string]handlerFunc{
 		return out, nil
 	},
 	"GetPackageVersionAsset": func(h *Handler, c *call) (any, error) {
-		a, err := h.svc.GetPackageVersionAsset(c.ctx, c.caller, c.coord(), c.in.S("packageVersion"), c.in.S("asset"), c.in.S("packageVersionRevision"))
+		// Only presigned requests may be redirected: an SDK follows the
+		// redirect but re-sends its signed headers, which S3 refuses.
+		a, err := h.svc.GetPackageVersionAsset(c.ctx, c.caller, c.coord(), c.in.S("packageVersion"), c.in.S("asset"), c.in.S("packageVersionRevision"), c.presigned)
 		if err != nil {
 			return nil, err
 		}

@@ -125,8 +125,9 @@ const redirectTTL = 15 * time.Minute
 
 // GetPackageVersionAsset opens an asset for download. Only Published and
 // Unlisted versions serve assets; revision, when given, must be the
-// version's current revision.
-func (s *Service) GetPackageVersionAsset(ctx context.Context, caller auth.Principal, c Coord, version, assetName, revision string) (*AssetContent, error) {
+// version's current revision. With mayRedirect, and redirects configured, the
+// result is a presigned URL of the blob store instead of the bytes.
+func (s *Service) GetPackageVersionAsset(ctx context.Context, caller auth.Principal, c Coord, version, assetName, revision string, mayRedirect bool) (*AssetContent, error) {
 	if err := checkNamespace(c.Format, c.Namespace); err != nil {
 		return nil, err
 	}
@@ -150,7 +151,7 @@ func (s *Service) GetPackageVersionAsset(ctx context.Context, caller auth.Princi
 		return nil, apierr.Conflicting(apierr.ResPackageVersion, version,
 			"Package version '%s' is %s; its assets cannot be downloaded.", version, v.Status)
 	}
-	if p, ok := s.blobs.(blob.Presigner); ok && s.redirect {
+	if p, ok := s.blobs.(blob.Presigner); ok && s.redirect && mayRedirect {
 		u, err := p.PresignGet(ctx, loc.DomainID, a.SHA256, redirectTTL)
 		if err != nil {
 			return nil, err

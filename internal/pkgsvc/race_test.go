@@ -77,7 +77,7 @@ func (e *env) mustPublish(repo, pkg, version string, data []byte) {
 
 // download returns the bytes of a version's asset, or the error.
 func (e *env) download(repo, pkg, version string) ([]byte, error) {
-	a, err := e.svc.GetPackageVersionAsset(e.ctx, caller, coord(repo, pkg), version, "a.bin", "")
+	a, err := e.svc.GetPackageVersionAsset(e.ctx, caller, coord(repo, pkg), version, "a.bin", "", false)
 	if err != nil {
 		return nil, err
 	}

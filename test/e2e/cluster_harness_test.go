@@ -1,0 +1,226 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/arca-repo/arca/internal/blob/s3/s3test"
+)
+
+// defaultPGDSN is the local PostgreSQL the cluster tests use unless
+// ARCA_TEST_POSTGRES names another (trust authentication, database test).
+const defaultPGDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+func pgDSN() string {
+	if dsn := os.Getenv("ARCA_TEST_POSTGRES"); dsn != "" {
+		return dsn
+	}
+	return defaultPGDSN
+}
+
+// pgConn connects to the test server outside any schema. Unreachable skips
+// the test, except on CI (CI set), where it fails.
+func pgConn(t testing.TB) *pgx.Conn {
+	t.Helper()
+	c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(c, pgDSN())
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("PostgreSQL unreachable (CI must not skip): %v", err)
+		}
+		t.Skipf("PostgreSQL unreachable (set ARCA_TEST_POSTGRES): %v", err)
+	}
+	return conn
+}
+
+// pgQuery runs one query returning one row on a fresh admin connection.
+func pgQuery(t testing.TB, sql string, dest []any, args ...any) {
+	t.Helper()
+	conn := pgConn(t)
+	defer conn.Close(context.Background())
+	if err := conn.QueryRow(context.Background(), sql, args...).Scan(dest...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// newPGSchema creates an empty schema, dropped when t ends, and returns a DSN
+// whose search_path selects it.
+func newPGSchema(t testing.TB) (dsn, schema string) {
+	t.Helper()
+	schema = "arca_e2e_" + randHex(8)
+	conn := pgConn(t)
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), `CREATE SCHEMA `+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		conn := pgConn(t)
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(context.Background(), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
+			t.Errorf("dropping %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(pgDSN())
+	if err != nil {
+		t.Fatalf("ARCA_TEST_POSTGRES must be a postgres:// URL: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), schema
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// cluster is one PostgreSQL schema and one S3 bucket shared by arca nodes.
+type cluster struct {
+	DSN, Schema    string
+	S3             *s3test.Server
+	Bucket, Prefix string
+	BlobURL        string
+	TokenKey       string // 64 hex characters
+	Nodes          []*server
+}
+
+// newCluster makes a fresh schema and bucket and starts n nodes on them.
+func newCluster(t testing.TB, n int, extraEnv ...string) *cluster {
+	t.Helper()
+	dsn, schema := newPGSchema(t)
+	s3 := s3test.Start(t)
+	cl := &cluster{DSN: dsn, Schema: schema, S3: s3, Bucket: s3.NewBucket(t), Prefix: s3test.RandomPrefix(), TokenKey: randHex(32)}
+	cl.BlobURL = s3.URL(cl.Bucket, cl.Prefix)
+	for i := 0; i < n; i++ {
+		cl.Nodes = append(cl.Nodes, cl.start(t, extraEnv...))
+	}
+	if n > 0 {
+		// The nodes did migrate the shared schema (they are not on SQLite).
+		var applied int
+		pgQuery(t, `SELECT count(*) FROM `+schema+`.schema_migrations`, []any{&applied})
+		if applied == 0 {
+			t.Fatalf("schema %s has no applied migrations after %d nodes started", schema, n)
+		}
+	}
+	return cl
+}
+
+// Env is what every process of the cluster is started with (later entries
+// win, so extra may override).
+func (cl *cluster) Env(extra ...string) []string {
+	return append([]string{
+		"ARCA_DATABASE_URL=" + cl.DSN,
+		"ARCA_BLOB_URL=" + cl.BlobURL,
+		"ARCA_S3_ACCESS_KEY_ID=" + cl.S3.AccessKeyID,
+		"ARCA_S3_SECRET_ACCESS_KEY=" + cl.S3.SecretAccessKey,
+		"ARCA_TOKEN_KEY=" + cl.TokenKey,
+		"ARCA_GC_INTERVAL=0", // only the explicit `arca gc` collects
+	}, extra...)
+}
+
+// start runs one more node (its own --data directory) on the cluster.
+func (cl *cluster) start(t testing.TB, extra ...string) *server {
+	t.Helper()
+	return startServer(t, serverOpts{Env: cl.Env(extra...)})
+}
+
+// blobKeys lists the blobs in the bucket as "namespace/sha256", sorted,
+// straight from S3 (not through arca).
+func (cl *cluster) blobKeys(t testing.TB) []string {
+	t.Helper()
+	root := cl.Prefix + "/blobs/"
+	var keys []string
+	p := awss3.NewListObjectsV2Paginator(cl.S3.Client, &awss3.ListObjectsV2Input{Bucket: aws.String(cl.Bucket), Prefix: aws.String(root)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx(t))
+		if err != nil {
+			t.Fatalf("listing s3://%s/%s: %v", cl.Bucket, root, err)
+		}
+		for _, o := range out.Contents {
+			keys = append(keys, strings.TrimPrefix(aws.ToString(o.Key), root))
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// sharedBlobLockHeld reports whether some session holds the shared blob lock
+// of namespace ns in the cluster's schema (an upload in flight): the key is
+// computed as internal/meta/postgres derives it.
+func (cl *cluster) sharedBlobLockHeld(t testing.TB, ns string) bool {
+	t.Helper()
+	sum := sha256.Sum256([]byte("arca-blobs:" + cl.Schema + "\x00" + ns))
+	key := binary.BigEndian.Uint64(sum[:8])
+	var n int
+	pgQuery(t, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND mode = 'ShareLock'
+		AND objsubid = 1 AND classid::bigint = $1 AND objid::bigint = $2`, []any{&n}, int64(key>>32), int64(key&0xffffffff))
+	return n > 0
+}
+
+// runArca runs the arca binary with the test root credentials and env, and
+// returns its output and exit code.
+func runArca(t testing.TB, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(arcaBin, args...)
+	base := []string{}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ARCA_") {
+			base = append(base, kv)
+		}
+	}
+	cmd.Env = append(append(base, "ARCA_ROOT_ACCESS_KEY_ID="+testAccessKey, "ARCA_ROOT_SECRET_ACCESS_KEY="+testSecretKey), env...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			t.Fatalf("running arca %v: %v", args, err)
+		}
+	}
+	return o.String(), e.String(), exitCode(err)
+}
+
+// gc runs the real `arca gc` with the cluster's environment and a throwaway
+// --data directory, and parses its report.
+func (cl *cluster) gc(t testing.TB, args ...string) gcReport {
+	t.Helper()
+	out, errOut, code := runArca(t, cl.Env(), append([]string{"gc", "--data", t.TempDir()}, args...)...)
+	if code != 0 {
+		t.Fatalf("arca gc %v: exit %d\nstdout: %s\nstderr: %s", args, code, out, errOut)
+	}
+	re := gcRealRE
+	if len(args) > 0 && args[0] == "--dry-run" {
+		re = gcDryRE
+	}
+	m := re.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("arca gc %v: cannot parse its output %q", args, out)
+	}
+	r := gcReport{Out: out}
+	r.Scanned, _ = strconv.Atoi(m[1])
+	r.Count, _ = strconv.Atoi(m[2])
+	r.Bytes, _ = strconv.ParseInt(m[3], 10, 64)
+	if b := gcBusyRE.FindStringSubmatch(out); b != nil {
+		r.Busy, _ = strconv.Atoi(b[1])
+	}
+	return r
+}
