@@ -70,6 +70,22 @@ Flags:
 			return err
 		}
 	}
+	// A SQLite side must not be served meanwhile: the copy would miss
+	// writes to the source, and a server on the destination would not see
+	// the migration's writes.
+	for _, c := range []config.Config{from, to} {
+		if c.DatabaseURL != "" || c.DataDir == "" {
+			continue
+		}
+		if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+			return err
+		}
+		lock, err := server.LockDataDir(c.DataDir)
+		if err != nil {
+			return err
+		}
+		defer lock.Close()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	src, err := server.OpenStores(ctx, from, nil)

@@ -1,10 +1,13 @@
 package api
 
 import (
+	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
+	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/meta"
 	"github.com/arca-repo/arca/internal/pkgsvc"
 )
@@ -121,6 +124,10 @@ var packageOps = map[string]handlerFunc{
 		hd.Set("X-PackageVersion", a.Version.Version)
 		hd.Set("X-PackageVersionRevision", a.Version.Revision)
 		hd.Set("ETag", strconv.Quote(a.Asset.SHA256))
+		if a.Size <= smallAsset && !conditional(c.r) {
+			writeSmall(c.w, a.Body, a.Size)
+			return nil, nil
+		}
 		// ServeContent adds Range and conditional requests; with a file
 		// behind Body the bytes go out through sendfile.
 		http.ServeContent(c.w, c.r, "", time.Time{}, a.Body)
@@ -161,4 +168,33 @@ var packageOps = map[string]handlerFunc{
 		out["dependencies"] = deps
 		return out, nil
 	},
+}
+
+// smallAsset is the size up to which a download is read into memory and
+// written at once: for small files ServeContent's seeks and sendfile cost
+// more than the bytes.
+const smallAsset = 64 << 10
+
+var smallBufs = sync.Pool{New: func() any { b := make([]byte, smallAsset); return &b }}
+
+// conditional reports whether a request needs ServeContent's Range and
+// precondition handling.
+func conditional(r *http.Request) bool {
+	h := r.Header
+	return h.Get("Range") != "" || h.Get("If-None-Match") != "" || h.Get("If-Match") != "" ||
+		h.Get("If-Modified-Since") != "" || h.Get("If-Unmodified-Since") != "" || h.Get("If-Range") != ""
+}
+
+// writeSmall sends a small blob with one read and one write. A read error
+// before anything was written becomes a normal error response.
+func writeSmall(w http.ResponseWriter, body io.Reader, size int64) {
+	bp := smallBufs.Get().(*[]byte)
+	defer smallBufs.Put(bp)
+	buf := (*bp)[:size]
+	if _, err := io.ReadFull(body, buf); err != nil {
+		apierr.Write(w, apierr.Wrap(err, "reading asset"))
+		return
+	}
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	_, _ = w.Write(buf)
 }

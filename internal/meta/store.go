@@ -53,7 +53,9 @@ type PackageReader interface {
 	ListAssets(ctx context.Context, versionID string, opt ListOptions) ([]Asset, string, error)
 	// FindAsset resolves an asset from its full path of names in one read:
 	// the download hot path. NotFound if any link of the path is missing (the
-	// caller resolves step by step to say which).
+	// caller resolves step by step to say which). Of the version it fills
+	// only ID, PackageID, Version, Revision and Status: a download needs no
+	// more, and decoding the rest would cost it.
 	FindAsset(ctx context.Context, p AssetPath) (*AssetLocation, error)
 	// AssetReferenced reports whether any asset row of the domain refers to
 	// the blob with this SHA-256.

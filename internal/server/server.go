@@ -33,6 +33,8 @@ type Server struct {
 	http   *http.Server
 	stores *Stores
 	ready  atomic.Bool
+	// dirLock holds the data directory for a SQLite server (nil otherwise).
+	dirLock *os.File
 }
 
 // New opens storage under cfg.DataDir, binds cfg.Listen and prepares the
@@ -41,6 +43,13 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	// tmp/ holds spooled request bodies whatever the blob store is.
 	if err := os.MkdirAll(filepath.Join(cfg.DataDir, "tmp"), 0o700); err != nil {
 		return nil, err
+	}
+	var dirLock *os.File
+	if cfg.DatabaseURL == "" {
+		var err error
+		if dirLock, err = LockDataDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
 	}
 	root, err := rootCredential(&cfg, out)
 	if err != nil {
@@ -70,7 +79,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	} else if n > 0 {
 		log.Info("removed interrupted uploads", "count", n)
 	}
-	s := &Server{cfg: cfg, log: log, ln: ln, stores: st}
+	s := &Server{cfg: cfg, log: log, ln: ln, stores: st, dirLock: dirLock}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("/v1/", api.New(st.Service, auth.Static{root}, log, api.Options{SpoolDir: filepath.Join(cfg.DataDir, "tmp"), MaxPayload: cfg.MaxAssetSize}))
@@ -130,6 +139,9 @@ func (s *Server) Run(ctx context.Context) error {
 	<-gcDone
 	if cerr := s.stores.Close(); err == nil {
 		err = cerr
+	}
+	if s.dirLock != nil {
+		s.dirLock.Close()
 	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil

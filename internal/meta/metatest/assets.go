@@ -109,7 +109,10 @@ func testFindAsset(f *fixture) {
 	if loc.DomainID != d.ID {
 		t.Fatalf("FindAsset: DomainID %q, want %q", loc.DomainID, d.ID)
 	}
-	sameVersion(t, &loc.Version, v)
+	if got := loc.Version; got.ID != v.ID || got.PackageID != v.PackageID || got.Version != v.Version ||
+		got.Revision != v.Revision || got.Status != v.Status {
+		t.Fatalf("FindAsset version %+v, want ID, PackageID, Version, Revision, Status of %+v", got, v)
+	}
 	sameAsset(t, &loc.Asset, a)
 
 	for name, mutate := range map[string]func(*meta.AssetPath){
@@ -127,6 +130,20 @@ func testFindAsset(f *fixture) {
 		_, err := f.s.FindAsset(f.ctx, q)
 		wantKind(t, err, apierr.NotFound, "FindAsset with another "+name)
 	}
+	// A lookup after a committed write sees the write (backends may cache
+	// lookups, but never across a write of their own).
+	v.Status, v.Revision = meta.StatusArchived, "rev-2"
+	f.update(func(tx meta.Tx) error { return tx.UpdatePackageVersion(f.ctx, v) })
+	loc, err = f.s.FindAsset(f.ctx, path)
+	must(t, err, "FindAsset after an update")
+	if loc.Version.Status != meta.StatusArchived || loc.Version.Revision != "rev-2" {
+		t.Fatalf("FindAsset after an update: %s %s, want Archived rev-2 (a stale lookup)", loc.Version.Status, loc.Version.Revision)
+	}
+	f.update(func(tx meta.Tx) error { return tx.DeleteAssets(f.ctx, v.ID) })
+	_, err = f.s.FindAsset(f.ctx, path)
+	wantKind(t, err, apierr.NotFound, "FindAsset after its asset was deleted")
+	f.asset(v, "cli.tgz", 5, "sha-cli")
+
 	// The npm package of the same name is its own path.
 	path.Format, path.Namespace = "npm", ""
 	loc, err = f.s.FindAsset(f.ctx, path)

@@ -88,7 +88,7 @@ func (t *tx) DeleteAssets(ctx context.Context, versionID string) error {
 
 // findAssetSQL resolves a whole asset path through the unique indexes of
 // each table in one statement: downloads pay one round-trip, not five.
-const findAssetSQL = `SELECT d.id, ` + versionCols + `, ` + assetCols + `
+const findAssetSQL = `SELECT d.id, v.id, v.package_id, v.version, v.revision, v.status, ` + assetCols + `
 	FROM domains d
 	JOIN repositories r ON r.domain_id = d.id AND r.name = $1
 	JOIN packages p ON p.repository_id = r.id AND p.format = $2 AND p.namespace = $3 AND p.name = $4
@@ -101,18 +101,14 @@ func (r reader) FindAsset(ctx context.Context, p meta.AssetPath) (*meta.AssetLoc
 		return nil, missing(ref{apierr.ResAsset, p.Asset})
 	}
 	var loc meta.AssetLocation
-	var vr versionRow
 	var aCreated int64
 	v, a := &loc.Version, &loc.Asset
-	dest := append([]any{&loc.DomainID}, vr.dest(v)...)
-	dest = append(dest, &a.VersionID, &a.Name, &a.Size, &a.MD5, &a.SHA1, &a.SHA256, &a.SHA512, &aCreated)
 	err := r.q.QueryRow(ctx, findAssetSQL,
-		p.Repository, p.Format, p.Namespace, p.Package, p.Version, p.Asset, p.DomainOwner, p.Domain).Scan(dest...)
+		p.Repository, p.Format, p.Namespace, p.Package, p.Version, p.Asset, p.DomainOwner, p.Domain).Scan(
+		&loc.DomainID, &v.ID, &v.PackageID, &v.Version, &v.Revision, &v.Status,
+		&a.VersionID, &a.Name, &a.Size, &a.MD5, &a.SHA1, &a.SHA256, &a.SHA512, &aCreated)
 	if err != nil {
 		return nil, r.getErr(err, "find asset", apierr.ResAsset, p.Asset, "Asset '%s' not found", p.Asset)
-	}
-	if err := vr.decode(v); err != nil {
-		return nil, internal(err, "find asset")
 	}
 	a.CreatedTime = decTime(aCreated)
 	return &loc, nil

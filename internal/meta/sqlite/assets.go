@@ -85,9 +85,7 @@ func (t *tx) DeleteAssets(ctx context.Context, versionID string) error {
 // findAssetSQL resolves a whole asset path through the unique indexes of
 // each table in one statement: downloads pay one round-trip, not five.
 const findAssetSQL = `SELECT d.id,
-	v.id, v.package_id, v.version, v.sort_key, v.revision, v.status,
-	v.created_time, v.published_time, v.summary, v.home_page, v.source_code_repository,
-	v.licenses, v.dependencies, v.readme, v.origin_type, v.origin_repository, v.origin_external_conn,
+	v.id, v.package_id, v.version, v.revision, v.status,
 	a.version_id, a.name, a.size, a.md5, a.sha1, a.sha256, a.sha512, a.created_time
 	FROM domains d
 	JOIN repositories r ON r.domain_id = d.id AND r.name = ?
@@ -99,19 +97,13 @@ const findAssetSQL = `SELECT d.id,
 func (r reader) FindAsset(ctx context.Context, p meta.AssetPath) (*meta.AssetLocation, error) {
 	var loc meta.AssetLocation
 	row := r.q.QueryRowContext(ctx, findAssetSQL, p.Repository, p.Format, p.Namespace, p.Package, p.Version, p.Asset, p.DomainOwner, p.Domain)
-	var vr versionRow
 	var aCreated int64
 	v, a := &loc.Version, &loc.Asset
 	err := row.Scan(&loc.DomainID,
-		&v.ID, &v.PackageID, &v.Version, &v.SortKey, &v.Revision, &v.Status,
-		&vr.created, &vr.published, &v.Summary, &v.HomePage, &v.SourceCodeRepository,
-		&vr.licenses, &vr.deps, &v.Readme, &v.OriginType, &v.OriginRepository, &v.OriginExternalConn,
+		&v.ID, &v.PackageID, &v.Version, &v.Revision, &v.Status,
 		&a.VersionID, &a.Name, &a.Size, &a.MD5, &a.SHA1, &a.SHA256, &a.SHA512, &aCreated)
 	if err != nil {
 		return nil, getErr(err, "find asset", apierr.ResAsset, p.Asset, "Asset '%s' not found", p.Asset)
-	}
-	if err := vr.decode(v); err != nil {
-		return nil, internal(err, "find asset")
 	}
 	a.CreatedTime = decTime(aCreated)
 	return &loc, nil

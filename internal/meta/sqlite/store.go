@@ -41,6 +41,7 @@ type Store struct {
 	wdb     *sql.DB // exactly one connection, for Update and migrations
 	lockDir string  // blob lock files (see LockBlobs)
 	rstmts  stmtCache
+	finds   findCache
 }
 
 // Store is a meta.Store.

@@ -46,7 +46,10 @@ func (s *Store) Update(ctx context.Context, fn func(tx meta.Tx) error) error {
 		return err
 	}
 	done = true
-	if err := sqlTx.Commit(); err != nil {
+	err = sqlTx.Commit()
+	// Even a failed commit may have changed the file; stale is never safe.
+	s.finds.invalidate()
+	if err != nil {
 		return internal(err, "commit")
 	}
 	return nil

@@ -1,0 +1,59 @@
+package sqlite
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/arca-repo/arca/internal/meta"
+)
+
+// maxFindCache bounds the download lookup cache; when full it starts over.
+const maxFindCache = 8192
+
+// findCache remembers FindAsset results. It is coherent because every
+// write of this store goes through Update, which bumps gen after it
+// commits: an entry is used only while gen still equals the generation read
+// before its lookup began. Any write empties the cache in effect, which
+// suits downloads (many reads per write). A read that starts after a
+// write's Update returned always sees gen bumped, so no client sees a
+// change and then its undoing. This holds because one server process owns a
+// SQLite database (the server locks its data directory); other processes
+// sharing the file (arca gc) never write metadata.
+type findCache struct {
+	gen     atomic.Uint64
+	mu      sync.RWMutex
+	entries map[meta.AssetPath]findEntry
+}
+
+type findEntry struct {
+	gen uint64
+	loc meta.AssetLocation
+}
+
+// invalidate marks every cached entry stale; Update calls it after a commit.
+func (c *findCache) invalidate() { c.gen.Add(1) }
+
+// FindAsset implements meta.Reader for the Store (a Tx reads uncached).
+func (s *Store) FindAsset(ctx context.Context, p meta.AssetPath) (*meta.AssetLocation, error) {
+	c := &s.finds
+	gen := c.gen.Load()
+	c.mu.RLock()
+	e, ok := c.entries[p]
+	c.mu.RUnlock()
+	if ok && e.gen == gen {
+		loc := e.loc
+		return &loc, nil
+	}
+	loc, err := s.reader.FindAsset(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.entries == nil || len(c.entries) >= maxFindCache {
+		c.entries = make(map[meta.AssetPath]findEntry)
+	}
+	c.entries[p] = findEntry{gen: gen, loc: *loc}
+	c.mu.Unlock()
+	return loc, nil
+}
