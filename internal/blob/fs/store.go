@@ -65,7 +65,7 @@ func New(dir string) (*Store, error) {
 // The caller must Close it. An open file stays readable even if the blob is
 // deleted meanwhile.
 func (s *Store) Open(ctx context.Context, ns, sum string) (io.ReadSeekCloser, int64, error) {
-	if err := checkKey(ns, sum); err != nil {
+	if err := blob.CheckKey(ns, sum); err != nil {
 		return nil, 0, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -85,7 +85,7 @@ func (s *Store) Open(ctx context.Context, ns, sum string) (io.ReadSeekCloser, in
 
 // Stat describes a blob.
 func (s *Store) Stat(ctx context.Context, ns, sum string) (blob.Info, error) {
-	if err := checkKey(ns, sum); err != nil {
+	if err := blob.CheckKey(ns, sum); err != nil {
 		return blob.Info{}, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -102,7 +102,7 @@ func (s *Store) Stat(ctx context.Context, ns, sum string) (blob.Info, error) {
 // blob back, which is harmless (it is still correct content) and is the
 // garbage collector's to remove again.
 func (s *Store) Delete(ctx context.Context, ns, sum string) error {
-	if err := checkKey(ns, sum); err != nil {
+	if err := blob.CheckKey(ns, sum); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {

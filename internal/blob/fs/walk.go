@@ -20,7 +20,7 @@ import (
 // than reported: Walk feeds garbage collection, which must only ever see
 // names that Stat, Open and Delete accept. fn's error is returned as is.
 func (s *Store) Walk(ctx context.Context, fn func(blob.Info) error) error {
-	namespaces, err := subdirs(s.blobs, validNamespace)
+	namespaces, err := subdirs(s.blobs, blob.ValidNamespace)
 	if err != nil {
 		return apierr.Wrap(err, "listing blob namespaces")
 	}
@@ -60,7 +60,7 @@ func (s *Store) walkLeaf(ctx context.Context, ns, prefix, dir string, fn func(bl
 			return apierr.Wrap(err, "walking blobs")
 		}
 		name := e.Name()
-		if !e.Type().IsRegular() || !validSHA256(name) || !strings.HasPrefix(name, prefix) {
+		if !e.Type().IsRegular() || !blob.ValidSHA256(name) || !strings.HasPrefix(name, prefix) {
 			continue
 		}
 		fi, err := e.Info()

@@ -11,6 +11,7 @@ import (
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/blob"
 )
 
 // maxPresignTTL is SigV4's limit on a presigned URL's lifetime.
@@ -142,7 +143,7 @@ func (r *rangeReader) Close() error {
 // exists (the caller has found it in the database); the URL names the
 // endpoint as configured, which clients must be able to reach.
 func (s *Store) PresignGet(ctx context.Context, ns, sum string, ttl time.Duration) (string, error) {
-	if err := checkKey(ns, sum); err != nil {
+	if err := blob.CheckKey(ns, sum); err != nil {
 		return "", err
 	}
 	if ttl <= 0 || ttl > maxPresignTTL {

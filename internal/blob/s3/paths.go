@@ -5,7 +5,7 @@ import (
 	"encoding/hex"
 	"strings"
 
-	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/blob"
 )
 
 // Object layout in the bucket
@@ -42,9 +42,6 @@ const (
 	blobsDir   = "blobs/"
 	tmpDir     = "tmp/"
 	tempPrefix = "put-"
-
-	maxNamespaceLen = 64
-	sha256HexLen    = 64
 )
 
 // layout turns blob names into object keys.
@@ -79,61 +76,8 @@ func (l layout) parseBlobKey(key string) (ns, sum string, ok bool) {
 		return "", "", false
 	}
 	ns, sum, found = strings.Cut(rest, "/")
-	if !found || !validNamespace(ns) || !validSHA256(sum) {
+	if !found || !blob.ValidNamespace(ns) || !blob.ValidSHA256(sum) {
 		return "", "", false
 	}
 	return ns, sum, true
-}
-
-// validNamespace reports whether ns matches [A-Za-z0-9_-]{1,64}.
-func validNamespace(ns string) bool {
-	if len(ns) == 0 || len(ns) > maxNamespaceLen {
-		return false
-	}
-	for i := 0; i < len(ns); i++ {
-		c := ns[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-// validSHA256 reports whether sum is 64 lowercase hex digits; uppercase is
-// rejected so that one digest has exactly one key.
-func validSHA256(sum string) bool {
-	if len(sum) != sha256HexLen {
-		return false
-	}
-	for i := 0; i < len(sum); i++ {
-		c := sum[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-// checkKey validates a namespace and digest from a caller.
-func checkKey(ns, sum string) error {
-	if !validNamespace(ns) {
-		return invalidNamespace(ns)
-	}
-	if !validSHA256(sum) {
-		return apierr.Invalid("Invalid SHA-256 %q: expected 64 lowercase hex digits.", truncate(sum))
-	}
-	return nil
-}
-
-func invalidNamespace(ns string) error {
-	return apierr.Invalid("Invalid blob namespace %q: expected 1-64 characters from [A-Za-z0-9_-].", truncate(ns))
-}
-
-// truncate bounds caller-supplied strings echoed in error messages.
-func truncate(s string) string {
-	const limit = 80
-	if len(s) > limit {
-		return s[:limit] + "…"
-	}
-	return s
 }

@@ -21,14 +21,11 @@ import (
 // deletes the temporary object and aborts its multipart upload, so nothing
 // partial is visible or billed.
 func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 string, maxSize int64) (blob.Digests, error) {
-	if !validNamespace(ns) {
-		return blob.Digests{}, invalidNamespace(ns)
+	if err := blob.CheckPut(ns, expectSHA256); err != nil {
+		return blob.Digests{}, err
 	}
 	// Reject a malformed expectation before reading the body: it could never
 	// match, and the client learns so without uploading everything.
-	if expectSHA256 != "" && !validSHA256(expectSHA256) {
-		return blob.Digests{}, apierr.Invalid("Invalid expected SHA-256 %q: expected 64 lowercase hex digits.", truncate(expectSHA256))
-	}
 	if err := ctx.Err(); err != nil {
 		return blob.Digests{}, apierr.Wrap(err, "upload cancelled")
 	}

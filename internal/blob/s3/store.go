@@ -149,7 +149,7 @@ func bucketHint(err error) string {
 
 // Stat describes a blob with one HeadObject.
 func (s *Store) Stat(ctx context.Context, ns, sum string) (blob.Info, error) {
-	if err := checkKey(ns, sum); err != nil {
+	if err := blob.CheckKey(ns, sum); err != nil {
 		return blob.Info{}, err
 	}
 	out, err := s.client.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: &s.bucket, Key: aws.String(s.keys.blobKey(ns, sum))})
@@ -162,7 +162,7 @@ func (s *Store) Stat(ctx context.Context, ns, sum string) (blob.Info, error) {
 // Delete removes a blob. S3's DeleteObject already succeeds for absent keys;
 // a NotFound from a stricter server is treated the same way.
 func (s *Store) Delete(ctx context.Context, ns, sum string) error {
-	if err := checkKey(ns, sum); err != nil {
+	if err := blob.CheckKey(ns, sum); err != nil {
 		return err
 	}
 	_, err := s.client.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: &s.bucket, Key: aws.String(s.keys.blobKey(ns, sum))})

@@ -5,14 +5,15 @@ import (
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/meta"
+	"github.com/arca-repo/arca/internal/meta/keyset"
 )
 
 const assetCols = `a.version_id, a.name, a.size, a.md5, a.sha1, a.sha256, a.sha512, a.created_time`
 
 // assetKeys orders ListAssets by name, which is unique within a version and
 // so needs no tie-breaker.
-func assetKeys() keyset {
-	return keyset{tag: "a", cols: []string{"a.name"}, kinds: []colKind{textCol}}
+func assetKeys() keyset.Keyset {
+	return keyset.Keyset{Tag: "a", Cols: []string{"a.name"}, Kinds: []keyset.Kind{keyset.Text}}
 }
 
 func scanAsset(s scanner) (meta.Asset, error) {

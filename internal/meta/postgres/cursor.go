@@ -1,105 +1,14 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"strconv"
 	"strings"
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/meta"
+	"github.com/arca-repo/arca/internal/meta/keyset"
 )
-
-// Lists page by keyset, never by OFFSET: a cursor holds the sort tuple of the
-// last row returned, and the next page starts strictly after it. Every tuple
-// is unique, so the order is total; rows inserted between calls land before
-// or after the cursor but never shift the rows that were already there, so
-// no existing row repeats or goes missing.
-
-// colKind is the type of one value in a cursor.
-type colKind int
-
-const (
-	textCol colKind = iota
-	intCol
-)
-
-// keyset describes the order of one list.
-type keyset struct {
-	tag   string    // names the list, so a cursor of another list is refused
-	cols  []string  // sort columns; together they are unique
-	kinds []colKind // kind of each column's value
-	desc  bool      // every column descending (else every column ascending)
-}
-
-// orderBy is the ORDER BY clause body. The text columns are COLLATE "C" in
-// the schema, so the order is byte-wise without a COLLATE here.
-func (k keyset) orderBy() string {
-	dir := " ASC"
-	if k.desc {
-		dir = " DESC"
-	}
-	parts := make([]string, len(k.cols))
-	for i, c := range k.cols {
-		parts[i] = c + dir
-	}
-	return strings.Join(parts, ", ")
-}
-
-// encode makes the opaque cursor: base64url of a JSON array [tag, vals...].
-// Integers are written as strings so that no JSON reader rounds them.
-func (k keyset) encode(vals []any) string {
-	arr := make([]string, 0, len(vals)+1)
-	arr = append(arr, k.tag)
-	for _, v := range vals {
-		switch x := v.(type) {
-		case int64:
-			arr = append(arr, strconv.FormatInt(x, 10))
-		case string:
-			arr = append(arr, x)
-		}
-	}
-	b, _ := json.Marshal(arr) // []string always marshals
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// decode parses a cursor made by encode for this list. Values PostgreSQL
-// could not take as parameters (NUL bytes) make the cursor invalid rather
-// than fail the query.
-func (k keyset) decode(cursor string) ([]any, error) {
-	bad := apierr.Invalid("Invalid pagination token")
-	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil {
-		return nil, bad
-	}
-	var arr []string
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&arr); err != nil || dec.More() {
-		return nil, bad
-	}
-	if len(arr) != len(k.kinds)+1 || arr[0] != k.tag {
-		return nil, bad
-	}
-	vals := make([]any, len(k.kinds))
-	for i, kind := range k.kinds {
-		s := arr[i+1]
-		if kind == textCol {
-			if !storable(s) {
-				return nil, bad
-			}
-			vals[i] = s
-			continue
-		}
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return nil, bad
-		}
-		vals[i] = n
-	}
-	return vals, nil
-}
 
 // scanner is a pgx.Row or pgx.Rows.
 type scanner interface{ Scan(dest ...any) error }
@@ -156,30 +65,25 @@ func (q *query) eq(col string, v any) {
 	q.where = append(q.where, col+" = "+q.arg(v))
 }
 
-// after adds the condition selecting rows strictly after the cursor values,
-// as a row comparison, which PostgreSQL serves from an index on the columns.
-func (q *query) after(k keyset, vals []any) {
+// after adds the condition selecting rows strictly after the cursor values.
+func (q *query) after(k keyset.Keyset, vals []any) {
 	marks := make([]string, len(vals))
 	for i, v := range vals {
 		marks[i] = q.arg(v)
 	}
-	op := " > "
-	if k.desc {
-		op = " < "
-	}
-	q.where = append(q.where, "("+strings.Join(k.cols, ", ")+")"+op+"("+strings.Join(marks, ", ")+")")
+	q.where = append(q.where, k.After(marks))
 }
 
 // list runs q in ks order, one page of opt.Limit rows after opt.After.
 // scan returns a row and its sort tuple (for the next cursor). It fetches one
 // row more than asked to learn whether another page exists.
-func list[T any](ctx context.Context, r reader, op string, q query, ks keyset, opt meta.ListOptions,
+func list[T any](ctx context.Context, r reader, op string, q query, ks keyset.Keyset, opt meta.ListOptions,
 	scan func(scanner) (T, []any, error)) ([]T, string, error) {
 	if opt.Limit < 1 {
 		return nil, "", apierr.Invalid("Limit must be at least 1")
 	}
 	if opt.After != "" {
-		vals, err := ks.decode(opt.After)
+		vals, err := ks.Decode(opt.After, func(s string) bool { return storable(s) })
 		if err != nil {
 			return nil, "", err
 		}
@@ -195,7 +99,7 @@ func list[T any](ctx context.Context, r reader, op string, q query, ks keyset, o
 		sb.WriteString(strings.Join(q.where, " AND "))
 	}
 	sb.WriteString(" ORDER BY ")
-	sb.WriteString(ks.orderBy())
+	sb.WriteString(ks.OrderBy())
 	sb.WriteString(" LIMIT ")
 	sb.WriteString(q.arg(int64(opt.Limit) + 1))
 
@@ -226,5 +130,5 @@ func list[T any](ctx context.Context, r reader, op string, q query, ks keyset, o
 	if !more {
 		return out, "", nil
 	}
-	return out, ks.encode(last), nil
+	return out, ks.Encode(last), nil
 }

@@ -5,13 +5,14 @@ import (
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/meta"
+	"github.com/arca-repo/arca/internal/meta/keyset"
 )
 
 const domainCols = `d.id, d.owner, d.name, d.encryption_key, d.created_time`
 
 // domainKeys orders ListDomains: name, then owner, which together are unique.
-func domainKeys() keyset {
-	return keyset{tag: "d", cols: []string{"d.name", "d.owner"}, kinds: []colKind{textCol, textCol}}
+func domainKeys() keyset.Keyset {
+	return keyset.Keyset{Tag: "d", Cols: []string{"d.name", "d.owner"}, Kinds: []keyset.Kind{keyset.Text, keyset.Text}}
 }
 
 func scanDomain(s scanner) (meta.Domain, error) {

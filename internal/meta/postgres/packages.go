@@ -5,6 +5,7 @@ import (
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/meta"
+	"github.com/arca-repo/arca/internal/meta/keyset"
 )
 
 const packageSelect = `SELECT p.id, p.repository_id, p.format, p.namespace, p.name,
@@ -13,9 +14,9 @@ const packageSelect = `SELECT p.id, p.repository_id, p.format, p.namespace, p.na
 // packageKeys orders ListPackages: format, namespace, name, unique within a
 // repository, so the unique index packages_identity_key serves the whole
 // list after the repository_id equality.
-func packageKeys() keyset {
-	return keyset{tag: "p", cols: []string{"p.format", "p.namespace", "p.name"},
-		kinds: []colKind{textCol, textCol, textCol}}
+func packageKeys() keyset.Keyset {
+	return keyset.Keyset{Tag: "p", Cols: []string{"p.format", "p.namespace", "p.name"},
+		Kinds: []keyset.Kind{keyset.Text, keyset.Text, keyset.Text}}
 }
 
 func scanPackage(s scanner) (meta.Package, error) {

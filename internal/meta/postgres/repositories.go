@@ -5,6 +5,7 @@ import (
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/meta"
+	"github.com/arca-repo/arca/internal/meta/keyset"
 )
 
 // Repositories are read joined to their domain, which supplies the
@@ -16,9 +17,9 @@ const repoSelect = `SELECT r.id, r.domain_id, d.owner, d.name, r.name, r.adminis
 // repoKeys orders ListRepositories: name, domain name, domain owner. A
 // domain's (name, owner) and a repository's (domain, name) are unique, so
 // the triple is too.
-func repoKeys() keyset {
-	return keyset{tag: "r", cols: []string{"r.name", "d.name", "d.owner"},
-		kinds: []colKind{textCol, textCol, textCol}}
+func repoKeys() keyset.Keyset {
+	return keyset.Keyset{Tag: "r", Cols: []string{"r.name", "d.name", "d.owner"},
+		Kinds: []keyset.Kind{keyset.Text, keyset.Text, keyset.Text}}
 }
 
 func scanRepo(s scanner) (meta.Repository, error) {

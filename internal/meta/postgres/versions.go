@@ -5,6 +5,7 @@ import (
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/meta"
+	"github.com/arca-repo/arca/internal/meta/keyset"
 )
 
 // versionCols are a version's columns in the order scanVersion and
@@ -17,14 +18,14 @@ const versionSelect = `SELECT ` + versionCols + ` FROM package_versions v`
 
 // versionKeys orders ListPackageVersions. Both orders end in id, because
 // neither sort keys nor publish times are unique.
-func versionKeys(sortBy string) (keyset, error) {
+func versionKeys(sortBy string) (keyset.Keyset, error) {
 	switch sortBy {
 	case meta.SortNatural:
-		return keyset{tag: "vn", cols: []string{"v.sort_key", "v.id"}, kinds: []colKind{textCol, textCol}}, nil
+		return keyset.Keyset{Tag: "vn", Cols: []string{"v.sort_key", "v.id"}, Kinds: []keyset.Kind{keyset.Text, keyset.Text}}, nil
 	case meta.SortPublishedTime:
-		return keyset{tag: "vp", cols: []string{"v.published_time", "v.id"}, kinds: []colKind{intCol, textCol}, desc: true}, nil
+		return keyset.Keyset{Tag: "vp", Cols: []string{"v.published_time", "v.id"}, Kinds: []keyset.Kind{keyset.Int, keyset.Text}, Desc: true}, nil
 	}
-	return keyset{}, apierr.Invalid("Unknown sort order '%s'", sortBy)
+	return keyset.Keyset{}, apierr.Invalid("Unknown sort order '%s'", sortBy)
 }
 
 // versionRow holds the stored forms of a version's non-string columns.
@@ -105,7 +106,7 @@ func (r reader) ListPackageVersions(ctx context.Context, f meta.VersionFilter, o
 	q.filter("v.origin_type", f.OriginType)
 	return list(ctx, r, "list package versions", q, ks, opt, func(s scanner) (meta.PackageVersion, []any, error) {
 		v, err := scanVersion(s)
-		if ks.tag == "vp" {
+		if ks.Tag == "vp" {
 			pub, _ := encTime(v.PublishedTime) // read back from storage, so in range
 			return v, []any{pub, v.ID}, err
 		}

@@ -5,13 +5,14 @@ import (
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/meta"
+	"github.com/arca-repo/arca/internal/meta/keyset"
 )
 
 const domainCols = `d.id, d.owner, d.name, d.encryption_key, d.created_time`
 
 // domainKeys orders ListDomains: name, owner, then id.
-func domainKeys() keyset {
-	return keyset{tag: "d", cols: []string{"d.name", "d.owner", "d.id"}, kinds: []colKind{textCol, textCol, textCol}}
+func domainKeys() keyset.Keyset {
+	return keyset.Keyset{Tag: "d", Cols: []string{"d.name", "d.owner", "d.id"}, Kinds: []keyset.Kind{keyset.Text, keyset.Text, keyset.Text}}
 }
 
 func scanDomain(s scanner, extra ...any) (meta.Domain, error) {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/meta"
+	"github.com/arca-repo/arca/internal/meta/keyset"
 )
 
 const packageSelect = `SELECT p.id, p.repository_id, p.format, p.namespace, p.name,
@@ -12,9 +13,9 @@ const packageSelect = `SELECT p.id, p.repository_id, p.format, p.namespace, p.na
 
 // packageKeys orders ListPackages: format, namespace, name, id (the index
 // packages_list serves it after the repository_id equality).
-func packageKeys() keyset {
-	return keyset{tag: "p", cols: []string{"p.format", "p.namespace", "p.name", "p.id"},
-		kinds: []colKind{textCol, textCol, textCol, textCol}}
+func packageKeys() keyset.Keyset {
+	return keyset.Keyset{Tag: "p", Cols: []string{"p.format", "p.namespace", "p.name", "p.id"},
+		Kinds: []keyset.Kind{keyset.Text, keyset.Text, keyset.Text, keyset.Text}}
 }
 
 func scanPackage(s scanner) (meta.Package, error) {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/meta"
+	"github.com/arca-repo/arca/internal/meta/keyset"
 )
 
 // Repositories are read joined to their domain, which supplies the
@@ -14,9 +15,9 @@ const repoSelect = `SELECT r.id, r.domain_id, d.owner, d.name, r.name, r.adminis
 	FROM repositories r JOIN domains d ON d.id = r.domain_id`
 
 // repoKeys orders ListRepositories: name, domain name, domain owner, id.
-func repoKeys() keyset {
-	return keyset{tag: "r", cols: []string{"r.name", "d.name", "d.owner", "r.id"},
-		kinds: []colKind{textCol, textCol, textCol, textCol}}
+func repoKeys() keyset.Keyset {
+	return keyset.Keyset{Tag: "r", Cols: []string{"r.name", "d.name", "d.owner", "r.id"},
+		Kinds: []keyset.Kind{keyset.Text, keyset.Text, keyset.Text, keyset.Text}}
 }
 
 func scanRepo(s scanner) (meta.Repository, error) {
