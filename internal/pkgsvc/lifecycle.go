@@ -108,6 +108,25 @@ func eachVersion(ctx context.Context, tx meta.Tx, b *BatchResult, pkg *meta.Pack
 	return nil
 }
 
+// batch runs fn on each listed version of a package in one transaction and
+// collects the per-version results (reset if the store reruns the
+// transaction).
+func (s *Service) batch(ctx context.Context, caller auth.Principal, c Coord, versions []string, fn func(tx meta.Tx, b *BatchResult, v *meta.PackageVersion) error) (*BatchResult, error) {
+	b := newBatch()
+	err := s.meta.Update(ctx, func(tx meta.Tx) error {
+		*b = *newBatch()
+		l, err := s.locatePackage(ctx, tx, caller.Account, c)
+		if err != nil {
+			return err
+		}
+		return eachVersion(ctx, tx, b, l.pkg, versions, func(v *meta.PackageVersion) error { return fn(tx, b, v) })
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
 // UpdatePackageVersionsStatus moves versions to Published, Unlisted or
 // Archived. A version already in the target status is SKIPPED.
 func (s *Service) UpdatePackageVersionsStatus(ctx context.Context, caller auth.Principal, c Coord, versions []string, revisions map[string]string, expectedStatus, target string) (*BatchResult, error) {
@@ -116,105 +135,69 @@ func (s *Service) UpdatePackageVersionsStatus(ctx context.Context, caller auth.P
 	default:
 		return nil, apierr.Invalid("targetStatus must be Published, Unlisted or Archived, not %s; use DisposePackageVersions or DeletePackageVersions to dispose or delete.", target)
 	}
-	b := newBatch()
-	err := s.meta.Update(ctx, func(tx meta.Tx) error {
-		*b = *newBatch()
-		l, err := s.locatePackage(ctx, tx, caller.Account, c)
-		if err != nil {
+	return s.batch(ctx, caller, c, versions, func(tx meta.Tx, b *BatchResult, v *meta.PackageVersion) error {
+		if !b.guard(v, expectedStatus, revisions) {
+			return nil
+		}
+		switch {
+		case v.Status == target:
+			b.fail(v.Version, ErrSkipped, "Version %s is already %s.", v.Version, target)
+			return nil
+		case !canMove(v.Status, target):
+			b.fail(v.Version, ErrNotAllowed, "A %s version cannot become %s.", v.Status, target)
+			return nil
+		}
+		v.Status = target
+		v.Revision = newRevision()
+		if target == meta.StatusPublished && v.PublishedTime.IsZero() {
+			v.PublishedTime = s.now().UTC()
+		}
+		if err := tx.UpdatePackageVersion(ctx, v); err != nil {
 			return err
 		}
-		return eachVersion(ctx, tx, b, l.pkg, versions, func(v *meta.PackageVersion) error {
-			if !b.guard(v, expectedStatus, revisions) {
-				return nil
-			}
-			switch {
-			case v.Status == target:
-				b.fail(v.Version, ErrSkipped, "Version %s is already %s.", v.Version, target)
-				return nil
-			case !canMove(v.Status, target):
-				b.fail(v.Version, ErrNotAllowed, "A %s version cannot become %s.", v.Status, target)
-				return nil
-			}
-			v.Status = target
-			v.Revision = newRevision()
-			if target == meta.StatusPublished && v.PublishedTime.IsZero() {
-				v.PublishedTime = s.now().UTC()
-			}
-			if err := tx.UpdatePackageVersion(ctx, v); err != nil {
-				return err
-			}
-			b.ok(v)
-			return nil
-		})
+		b.ok(v)
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return b, nil
 }
 
 // DeletePackageVersions removes versions and their assets; they can be
 // published again afterwards.
 func (s *Service) DeletePackageVersions(ctx context.Context, caller auth.Principal, c Coord, versions []string, expectedStatus string) (*BatchResult, error) {
-	b := newBatch()
-	err := s.meta.Update(ctx, func(tx meta.Tx) error {
-		*b = *newBatch()
-		l, err := s.locatePackage(ctx, tx, caller.Account, c)
-		if err != nil {
+	return s.batch(ctx, caller, c, versions, func(tx meta.Tx, b *BatchResult, v *meta.PackageVersion) error {
+		if !b.guard(v, expectedStatus, nil) {
+			return nil
+		}
+		if err := tx.DeletePackageVersion(ctx, v.ID); err != nil {
 			return err
 		}
-		return eachVersion(ctx, tx, b, l.pkg, versions, func(v *meta.PackageVersion) error {
-			if !b.guard(v, expectedStatus, nil) {
-				return nil
-			}
-			if err := tx.DeletePackageVersion(ctx, v.ID); err != nil {
-				return err
-			}
-			v.Status = meta.StatusDeleted
-			b.ok(v)
-			return nil
-		})
+		v.Status = meta.StatusDeleted
+		b.ok(v)
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return b, nil
 }
 
 // DisposePackageVersions deletes the assets of versions and marks them
 // Disposed, keeping the version records.
 func (s *Service) DisposePackageVersions(ctx context.Context, caller auth.Principal, c Coord, versions []string, revisions map[string]string, expectedStatus string) (*BatchResult, error) {
-	b := newBatch()
-	err := s.meta.Update(ctx, func(tx meta.Tx) error {
-		*b = *newBatch()
-		l, err := s.locatePackage(ctx, tx, caller.Account, c)
-		if err != nil {
+	return s.batch(ctx, caller, c, versions, func(tx meta.Tx, b *BatchResult, v *meta.PackageVersion) error {
+		if !b.guard(v, expectedStatus, revisions) {
+			return nil
+		}
+		if v.Status == meta.StatusDisposed {
+			b.fail(v.Version, ErrSkipped, "Version %s is already Disposed.", v.Version)
+			return nil
+		}
+		if err := tx.DeleteAssets(ctx, v.ID); err != nil {
 			return err
 		}
-		return eachVersion(ctx, tx, b, l.pkg, versions, func(v *meta.PackageVersion) error {
-			if !b.guard(v, expectedStatus, revisions) {
-				return nil
-			}
-			if v.Status == meta.StatusDisposed {
-				b.fail(v.Version, ErrSkipped, "Version %s is already Disposed.", v.Version)
-				return nil
-			}
-			if err := tx.DeleteAssets(ctx, v.ID); err != nil {
-				return err
-			}
-			v.Status = meta.StatusDisposed
-			v.Revision = newRevision()
-			if err := tx.UpdatePackageVersion(ctx, v); err != nil {
-				return err
-			}
-			b.ok(v)
-			return nil
-		})
+		v.Status = meta.StatusDisposed
+		v.Revision = newRevision()
+		if err := tx.UpdatePackageVersion(ctx, v); err != nil {
+			return err
+		}
+		b.ok(v)
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return b, nil
 }
 
 // DeletePackage removes a package with all its versions and assets.
