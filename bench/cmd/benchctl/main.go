@@ -15,12 +15,21 @@
 //	benchctl publish-load [common flags] -file F [-c 8] [-d 10s] [-vary=true]
 //	    publish F (4 KiB) as new versions with c concurrent workers for d and
 //	    print publishes= errors= seconds= rate= p50_ms= p99_ms=; with -vary each
-//	    publish changes the first bytes so every publish stores a new blob
+//	    publish writes its version name (unique: the prefix is random per run)
+//	    over the first 32 bytes, so every publish stores a new blob
 //	benchctl freeport
 //	    print a free TCP port on 127.0.0.1 (for nginx)
 //	benchctl procstat     -pid P
 //	    print vmhwm_kib= (lifetime peak RSS) vmrss_kib= (current RSS) and
 //	    cpu_s= (user+system CPU seconds used so far) of process P
+//	benchctl cpusum       -comm NAME
+//	    print cpu_s= procs=: CPU seconds used so far by every process named
+//	    NAME, including its reaped children (e.g. all of PostgreSQL)
+//	benchctl pg-schema    -dsn URL (-create NAME | -drop NAME)
+//	    create a PostgreSQL schema and print a DSN selecting it (search_path),
+//	    or drop one with everything in it
+//	benchctl s3-bucket    -endpoint URL -access-key K -secret-key S -bucket B
+//	    create a bucket on an S3-compatible server (path-style)
 //
 // Common flags: -endpoint (default $ARCA_ENDPOINT), -region, -access-key,
 // -secret-key (default $ARCA_ROOT_ACCESS_KEY_ID / $ARCA_ROOT_SECRET_ACCESS_KEY,
@@ -70,6 +79,12 @@ func main() {
 		err = freePort()
 	case "procstat":
 		err = procStat(args)
+	case "cpusum":
+		err = cpuSum(args)
+	case "pg-schema":
+		err = pgSchema(ctx, args)
+	case "s3-bucket":
+		err = s3Bucket(ctx, args)
 	case "-h", "--help", "help":
 		usage()
 		return
@@ -96,6 +111,9 @@ commands:
   publish-load   publish a small file as new versions with -c workers for -d
   freeport       print a free TCP port on 127.0.0.1
   procstat       print VmHWM, VmRSS (KiB) and CPU seconds used by -pid
+  cpusum         print the CPU seconds used by all processes named -comm
+  pg-schema      create (printing its DSN) or drop a PostgreSQL schema
+  s3-bucket      create a bucket on an S3-compatible server
 
 Run "benchctl COMMAND -h" for a command's flags.
 `)
@@ -229,7 +247,7 @@ func publishLoad(ctx context.Context, args []string) error {
 	file := fs.String("file", "", "small file to publish repeatedly (required)")
 	conc := fs.Int("c", 8, "concurrent workers")
 	dur := fs.Duration("d", 10*time.Second, "how long to publish")
-	vary := fs.Bool("vary", true, "change the first 16 bytes per publish, so each publish stores a new blob (false: identical bytes, deduplicated)")
+	vary := fs.Bool("vary", true, "write each publish's version name over the first 32 bytes, so each publish stores a new blob, also across runs and concurrent publish-load processes (false: identical bytes, deduplicated)")
 	prefix := fs.String("version-prefix", "", "prefix of the versions created (default: random per run)")
 	asset := fs.String("asset", "", "asset name (default: the file's base name)")
 	if err := parse(fs, args, t); err != nil {
@@ -272,11 +290,11 @@ func publishLoad(ctx context.Context, args []string) error {
 			body := bytes.Clone(data)
 			var mine []time.Duration
 			for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
-				if *vary && len(body) >= 16 {
-					copy(body, fmt.Sprintf("%-16s", fmt.Sprintf("%d.%d", w, i)))
+				v := fmt.Sprintf("%s.%d.%d", *prefix, w, i)
+				if *vary && len(body) >= 32 {
+					copy(body, fmt.Sprintf("%-32s", v))
 				}
 				sha := benchkit.SHA256Hex(body)
-				v := fmt.Sprintf("%s.%d.%d", *prefix, w, i)
 				t0 := time.Now()
 				_, err := t.Publish(ctx, c, v, *asset, bytes.NewReader(body), sha)
 				if err != nil {
@@ -349,26 +367,69 @@ func procStat(args []string) error {
 	if vals["VmHWM"] == "" {
 		return fmt.Errorf("no VmHWM in /proc/%d/status", *pid)
 	}
-	// utime and stime are fields 14 and 15 of /proc/PID/stat, counted after
-	// the parenthesised command name (which may contain spaces).
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", *pid))
+	cpu, err := benchkit.ProcCPU(*pid)
 	if err != nil {
 		return err
-	}
-	var cpu float64
-	if i := bytes.LastIndexByte(stat, ')'); i >= 0 {
-		f := strings.Fields(string(stat[i+1:]))
-		if len(f) > 12 {
-			var ut, st float64
-			fmt.Sscan(f[11], &ut)
-			fmt.Sscan(f[12], &st)
-			cpu = (ut + st) / clockTicks
-		}
 	}
 	fmt.Printf("vmhwm_kib=%s vmrss_kib=%s cpu_s=%.2f\n", vals["VmHWM"], vals["VmRSS"], cpu)
 	return nil
 }
 
-// clockTicks is USER_HZ, the unit of /proc/PID/stat times: 100 on every
-// Linux architecture Go supports.
-const clockTicks = 100
+func cpuSum(args []string) error {
+	fs := flag.NewFlagSet("cpusum", flag.ContinueOnError)
+	comm := fs.String("comm", "", "process name as in /proc/PID/comm (required)")
+	if err := parse(fs, args, nil); err != nil {
+		return err
+	}
+	if *comm == "" {
+		return fmt.Errorf("-comm is required")
+	}
+	cpu, n, err := benchkit.CommCPU(*comm)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("cpu_s=%.2f procs=%d\n", cpu, n)
+	return nil
+}
+
+func pgSchema(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("pg-schema", flag.ContinueOnError)
+	dsn := fs.String("dsn", "", "postgres:// URL of the database (required)")
+	create := fs.String("create", "", "schema to create; its DSN is printed")
+	drop := fs.String("drop", "", "schema to drop, with everything in it")
+	if err := parse(fs, args, nil); err != nil {
+		return err
+	}
+	if *dsn == "" || (*create == "") == (*drop == "") {
+		return fmt.Errorf("-dsn and exactly one of -create and -drop are required")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if *drop != "" {
+		return benchkit.DropSchema(ctx, *dsn, *drop)
+	}
+	u, err := benchkit.CreateSchema(ctx, *dsn, *create)
+	if err != nil {
+		return err
+	}
+	fmt.Println(u)
+	return nil
+}
+
+func s3Bucket(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("s3-bucket", flag.ContinueOnError)
+	endpoint := fs.String("endpoint", "", "S3 server, http://127.0.0.1:PORT (required)")
+	region := fs.String("region", benchkit.DefaultRegion, "region")
+	ak := fs.String("access-key", "", "access key id (required)")
+	sk := fs.String("secret-key", "", "secret access key (required)")
+	bucket := fs.String("bucket", "", "bucket to create (required)")
+	if err := parse(fs, args, nil); err != nil {
+		return err
+	}
+	if *endpoint == "" || *ak == "" || *sk == "" || *bucket == "" {
+		return fmt.Errorf("-endpoint, -access-key, -secret-key and -bucket are required")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return benchkit.CreateBucket(ctx, *endpoint, *region, *ak, *sk, *bucket)
+}
