@@ -17,30 +17,43 @@ import (
 // maxPresignTTL is SigV4's limit on a presigned URL's lifetime.
 const maxPresignTTL = 7 * 24 * time.Hour
 
-// Open stats the blob and returns a reader that fetches its content with
-// GETs on demand: nothing is downloaded until the first Read, and a Seek
-// followed by a Read issues "Range: bytes=N-", so http.ServeContent answers
-// range requests without fetching the whole object. Reads use ctx, which
-// must therefore live as long as the reader (a request's context does).
+// Open starts one GET of the whole object, which also tells its size, and
+// returns a reader over it: a download of a small blob costs one request,
+// not a HEAD and a GET. A Seek only moves the position; a Read at a
+// position the open response is not at drops it and issues
+// "Range: bytes=N-", so http.ServeContent answers range requests without
+// fetching everything. Reads use ctx, which must therefore live as long as
+// the reader (a request's context does).
 func (s *Store) Open(ctx context.Context, ns, sum string) (io.ReadSeekCloser, int64, error) {
-	info, err := s.Stat(ctx, ns, sum)
-	if err != nil {
+	if err := blob.CheckKey(ns, sum); err != nil {
 		return nil, 0, err
 	}
-	return &rangeReader{ctx: ctx, s: s, ns: ns, sum: sum, size: info.Size}, info.Size, nil
+	r := &rangeReader{ctx: ctx, s: s, ns: ns, sum: sum, size: -1}
+	if err := r.get(); err != nil {
+		return nil, 0, err
+	}
+	if r.size < 0 { // no Content-Length: ask for the size
+		r.drop()
+		info, err := s.Stat(ctx, ns, sum)
+		if err != nil {
+			return nil, 0, err
+		}
+		r.size = info.Size
+	}
+	return r, r.size, nil
 }
 
-// rangeReader reads one object through ranged GETs. It keeps at most one
-// response body open, positioned at pos; a Seek elsewhere drops it and the
-// next Read opens a new one. Not safe for concurrent use, as io.Reader
-// implementations usually are not.
+// rangeReader reads one object through GETs. It keeps at most one response
+// body open, positioned at bodyPos. Not safe for concurrent use, as
+// io.Reader implementations usually are not.
 type rangeReader struct {
 	ctx     context.Context
 	s       *Store
 	ns, sum string
-	size    int64
-	pos     int64
+	size    int64 // -1 until known
+	pos     int64 // where the next Read reads
 	body    io.ReadCloser
+	bodyPos int64 // where body's next byte is
 	closed  bool
 }
 
@@ -49,10 +62,14 @@ func (r *rangeReader) Read(p []byte) (int, error) {
 		return 0, errors.New("read of a closed blob reader")
 	}
 	if r.pos >= r.size {
+		r.finish()
 		return 0, io.EOF
 	}
 	if len(p) == 0 {
 		return 0, nil
+	}
+	if r.body != nil && r.bodyPos != r.pos {
+		r.drop()
 	}
 	if r.body == nil {
 		if err := r.get(); err != nil {
@@ -61,6 +78,7 @@ func (r *rangeReader) Read(p []byte) (int, error) {
 	}
 	n, err := r.body.Read(p)
 	r.pos += int64(n)
+	r.bodyPos = r.pos
 	switch {
 	case err == io.EOF && r.pos < r.size:
 		r.drop()
@@ -75,7 +93,8 @@ func (r *rangeReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// get opens a response body from pos to the end of the object.
+// get opens a response body from pos to the end of the object; the first
+// one (size unknown) is a plain GET that also learns the size.
 func (r *rangeReader) get() error {
 	in := &awss3.GetObjectInput{Bucket: &r.s.bucket, Key: aws.String(r.s.keys.blobKey(r.ns, r.sum))}
 	if r.pos > 0 {
@@ -85,14 +104,35 @@ func (r *rangeReader) get() error {
 	if err != nil {
 		return objectErr(err, "reading", r.ns, r.sum)
 	}
-	// A server ignoring Range would send the object from its start, and the
-	// reader would silently return the wrong bytes.
-	if want := r.size - r.pos; out.ContentLength != nil && *out.ContentLength != want {
+	if r.size < 0 {
+		if out.ContentLength != nil {
+			r.size = *out.ContentLength
+		}
+	} else if want := r.size - r.pos; out.ContentLength != nil && *out.ContentLength != want {
+		// A server ignoring Range would send the object from its start,
+		// and the reader would silently return the wrong bytes.
 		out.Body.Close()
 		return apierr.Wrap(fmt.Errorf("got %d bytes, want %d", *out.ContentLength, want), "reading blob %s/%s from offset %d", r.ns, r.sum, r.pos)
 	}
-	r.body = out.Body
+	r.body, r.bodyPos = out.Body, r.pos
 	return nil
+}
+
+// drainLimit is how much of an unwanted response is read rather than
+// abandoned: closing a body before its end drops the connection, which
+// costs a new connection (and, for small blobs, more than the bytes).
+const drainLimit = 64 << 10
+
+// finish closes the open body, reading a small remainder first so its
+// connection can be reused.
+func (r *rangeReader) finish() {
+	if r.body == nil {
+		return
+	}
+	if r.size >= 0 && r.size-r.bodyPos <= drainLimit {
+		_, _ = io.CopyN(io.Discard, r.body, drainLimit+1)
+	}
+	r.drop()
 }
 
 func (r *rangeReader) drop() {
@@ -102,8 +142,9 @@ func (r *rangeReader) drop() {
 	}
 }
 
-// Seek only moves the position; the request happens on the next Read, so
-// http.ServeContent's Seek(0, End) to learn the size costs nothing.
+// Seek only moves the position; a request happens on the next Read, and
+// only if the open response is not already there, so http.ServeContent's
+// Seek(0, End) and Seek(0, Start) to learn the size cost nothing.
 func (r *rangeReader) Seek(offset int64, whence int) (int64, error) {
 	if r.closed {
 		return 0, errors.New("seek on a closed blob reader")
@@ -122,18 +163,13 @@ func (r *rangeReader) Seek(offset int64, whence int) (int64, error) {
 	if abs < 0 {
 		return 0, errors.New("seek: negative position")
 	}
-	if abs != r.pos {
-		r.drop()
-		r.pos = abs
-	}
+	r.pos = abs
 	return abs, nil
 }
 
-// Close releases the open response, if any. Closing a body that has not
-// been read to the end drops its connection; that is cheaper than reading
-// the rest of an object nobody wants.
+// Close releases the open response, if any (see finish).
 func (r *rangeReader) Close() error {
-	r.drop()
+	r.finish()
 	r.closed = true
 	return nil
 }

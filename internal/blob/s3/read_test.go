@@ -51,8 +51,8 @@ func TestOpenRanged(t *testing.T) {
 		t.Fatalf("Open = %d, %v", size, err)
 	}
 	defer rc.Close()
-	if got := rec.take(); len(got) != 1 || got[0].Method != http.MethodHead {
-		t.Fatalf("Open sent %d requests, want one HEAD", len(got))
+	if got := rec.take(); len(got) != 1 || got[0].Method != http.MethodGet || got[0].Header.Get("Range") != "" {
+		t.Fatalf("Open sent %d requests, want one plain GET (which also tells the size)", len(got))
 	}
 	// A Seek then a Read fetches from the offset on, and only then.
 	const off = 2<<20 + 7
@@ -137,5 +137,30 @@ func TestPresignGet(t *testing.T) {
 	}
 	if _, err := s.PresignGet(ctx, "ns", "nothex", time.Minute); !apierr.Is(err, apierr.Validation) {
 		t.Errorf("PresignGet of an invalid digest = %v, want Validation", err)
+	}
+}
+
+// A small blob is downloaded with exactly one request, read to its end.
+func TestOpenSmallBlobOneRequest(t *testing.T) {
+	rec := &recorder{}
+	s := startBucket(t).store(t, rec)
+	ctx := context.Background()
+	data := randomBytes(2, 4096)
+	d, err := s.Put(ctx, "ns", bytes.NewReader(data), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.take()
+	rc, size, err := s.Open(ctx, "ns", d.SHA256)
+	if err != nil || size != 4096 {
+		t.Fatalf("Open = %d, %v", size, err)
+	}
+	got, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("ReadAll: %v (or wrong bytes)", err)
+	}
+	if reqs := rec.take(); len(reqs) != 1 {
+		t.Fatalf("a 4 KiB download sent %d requests, want 1", len(reqs))
 	}
 }
