@@ -37,6 +37,15 @@ type Repository struct {
 	CreatedTime          time.Time
 }
 
+// ResourcePolicy is the permissions policy of a domain or repository,
+// keyed by the resource's ARN. Revision changes with every write; callers
+// compare it for optimistic concurrency.
+type ResourcePolicy struct {
+	ResourceARN string
+	Revision    string
+	Document    string
+}
+
 // Tag is a resource tag.
 type Tag struct {
 	Key   string

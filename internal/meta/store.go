@@ -37,6 +37,13 @@ type TagReader interface {
 	ListTags(ctx context.Context, arn string) ([]Tag, error)
 }
 
+// PolicyReader reads resource policies.
+type PolicyReader interface {
+	// GetResourcePolicy returns the policy of a resource ARN; NotFound if
+	// it has none.
+	GetResourcePolicy(ctx context.Context, arn string) (*ResourcePolicy, error)
+}
+
 // PackageReader reads packages, versions and assets.
 type PackageReader interface {
 	// GetPackage returns a package; NotFound if absent.
@@ -67,6 +74,7 @@ type Reader interface {
 	DomainReader
 	RepositoryReader
 	TagReader
+	PolicyReader
 	PackageReader
 }
 
@@ -89,6 +97,11 @@ type Writer interface {
 	PutTags(ctx context.Context, arn string, tags []Tag) error
 	// DeleteTags removes the given keys of a resource ARN (nil keys = all).
 	DeleteTags(ctx context.Context, arn string, keys []string) error
+
+	// PutResourcePolicy adds or replaces the policy of p.ResourceARN.
+	PutResourcePolicy(ctx context.Context, p *ResourcePolicy) error
+	// DeleteResourcePolicy removes the policy of a resource ARN (absent: no-op).
+	DeleteResourcePolicy(ctx context.Context, arn string) error
 
 	// InsertPackage adds p; Conflict if (RepositoryID, Format, Namespace, Name) exists.
 	InsertPackage(ctx context.Context, p *Package) error

@@ -72,7 +72,11 @@ func (s *Service) DeleteDomain(ctx context.Context, caller auth.Principal, domai
 		if err := tx.DeleteDomain(ctx, d.ID); err != nil {
 			return err
 		}
-		return tx.DeleteTags(ctx, s.DomainARN(d.Owner, d.Name), nil)
+		arn := s.DomainARN(d.Owner, d.Name)
+		if err := tx.DeleteResourcePolicy(ctx, arn); err != nil {
+			return err
+		}
+		return tx.DeleteTags(ctx, arn, nil)
 	})
 	if err != nil {
 		return nil, err

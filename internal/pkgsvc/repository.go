@@ -102,7 +102,11 @@ func (s *Service) DeleteRepository(ctx context.Context, caller auth.Principal, d
 		if err := tx.DeleteRepository(ctx, r.ID); err != nil {
 			return err
 		}
-		return tx.DeleteTags(ctx, s.RepositoryARN(d.Owner, d.Name, name), nil)
+		arn := s.RepositoryARN(d.Owner, d.Name, name)
+		if err := tx.DeleteResourcePolicy(ctx, arn); err != nil {
+			return err
+		}
+		return tx.DeleteTags(ctx, arn, nil)
 	})
 	if err != nil {
 		return nil, err

@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"Pagination", paginationTests()},
 		{"Update", updateTests()},
 		{"Locks", lockTests()},
+		{"Policies", policyTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,129 @@
+package pkgsvc
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/auth"
+	"github.com/arca-repo/arca/internal/meta"
+)
+
+// PolicyTarget names the domain, or with Repository the repository, whose
+// permissions policy an operation acts on.
+type PolicyTarget struct {
+	DomainOwner string
+	Domain      string
+	Repository  string // "" for the domain's policy
+}
+
+// policyARN resolves the target (NotFound if it does not exist) to its ARN.
+func (s *Service) policyARN(ctx context.Context, r meta.Reader, caller auth.Principal, t PolicyTarget) (string, error) {
+	if t.Repository == "" {
+		d, err := s.domain(ctx, r, owner(t.DomainOwner, caller.Account), t.Domain)
+		if err != nil {
+			return "", err
+		}
+		return s.DomainARN(d.Owner, d.Name), nil
+	}
+	d, repo, err := s.repository(ctx, r, owner(t.DomainOwner, caller.Account), t.Domain, t.Repository)
+	if err != nil {
+		return "", err
+	}
+	return s.RepositoryARN(d.Owner, d.Name, repo.Name), nil
+}
+
+// checkPolicyDocument refuses a document that is not a JSON policy.
+func checkPolicyDocument(doc string) error {
+	var p struct {
+		Statement json.RawMessage `json:"Statement"`
+	}
+	if err := json.Unmarshal([]byte(doc), &p); err != nil {
+		return apierr.Invalid("The policy document is not valid JSON: %v", err)
+	}
+	if len(p.Statement) == 0 || string(p.Statement) == "null" {
+		return apierr.Invalid("The policy document has no Statement.")
+	}
+	return nil
+}
+
+// PutPermissionsPolicy sets a domain's or repository's policy. With a
+// revision, the current policy must exist and be at that revision (optimistic
+// concurrency: ConflictException otherwise); without one it is replaced
+// unconditionally.
+func (s *Service) PutPermissionsPolicy(ctx context.Context, caller auth.Principal, t PolicyTarget, revision, document string) (*meta.ResourcePolicy, error) {
+	if err := checkPolicyDocument(document); err != nil {
+		return nil, err
+	}
+	var p *meta.ResourcePolicy
+	err := s.meta.Update(ctx, func(tx meta.Tx) error {
+		arn, err := s.policyARN(ctx, tx, caller, t)
+		if err != nil {
+			return err
+		}
+		if err := checkPolicyRevision(ctx, tx, arn, revision); err != nil {
+			return err
+		}
+		p = &meta.ResourcePolicy{ResourceARN: arn, Revision: newRevision(), Document: document}
+		return tx.PutResourcePolicy(ctx, p)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// GetPermissionsPolicy returns a domain's or repository's policy;
+// ResourceNotFoundException if it has none.
+func (s *Service) GetPermissionsPolicy(ctx context.Context, caller auth.Principal, t PolicyTarget) (*meta.ResourcePolicy, error) {
+	arn, err := s.policyARN(ctx, s.meta, caller, t)
+	if err != nil {
+		return nil, err
+	}
+	return s.meta.GetResourcePolicy(ctx, arn)
+}
+
+// DeletePermissionsPolicy removes a domain's or repository's policy and
+// returns it; with a revision, only if the policy is at that revision.
+func (s *Service) DeletePermissionsPolicy(ctx context.Context, caller auth.Principal, t PolicyTarget, revision string) (*meta.ResourcePolicy, error) {
+	var p *meta.ResourcePolicy
+	err := s.meta.Update(ctx, func(tx meta.Tx) error {
+		arn, err := s.policyARN(ctx, tx, caller, t)
+		if err != nil {
+			return err
+		}
+		if p, err = tx.GetResourcePolicy(ctx, arn); err != nil {
+			return err
+		}
+		if revision != "" && revision != p.Revision {
+			return policyConflict(arn, revision, p.Revision)
+		}
+		return tx.DeleteResourcePolicy(ctx, arn)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// checkPolicyRevision applies Put's optimistic-concurrency rule.
+func checkPolicyRevision(ctx context.Context, tx meta.Tx, arn, revision string) error {
+	if revision == "" {
+		return nil
+	}
+	cur, err := tx.GetResourcePolicy(ctx, arn)
+	if apierr.Is(err, apierr.NotFound) {
+		return apierr.Conflicting("", arn, "Policy revision '%s' was given, but '%s' has no policy.", revision, arn)
+	}
+	if err != nil {
+		return err
+	}
+	if cur.Revision != revision {
+		return policyConflict(arn, revision, cur.Revision)
+	}
+	return nil
+}
+
+func policyConflict(arn, given, current string) error {
+	return apierr.Conflicting("", arn, "Policy revision '%s' does not match the current revision '%s' of the policy on '%s'.", given, current, arn)
+}
