@@ -79,6 +79,7 @@ func loadConfig(name string, args []string, stderr io.Writer, extra func(*flag.F
 	fs.StringVar(&flagCfg.PublicURL, "public-url", "", "base URL the server advertises (env ARCA_PUBLIC_URL; default http://LISTEN-ADDRESS)")
 	fs.StringVar(&flagCfg.Region, "region", cfg.Region, "region the server answers for (env ARCA_REGION)")
 	fs.StringVar(&flagCfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env ARCA_LOG_LEVEL)")
+	fs.StringVar(&flagCfg.Identities, "identities", "", "YAML or JSON file of accounts, users, access keys and policies, reloaded on SIGHUP (env ARCA_IDENTITIES)")
 	if extra != nil {
 		extra(fs)
 	}
@@ -108,6 +109,8 @@ func loadConfig(name string, args []string, stderr io.Writer, extra func(*flag.F
 			cfg.Region = flagCfg.Region
 		case "log-level":
 			cfg.LogLevel = flagCfg.LogLevel
+		case "identities":
+			cfg.Identities = flagCfg.Identities
 		}
 	})
 	return cfg, cfg.Validate()
@@ -132,6 +135,27 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if cfg.Identities != "" {
+		// SIGHUP re-reads the identities file; requests keep flowing, and a
+		// broken file leaves the previous identities in force.
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-hup:
+					if err := srv.ReloadIdentities(); err != nil {
+						log.Error("reloading identities failed; keeping the previous identities", "err", err)
+					} else {
+						log.Info("reloaded identities", "file", cfg.Identities)
+					}
+				}
+			}
+		}()
+	}
 	return srv.Run(ctx)
 }
 

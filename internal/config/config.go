@@ -49,6 +49,10 @@ type Config struct {
 	// seconds; 0 disables the background sweep (arca gc still works).
 	GCInterval int    `yaml:"gc_interval" env:"ARCA_GC_INTERVAL"`
 	LogLevel   string `yaml:"log_level" env:"ARCA_LOG_LEVEL"`
+	// Identities is a YAML or JSON file declaring accounts, users, access
+	// keys and identity policies beside the root key pair (reloaded on
+	// SIGHUP); empty means the root key pair is the only identity.
+	Identities string `yaml:"identities" env:"ARCA_IDENTITIES"`
 }
 
 // Default returns the zero-setup configuration.

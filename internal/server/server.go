@@ -19,6 +19,7 @@ import (
 
 	"github.com/arca-repo/arca/internal/api"
 	"github.com/arca-repo/arca/internal/auth"
+	"github.com/arca-repo/arca/internal/auth/identity"
 	"github.com/arca-repo/arca/internal/config"
 	"github.com/arca-repo/arca/internal/dataplane"
 	"github.com/arca-repo/arca/internal/format"
@@ -35,6 +36,8 @@ type Server struct {
 	ready  atomic.Bool
 	// dirLock holds the data directory for a SQLite server (nil otherwise).
 	dirLock *os.File
+	// identities serves the identities file (nil without one).
+	identities *identity.Reloader
 }
 
 // New opens storage under cfg.DataDir, binds cfg.Listen and prepares the
@@ -54,6 +57,14 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	root, err := rootCredential(&cfg, out)
 	if err != nil {
 		return nil, err
+	}
+	var creds auth.Credentials = auth.Static{root}
+	var identities *identity.Reloader
+	if cfg.Identities != "" {
+		if identities, err = identity.NewReloader(cfg.Identities, root, os.LookupEnv); err != nil {
+			return nil, err
+		}
+		creds = identities
 	}
 	tokens, err := tokenIssuer(&cfg)
 	if err != nil {
@@ -79,10 +90,10 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	} else if n > 0 {
 		log.Info("removed interrupted uploads", "count", n)
 	}
-	s := &Server{cfg: cfg, log: log, ln: ln, stores: st, dirLock: dirLock}
+	s := &Server{cfg: cfg, log: log, ln: ln, stores: st, dirLock: dirLock, identities: identities}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("/v1/", api.New(st.Service, auth.Static{root}, log, api.Options{SpoolDir: filepath.Join(cfg.DataDir, "tmp"), MaxPayload: cfg.MaxAssetSize}))
+	mux.Handle("/v1/", api.New(st.Service, creds, log, api.Options{SpoolDir: filepath.Join(cfg.DataDir, "tmp"), MaxPayload: cfg.MaxAssetSize}))
 	dp := dataplane.New(st.Service, tokens, format.Formats{"npm": npm.Handler{}}, log)
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if dp.Handles(r.URL.Path) {
@@ -106,6 +117,15 @@ func advertised(a *net.TCPAddr) string {
 		return fmt.Sprintf("127.0.0.1:%d", a.Port)
 	}
 	return a.String()
+}
+
+// ReloadIdentities re-reads the identities file and, if it is valid, puts it
+// in force for the next request; on error the previous identities stay.
+func (s *Server) ReloadIdentities() error {
+	if s.identities == nil {
+		return errors.New("no identities file is configured (--identities)")
+	}
+	return s.identities.Reload()
 }
 
 // Addr is the bound address.
