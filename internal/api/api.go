@@ -27,6 +27,7 @@ const MaxJSONBody = 1 << 20
 type Handler struct {
 	svc        *pkgsvc.Service
 	creds      auth.Credentials
+	resources  ResourcePolicies
 	verifier   *sigv4.Verifier
 	log        *slog.Logger
 	spoolDir   string
@@ -44,7 +45,8 @@ type Options struct {
 
 // New returns a control-plane handler.
 func New(svc *pkgsvc.Service, creds auth.Credentials, log *slog.Logger, o Options) *Handler {
-	h := &Handler{svc: svc, creds: creds, log: log, spoolDir: o.SpoolDir, maxPayload: o.MaxPayload}
+	h := &Handler{svc: svc, creds: creds, log: log, spoolDir: o.SpoolDir, maxPayload: o.MaxPayload,
+		resources: &servicePolicies{svc: svc}}
 	h.verifier = &sigv4.Verifier{
 		Region:  svc.Region(),
 		Service: "codeartifact",
@@ -126,6 +128,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c := &call{ctx: r.Context(), in: in, caller: cred.Principal, w: w, r: r, presigned: res.Presigned}
+	if err := h.authorize(c); err != nil {
+		return err
+	}
 	out, err := fn(h, c)
 	if err != nil {
 		return err

@@ -219,3 +219,16 @@ func FuzzDecodeInput(f *testing.F) {
 		}
 	})
 }
+
+// Every operation is authorized against some resource: a new operation in
+// the model must be classified before it can be served.
+func TestEveryOperationHasAnAuthorizationScope(t *testing.T) {
+	for _, op := range operationModels {
+		if _, ok := opScopes[op.Name]; !ok {
+			t.Errorf("%s has no authorization scope in opScopes", op.Name)
+		}
+	}
+	if len(opScopes) != len(operationModels) {
+		t.Errorf("opScopes has %d entries, the model %d operations", len(opScopes), len(operationModels))
+	}
+}

@@ -2,10 +2,11 @@ package pkgsvc
 
 import (
 	"context"
-	"encoding/json"
+	"strings"
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/auth"
+	"github.com/arca-repo/arca/internal/auth/policy"
 	"github.com/arca-repo/arca/internal/meta"
 )
 
@@ -33,18 +34,14 @@ func (s *Service) policyARN(ctx context.Context, r meta.Reader, caller auth.Prin
 	return s.RepositoryARN(d.Owner, d.Name, repo.Name), nil
 }
 
-// checkPolicyDocument refuses a document that is not a JSON policy.
+// checkPolicyDocument refuses a document that is not a valid resource
+// policy (every statement names its principals), naming the problem.
 func checkPolicyDocument(doc string) error {
-	var p struct {
-		Statement json.RawMessage `json:"Statement"`
+	p, err := policy.Parse(doc)
+	if err != nil {
+		return err
 	}
-	if err := json.Unmarshal([]byte(doc), &p); err != nil {
-		return apierr.Invalid("The policy document is not valid JSON: %v", err)
-	}
-	if len(p.Statement) == 0 || string(p.Statement) == "null" {
-		return apierr.Invalid("The policy document has no Statement.")
-	}
-	return nil
+	return p.CheckResource()
 }
 
 // PutPermissionsPolicy sets a domain's or repository's policy. With a
@@ -126,4 +123,35 @@ func checkPolicyRevision(ctx context.Context, tx meta.Tx, arn, revision string) 
 
 func policyConflict(arn, given, current string) error {
 	return apierr.Conflicting("", arn, "Policy revision '%s' does not match the current revision '%s' of the policy on '%s'.", given, current, arn)
+}
+
+// GoverningPolicies returns the permissions policy documents that govern a
+// resource ARN: a domain's own policy; for a repository or a package, the
+// repository's policy and its domain's. Missing policies are skipped.
+func (s *Service) GoverningPolicies(ctx context.Context, arn string) ([]string, error) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 {
+		return nil, nil
+	}
+	prefix := strings.Join(parts[:5], ":") + ":"
+	res := strings.Split(parts[5], "/")
+	var arns []string
+	switch {
+	case res[0] == "domain" && len(res) == 2:
+		arns = []string{arn}
+	case (res[0] == "repository" && len(res) == 3) || (res[0] == "package" && len(res) >= 3):
+		arns = []string{prefix + "repository/" + res[1] + "/" + res[2], prefix + "domain/" + res[1]}
+	}
+	var docs []string
+	for _, a := range arns {
+		p, err := s.meta.GetResourcePolicy(ctx, a)
+		if apierr.Is(err, apierr.NotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, p.Document)
+	}
+	return docs, nil
 }

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+
+	"github.com/arca-repo/arca/internal/apierr"
 	"sync"
 	"sync/atomic"
 
@@ -21,9 +23,15 @@ const maxFindCache = 8192
 // SQLite database (the server locks its data directory); other processes
 // sharing the file (arca gc) never write metadata.
 type findCache struct {
-	gen     atomic.Uint64
-	mu      sync.RWMutex
-	entries map[meta.AssetPath]findEntry
+	gen      atomic.Uint64
+	mu       sync.RWMutex
+	entries  map[meta.AssetPath]findEntry
+	policies map[string]policyEntry // GetResourcePolicy by ARN, misses included
+}
+
+type policyEntry struct {
+	gen    uint64
+	policy *meta.ResourcePolicy // nil: the resource has none
 }
 
 type findEntry struct {
@@ -56,4 +64,33 @@ func (s *Store) FindAsset(ctx context.Context, p meta.AssetPath) (*meta.AssetLoc
 	c.entries[p] = findEntry{gen: gen, loc: *loc}
 	c.mu.Unlock()
 	return loc, nil
+}
+
+// GetResourcePolicy implements meta.Reader for the Store with the same
+// generation check as FindAsset: every request is authorized against its
+// resource's policies, so their absence is cached too.
+func (s *Store) GetResourcePolicy(ctx context.Context, arn string) (*meta.ResourcePolicy, error) {
+	c := &s.finds
+	gen := c.gen.Load()
+	c.mu.RLock()
+	e, ok := c.policies[arn]
+	c.mu.RUnlock()
+	if !ok || e.gen != gen {
+		p, err := s.reader.GetResourcePolicy(ctx, arn)
+		if err != nil && !apierr.Is(err, apierr.NotFound) {
+			return nil, err
+		}
+		e = policyEntry{gen: gen, policy: p}
+		c.mu.Lock()
+		if c.policies == nil || len(c.policies) >= maxFindCache {
+			c.policies = make(map[string]policyEntry)
+		}
+		c.policies[arn] = e
+		c.mu.Unlock()
+	}
+	if e.policy == nil {
+		return nil, apierr.Missing("", arn, "No resource policy is set on '%s'", arn)
+	}
+	cp := *e.policy
+	return &cp, nil
 }

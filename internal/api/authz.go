@@ -1,0 +1,169 @@
+package api
+
+import (
+	"context"
+	"strings"
+
+	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/auth"
+	"github.com/arca-repo/arca/internal/auth/policy"
+)
+
+// IdentityPolicies is implemented by credential sources that know the
+// inline identity policies of their principals (the identities file).
+type IdentityPolicies interface {
+	IdentityPolicies(principalARN string) []*policy.Policy
+}
+
+// ResourcePolicies returns the parsed permissions policies that govern a
+// resource ARN (its domain's and, for repositories and packages, its
+// repository's); the service implements it.
+type ResourcePolicies interface {
+	ResourcePolicies(ctx context.Context, arn string) ([]*policy.Policy, error)
+}
+
+// scope is what kind of resource an operation acts on.
+type scope int
+
+const (
+	scopeAccount    scope = iota // lists across domains: resource "*"
+	scopeDomain                  // the domain
+	scopeRepository              // a repository
+	scopePackage                 // a package of a repository
+	scopeTagged                  // the resourceArn member
+)
+
+// opScopes classifies every operation of the model; a test checks that
+// none is missing.
+var opScopes = map[string]scope{
+	"ListDomains": scopeAccount, "ListRepositories": scopeAccount,
+
+	"CreateDomain": scopeDomain, "DescribeDomain": scopeDomain, "DeleteDomain": scopeDomain,
+	"PutDomainPermissionsPolicy": scopeDomain, "GetDomainPermissionsPolicy": scopeDomain,
+	"DeleteDomainPermissionsPolicy": scopeDomain, "GetAuthorizationToken": scopeDomain,
+	"ListRepositoriesInDomain": scopeDomain, "CreatePackageGroup": scopeDomain,
+	"DescribePackageGroup": scopeDomain, "UpdatePackageGroup": scopeDomain,
+	"UpdatePackageGroupOriginConfiguration": scopeDomain, "DeletePackageGroup": scopeDomain,
+	"ListPackageGroups": scopeDomain, "ListSubPackageGroups": scopeDomain,
+	"ListAssociatedPackages": scopeDomain, "ListAllowedRepositoriesForGroup": scopeDomain,
+	"GetAssociatedPackageGroup": scopeDomain,
+
+	"CreateRepository": scopeRepository, "DescribeRepository": scopeRepository,
+	"UpdateRepository": scopeRepository, "DeleteRepository": scopeRepository,
+	"PutRepositoryPermissionsPolicy": scopeRepository, "GetRepositoryPermissionsPolicy": scopeRepository,
+	"DeleteRepositoryPermissionsPolicy": scopeRepository, "GetRepositoryEndpoint": scopeRepository,
+	"ListPackages": scopeRepository, "AssociateExternalConnection": scopeRepository,
+	"DisassociateExternalConnection": scopeRepository,
+
+	"DescribePackage": scopePackage, "DeletePackage": scopePackage,
+	"PutPackageOriginConfiguration": scopePackage, "ListPackageVersions": scopePackage,
+	"DescribePackageVersion": scopePackage, "UpdatePackageVersionsStatus": scopePackage,
+	"CopyPackageVersions": scopePackage, "DeletePackageVersions": scopePackage,
+	"DisposePackageVersions": scopePackage, "PublishPackageVersion": scopePackage,
+	"ListPackageVersionAssets": scopePackage, "GetPackageVersionAsset": scopePackage,
+	"GetPackageVersionReadme": scopePackage, "ListPackageVersionDependencies": scopePackage,
+
+	"TagResource": scopeTagged, "UntagResource": scopeTagged, "ListTagsForResource": scopeTagged,
+}
+
+// check is one permission a call needs: an action on a resource owned by
+// an account.
+type check struct {
+	action, resource, owner string
+}
+
+// checks lists the permissions a call needs, as CodeArtifact's IAM
+// reference defines them: the operation's own action on its resource, plus
+// sts:GetServiceBearerToken for tokens, ReadFromRepository on a copy's
+// source and AssociateWithDownstreamRepository on each new upstream.
+func (h *Handler) checks(c *call) []check {
+	name := c.in.op.Name
+	in := c.in
+	domain, owner := in.S("domain"), in.S("domainOwner")
+	if name == "PutDomainPermissionsPolicy" { // the one op with them in the body
+		var b struct{ Domain, DomainOwner string }
+		_ = in.Body(&b)
+		domain, owner = b.Domain, b.DomainOwner
+	}
+	if owner == "" {
+		owner = c.caller.Account
+	}
+	region := h.svc.Region()
+	repoARN := func(repo string) string { return h.svc.RepositoryARN(owner, domain, repo) }
+	act := "codeartifact:" + name
+	var out []check
+	switch opScopes[name] {
+	case scopeAccount:
+		out = append(out, check{act, "*", c.caller.Account})
+	case scopeDomain:
+		out = append(out, check{act, h.svc.DomainARN(owner, domain), owner})
+		if name == "GetAuthorizationToken" {
+			out = append(out, check{"sts:GetServiceBearerToken", "*", c.caller.Account})
+		}
+	case scopeRepository:
+		repo := in.S("repository")
+		out = append(out, check{act, repoARN(repo), owner})
+		if name == "CreateRepository" || name == "UpdateRepository" {
+			var b upstreamsBody
+			_ = in.Body(&b)
+			if ups := b.upstreamNames(); ups != nil {
+				for _, u := range *ups {
+					out = append(out, check{"codeartifact:AssociateWithDownstreamRepository", repoARN(u), owner})
+				}
+			}
+		}
+	case scopePackage:
+		repo := in.S("repository")
+		if name == "CopyPackageVersions" {
+			repo = in.S("destinationRepository")
+			out = append(out, check{"codeartifact:ReadFromRepository", repoARN(in.S("sourceRepository")), owner})
+		}
+		out = append(out, check{act, "arn:aws:codeartifact:" + region + ":" + owner + ":package/" + domain + "/" + repo + "/" +
+			in.S("format") + "/" + in.S("namespace") + "/" + in.S("package"), owner})
+	case scopeTagged:
+		arn := in.S("resourceArn")
+		out = append(out, check{act, arn, arnAccount(arn)})
+	}
+	return out
+}
+
+// arnAccount is the account field of an ARN ("" if it has none).
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[4]
+}
+
+// authorize refuses a call that a needed permission does not cover,
+// evaluated as IAM does with the identity policies of the principal and the
+// permissions policies of the resource. A root principal has every identity
+// permission, so only a resource policy (an explicit Deny, or the lack of
+// an Allow across accounts) can refuse it. The SQLite store caches policy
+// lookups, so the common case stays cheap.
+func (h *Handler) authorize(c *call) error {
+	for _, ck := range h.checks(c) {
+		var identity []*policy.Policy
+		if ip, ok := h.creds.(IdentityPolicies); ok && !isRoot(c.caller) {
+			identity = ip.IdentityPolicies(c.caller.ARN)
+		}
+		var resource []*policy.Policy
+		if ck.resource != "*" {
+			var err error
+			if resource, err = h.resources.ResourcePolicies(c.ctx, ck.resource); err != nil {
+				return err
+			}
+		}
+		// A root principal has every identity permission (the policy engine's
+		// rule); only the resource's policies can refuse it.
+		req := policy.Request{Action: ck.action, Resource: ck.resource,
+			Principal: policy.Principal{Account: c.caller.Account, ARN: c.caller.ARN}}
+		if res := policy.Authorize(req, ck.owner, identity, resource); !res.Allowed {
+			return apierr.New(apierr.AccessDenied, "%s", res.Message(req))
+		}
+	}
+	return nil
+}
+
+func isRoot(p auth.Principal) bool { return strings.HasSuffix(p.ARN, ":root") }
