@@ -17,6 +17,7 @@ import (
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/auth"
 	"github.com/arca-repo/arca/internal/auth/sigv4"
+	"github.com/arca-repo/arca/internal/authz"
 	"github.com/arca-repo/arca/internal/pkgsvc"
 )
 
@@ -27,7 +28,7 @@ const MaxJSONBody = 1 << 20
 type Handler struct {
 	svc        *pkgsvc.Service
 	creds      auth.Credentials
-	resources  ResourcePolicies
+	authz      *authz.Authorizer
 	verifier   *sigv4.Verifier
 	log        *slog.Logger
 	spoolDir   string
@@ -46,7 +47,7 @@ type Options struct {
 // New returns a control-plane handler.
 func New(svc *pkgsvc.Service, creds auth.Credentials, log *slog.Logger, o Options) *Handler {
 	h := &Handler{svc: svc, creds: creds, log: log, spoolDir: o.SpoolDir, maxPayload: o.MaxPayload,
-		resources: &servicePolicies{svc: svc}}
+		authz: authz.New(creds, svc)}
 	h.verifier = &sigv4.Verifier{
 		Region:  svc.Region(),
 		Service: "codeartifact",

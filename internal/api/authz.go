@@ -1,26 +1,10 @@
 package api
 
 import (
-	"context"
 	"strings"
 
-	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/auth"
-	"github.com/arca-repo/arca/internal/auth/policy"
 )
-
-// IdentityPolicies is implemented by credential sources that know the
-// inline identity policies of their principals (the identities file).
-type IdentityPolicies interface {
-	IdentityPolicies(principalARN string) []*policy.Policy
-}
-
-// ResourcePolicies returns the parsed permissions policies that govern a
-// resource ARN (its domain's and, for repositories and packages, its
-// repository's); the service implements it.
-type ResourcePolicies interface {
-	ResourcePolicies(ctx context.Context, arn string) ([]*policy.Policy, error)
-}
 
 // scope is what kind of resource an operation acts on.
 type scope int
@@ -136,31 +120,14 @@ func arnAccount(arn string) string {
 	return parts[4]
 }
 
-// authorize refuses a call that a needed permission does not cover,
-// evaluated as IAM does with the identity policies of the principal and the
-// permissions policies of the resource. A root principal has every identity
-// permission, so only a resource policy (an explicit Deny, or the lack of
-// an Allow across accounts) can refuse it. The SQLite store caches policy
-// lookups, so the common case stays cheap.
+// authorize refuses a call that a needed permission does not cover (see
+// authz.Authorizer; the root principal has every identity permission, so
+// only a resource policy can refuse it, and the SQLite store caches policy
+// lookups so the common case stays cheap).
 func (h *Handler) authorize(c *call) error {
 	for _, ck := range h.checks(c) {
-		var identity []*policy.Policy
-		if ip, ok := h.creds.(IdentityPolicies); ok && !isRoot(c.caller) {
-			identity = ip.IdentityPolicies(c.caller.ARN)
-		}
-		var resource []*policy.Policy
-		if ck.resource != "*" {
-			var err error
-			if resource, err = h.resources.ResourcePolicies(c.ctx, ck.resource); err != nil {
-				return err
-			}
-		}
-		// A root principal has every identity permission (the policy engine's
-		// rule); only the resource's policies can refuse it.
-		req := policy.Request{Action: ck.action, Resource: ck.resource,
-			Principal: policy.Principal{Account: c.caller.Account, ARN: c.caller.ARN}}
-		if res := policy.Authorize(req, ck.owner, identity, resource); !res.Allowed {
-			return apierr.New(apierr.AccessDenied, "%s", res.Message(req))
+		if err := h.authz.Check(c.ctx, c.caller, ck.action, ck.resource, ck.owner); err != nil {
+			return err
 		}
 	}
 	return nil

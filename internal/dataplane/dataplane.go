@@ -15,6 +15,7 @@ import (
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/auth"
 	"github.com/arca-repo/arca/internal/auth/token"
+	"github.com/arca-repo/arca/internal/authz"
 	"github.com/arca-repo/arca/internal/format"
 	"github.com/arca-repo/arca/internal/pkgsvc"
 )
@@ -29,13 +30,14 @@ type Handler struct {
 	svc     *pkgsvc.Service
 	tokens  TokenVerifier
 	formats format.Formats
+	authz   *authz.Authorizer
 	log     *slog.Logger
 	now     func() time.Time
 }
 
 // New returns the data-plane handler.
-func New(svc *pkgsvc.Service, tokens TokenVerifier, formats format.Formats, log *slog.Logger) *Handler {
-	return &Handler{svc: svc, tokens: tokens, formats: formats, log: log, now: time.Now}
+func New(svc *pkgsvc.Service, tokens TokenVerifier, formats format.Formats, az *authz.Authorizer, log *slog.Logger) *Handler {
+	return &Handler{svc: svc, tokens: tokens, formats: formats, authz: az, log: log, now: time.Now}
 }
 
 // Handles reports whether path addresses a repository endpoint of a known
@@ -78,17 +80,33 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fh.Error(w, apierr.New(apierr.AccessDenied, "The authorization token is for domain %s-%s, not %s-%s.", claims.Domain, claims.DomainOwner, domain, owner))
 		return
 	}
+	// A token carries its principal, not its permissions: they are
+	// evaluated now, so removing the principal or its permission takes the
+	// token's power away at once.
 	caller := auth.Principal{Account: claims.Account, ARN: claims.PrincipalARN}
+	if !h.authz.Exists(caller) {
+		fh.Unauthorized(w, "The principal this authorization token was issued to no longer exists.")
+		return
+	}
 	d, repo, err := h.svc.ResolveRepository(r.Context(), owner, domain, parts[3])
 	if err != nil {
 		h.fail(fh, w, r, err)
 		return
 	}
+	authorize := func(action, resource string) error {
+		return h.authz.Check(r.Context(), caller, action, resource, d.Owner)
+	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		if err := authorize("codeartifact:ReadFromRepository", h.svc.RepositoryARN(d.Owner, d.Name, repo.Name)); err != nil {
+			h.fail(fh, w, r, err)
+			return
+		}
+	}
 	rest := ""
 	if len(parts) == 5 {
 		rest = parts[4]
 	}
-	fh.ServeRepository(&format.Request{W: w, R: r, Caller: caller, Domain: d, Repository: repo, Path: rest})
+	fh.ServeRepository(&format.Request{W: w, R: r, Caller: caller, Domain: d, Repository: repo, Path: rest, Authorize: authorize})
 }
 
 func (h *Handler) fail(fh format.Handler, w http.ResponseWriter, r *http.Request, err error) {

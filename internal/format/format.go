@@ -23,6 +23,12 @@ type Request struct {
 	// Path is what follows the repository endpoint, without a leading
 	// slash ("" for the endpoint itself).
 	Path string
+	// Authorize checks that Caller may perform action (e.g.
+	// codeartifact:PublishPackageVersion) on resource (a package ARN), and
+	// returns the AccessDeniedException to render otherwise. Reads of the
+	// repository (codeartifact:ReadFromRepository) are checked before a
+	// handler runs.
+	Authorize func(action, resource string) error
 }
 
 // Handler serves one format's client protocol.

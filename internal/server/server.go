@@ -20,6 +20,7 @@ import (
 	"github.com/arca-repo/arca/internal/api"
 	"github.com/arca-repo/arca/internal/auth"
 	"github.com/arca-repo/arca/internal/auth/identity"
+	"github.com/arca-repo/arca/internal/authz"
 	"github.com/arca-repo/arca/internal/config"
 	"github.com/arca-repo/arca/internal/dataplane"
 	"github.com/arca-repo/arca/internal/format"
@@ -94,7 +95,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("/v1/", api.New(st.Service, creds, log, api.Options{SpoolDir: filepath.Join(cfg.DataDir, "tmp"), MaxPayload: cfg.MaxAssetSize}))
-	dp := dataplane.New(st.Service, tokens, format.Formats{"npm": npm.Handler{}}, log)
+	dp := dataplane.New(st.Service, tokens, format.Formats{"npm": npm.Handler{}}, authz.New(creds, st.Service), log)
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if dp.Handles(r.URL.Path) {
 			dp.ServeHTTP(w, r)
