@@ -6,7 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
-	"io"
+	"fmt"
 	"math/rand"
 	"testing"
 )
@@ -35,24 +35,43 @@ func TestHasherMatchesStandardLibrary(t *testing.T) {
 	}
 }
 
+// BenchmarkHasher hashes 1 MiB per op in 512 KiB chunks (the blob stores'
+// copy size, parallel lanes) and in 32 KiB chunks (sequential).
 func BenchmarkHasher(b *testing.B) {
 	buf := make([]byte, 1<<20)
-	b.SetBytes(int64(len(buf)))
+	for _, chunk := range []int{512 << 10, 32 << 10} {
+		b.Run(fmt.Sprintf("chunk=%dKiB", chunk>>10), func(b *testing.B) {
+			b.SetBytes(int64(len(buf)))
+			h := NewHasher()
+			defer h.Close()
+			for b.Loop() {
+				for off := 0; off < len(buf); off += chunk {
+					h.Write(buf[off : off+chunk])
+				}
+			}
+		})
+	}
+}
+
+// Chunks large enough for the parallel lanes, mixed with small ones, give
+// the same digests as the standard library.
+func TestHasherParallelLanes(t *testing.T) {
+	data := make([]byte, 3<<20+12345)
+	rand.New(rand.NewSource(7)).Read(data)
 	h := NewHasher()
-	for b.Loop() {
-		_, _ = io.Copy(h, &onceReader{buf: buf})
+	defer h.Close()
+	for rest, i := data, 0; len(rest) > 0; i++ {
+		n := parallelMin * (1 + i%3)
+		if i%4 == 3 {
+			n = 100 // a small chunk between large ones
+		}
+		n = min(n, len(rest))
+		h.Write(rest[:n])
+		rest = rest[n:]
 	}
-}
-
-type onceReader struct {
-	buf  []byte
-	done bool
-}
-
-func (r *onceReader) Read(p []byte) (int, error) {
-	if r.done {
-		return 0, io.EOF
+	s := sha512.Sum512(data)
+	m := md5.Sum(data)
+	if d := h.Digests(); d.SHA512 != hex.EncodeToString(s[:]) || d.MD5 != hex.EncodeToString(m[:]) || d.Size != int64(len(data)) {
+		t.Fatalf("parallel lanes disagree with the standard library: %+v", d)
 	}
-	r.done = true
-	return copy(p, r.buf), nil
 }

@@ -48,6 +48,7 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 	}()
 
 	h := blob.NewHasher()
+	defer h.Close()
 	if err := s.copyIn(ctx, f, r, h, maxSize); err != nil {
 		return blob.Digests{}, err
 	}

@@ -32,6 +32,7 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 
 	tmp := s.keys.newTempKey()
 	in := &hashingReader{ctx: ctx, r: r, h: blob.NewHasher(), max: maxSize}
+	defer in.h.Close()
 	_, err := s.uploader.Upload(ctx, &awss3.PutObjectInput{Bucket: &s.bucket, Key: &tmp, Body: in})
 	if err == nil && !in.eof {
 		// The uploader reads to EOF; were it ever to stop early, the digests
