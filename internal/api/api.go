@@ -13,8 +13,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/audit"
 	"github.com/arca-repo/arca/internal/auth"
 	"github.com/arca-repo/arca/internal/auth/sigv4"
 	"github.com/arca-repo/arca/internal/authz"
@@ -33,6 +35,7 @@ type Handler struct {
 	log        *slog.Logger
 	spoolDir   string
 	maxPayload int64
+	audit      audit.Logger
 }
 
 // Options tune a Handler.
@@ -42,12 +45,17 @@ type Options struct {
 	SpoolDir string
 	// MaxPayload caps a streamed body (the largest asset).
 	MaxPayload int64
+	// Audit records every call routed to an operation; nil discards.
+	Audit audit.Logger
 }
 
 // New returns a control-plane handler.
 func New(svc *pkgsvc.Service, creds auth.Credentials, log *slog.Logger, o Options) *Handler {
 	h := &Handler{svc: svc, creds: creds, log: log, spoolDir: o.SpoolDir, maxPayload: o.MaxPayload,
-		authz: authz.New(creds, svc)}
+		authz: authz.New(creds, svc), audit: o.Audit}
+	if h.audit == nil {
+		h.audit = audit.Discard
+	}
 	h.verifier = &sigv4.Verifier{
 		Region:  svc.Region(),
 		Service: "codeartifact",
@@ -77,13 +85,19 @@ type handlerFunc func(h *Handler, c *call) (any, error)
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if err := h.serve(w, r); err != nil {
+	rec := auditRecord{at: time.Now()}
+	err := h.serve(w, r, &rec)
+	if err != nil {
 		h.fail(w, r, err)
+	}
+	if rec.op != nil {
+		h.record(w, r, &rec, err)
 	}
 }
 
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rec *auditRecord) error {
 	op := opsByRoute[r.Method+" "+r.URL.Path]
+	rec.op = op
 	if op == nil {
 		if pathKnown(r.URL.Path) {
 			return apierr.New(apierr.UnknownOperation, "No operation at %s accepts method %s.", r.URL.Path, r.Method)
@@ -120,6 +134,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	rec.caller = &cred.Principal
 	fn := handlers[op.Name]
 	if fn == nil {
 		return apierr.New(apierr.Validation, "Operation %s is not supported by this arca server yet.", op.Name)
@@ -129,6 +144,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c := &call{ctx: r.Context(), in: in, caller: cred.Principal, w: w, r: r, presigned: res.Presigned}
+	rec.call = c
 	if err := h.authorize(c); err != nil {
 		return err
 	}

@@ -53,6 +53,12 @@ type Config struct {
 	// keys and identity policies beside the root key pair (reloaded on
 	// SIGHUP); empty means the root key pair is the only identity.
 	Identities string `yaml:"identities" env:"ARCA_IDENTITIES"`
+	// AuditLog is the file the audit log (JSON lines) is appended to; empty
+	// means no audit log.
+	AuditLog string `yaml:"audit_log" env:"ARCA_AUDIT_LOG"`
+	// AuditReads also records read-only requests (Describe*, Get*, List*,
+	// ReadFromRepository); writes and refusals are always recorded.
+	AuditReads bool `yaml:"audit_reads" env:"ARCA_AUDIT_READS"`
 }
 
 // Default returns the zero-setup configuration.
@@ -159,6 +165,9 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.AuditReads && c.AuditLog == "" {
+		return fmt.Errorf("audit_reads needs an audit log (audit_log / ARCA_AUDIT_LOG)")
 	}
 	// An empty PublicURL is derived from the bound address at start-up.
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")

@@ -33,6 +33,9 @@ type Handler struct {
 	authz   *authz.Authorizer
 	log     *slog.Logger
 	now     func() time.Time
+	// Audit, if set, is called once per request after the response, with
+	// the token's principal (zero when the token was missing or invalid).
+	Audit func(w http.ResponseWriter, r *http.Request, caller auth.Principal)
 }
 
 // New returns the data-plane handler.
@@ -50,6 +53,10 @@ func (h *Handler) Handles(path string) bool {
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var caller auth.Principal
+	if h.Audit != nil {
+		defer func() { h.Audit(w, r, caller) }()
+	}
 	// FORMAT / d / DOMAIN-OWNER / REPO / rest…
 	parts := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 5)
 	fh := h.formats[parts[0]]
@@ -83,7 +90,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A token carries its principal, not its permissions: they are
 	// evaluated now, so removing the principal or its permission takes the
 	// token's power away at once.
-	caller := auth.Principal{Account: claims.Account, ARN: claims.PrincipalARN}
+	caller = auth.Principal{Account: claims.Account, ARN: claims.PrincipalARN}
 	if !h.authz.Exists(caller) {
 		fh.Unauthorized(w, "The principal this authorization token was issued to no longer exists.")
 		return

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/arca-repo/arca/internal/api"
+	"github.com/arca-repo/arca/internal/audit"
 	"github.com/arca-repo/arca/internal/auth"
 	"github.com/arca-repo/arca/internal/auth/identity"
 	"github.com/arca-repo/arca/internal/authz"
@@ -39,6 +40,9 @@ type Server struct {
 	dirLock *os.File
 	// identities serves the identities file (nil without one).
 	identities *identity.Reloader
+	// auditLog is the open audit log (nil without one), closed once the
+	// HTTP server has drained.
+	auditLog *audit.FileLogger
 }
 
 // New opens storage under cfg.DataDir, binds cfg.Listen and prepares the
@@ -91,11 +95,18 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	} else if n > 0 {
 		log.Info("removed interrupted uploads", "count", n)
 	}
-	s := &Server{cfg: cfg, log: log, ln: ln, stores: st, dirLock: dirLock, identities: identities}
+	auditLogger, auditLog, err := openAudit(cfg)
+	if err != nil {
+		ln.Close()
+		st.Close()
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	s := &Server{cfg: cfg, log: log, ln: ln, stores: st, dirLock: dirLock, identities: identities, auditLog: auditLog}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("/v1/", api.New(st.Service, creds, log, api.Options{SpoolDir: filepath.Join(cfg.DataDir, "tmp"), MaxPayload: cfg.MaxAssetSize}))
+	mux.Handle("/v1/", api.New(st.Service, creds, log, api.Options{SpoolDir: filepath.Join(cfg.DataDir, "tmp"), MaxPayload: cfg.MaxAssetSize, Audit: auditLogger}))
 	dp := dataplane.New(st.Service, tokens, format.Formats{"npm": npm.Handler{}}, authz.New(creds, st.Service), log)
+	dp.Audit = dataPlaneAudit(auditLogger, cfg.Region)
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if dp.Handles(r.URL.Path) {
 			dp.ServeHTTP(w, r)
@@ -155,6 +166,13 @@ func (s *Server) Run(ctx context.Context) error {
 		err = s.http.Shutdown(sctx)
 		cancel()
 		<-errc
+	}
+	// Every request has been answered (or abandoned at the shutdown
+	// timeout): the audit log can be flushed and synced.
+	if s.auditLog != nil {
+		if aerr := s.auditLog.Close(); aerr != nil {
+			s.log.Error("closing the audit log", "err", aerr)
+		}
 	}
 	stopGC()
 	<-gcDone
