@@ -76,6 +76,7 @@ type Reader interface {
 	TagReader
 	PolicyReader
 	PackageReader
+	IAMReader
 }
 
 // Writer is every write; only available inside Store.Update.
@@ -128,6 +129,7 @@ type Writer interface {
 type Tx interface {
 	Reader
 	Writer
+	IAMWriter
 }
 
 // BlobLocker coordinates garbage collection with uploads, across every

@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"Update", updateTests()},
 		{"Locks", lockTests()},
 		{"Policies", policyTests()},
+		{"IAM", iamTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
