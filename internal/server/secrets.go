@@ -60,16 +60,25 @@ func rootCredential(cfg *config.Config, out io.Writer) (auth.Credential, error) 
 	return auth.Credential{AccessKeyID: sc.AccessKeyID, SecretAccessKey: sc.SecretAccessKey, Principal: p}, nil
 }
 
-// tokenIssuer returns the authorization-token issuer: its key comes from the
-// configuration (so several nodes can share it) or from the data directory,
-// generated on first start.
-func tokenIssuer(cfg *config.Config) (*token.Issuer, error) {
+// tokenIssuer returns the authorization-token issuer and its key: the key
+// comes from the configuration (so several nodes can share it) or from the
+// data directory, generated on first start.
+func tokenIssuer(cfg *config.Config) (*token.Issuer, []byte, error) {
+	k, err := tokenKey(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	iss, err := token.NewIssuer(k)
+	return iss, k, err
+}
+
+func tokenKey(cfg *config.Config) ([]byte, error) {
 	if cfg.TokenKey != "" {
 		k, err := hex.DecodeString(cfg.TokenKey)
 		if err != nil || len(k) < 32 {
 			return nil, fmt.Errorf("the token key must be at least 32 bytes, hex-encoded")
 		}
-		return token.NewIssuer(k)
+		return k, nil
 	}
 	path := filepath.Join(cfg.DataDir, tokenKeyFile)
 	b, err := os.ReadFile(path)
@@ -81,7 +90,7 @@ func tokenIssuer(cfg *config.Config) (*token.Issuer, error) {
 		if err := writeSecret(path, []byte(hex.EncodeToString(k)+"\n")); err != nil {
 			return nil, err
 		}
-		return token.NewIssuer(k)
+		return k, nil
 	}
 	if err != nil {
 		return nil, err
@@ -90,7 +99,7 @@ func tokenIssuer(cfg *config.Config) (*token.Issuer, error) {
 	if err != nil || len(k) < 32 {
 		return nil, fmt.Errorf("%s is damaged", path)
 	}
-	return token.NewIssuer(k)
+	return k, nil
 }
 
 // writeSecret creates path with mode 0600, durably, failing if it exists.

@@ -26,6 +26,7 @@ import (
 	"github.com/arca-repo/arca/internal/dataplane"
 	"github.com/arca-repo/arca/internal/format"
 	"github.com/arca-repo/arca/internal/format/npm"
+	"github.com/arca-repo/arca/internal/iam"
 )
 
 // Server is a configured, listening arca.
@@ -71,7 +72,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 		}
 		creds = identities
 	}
-	tokens, err := tokenIssuer(&cfg)
+	tokens, tokenKey, err := tokenIssuer(&cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -87,6 +88,21 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 		ln.Close()
 		return nil, err
 	}
+	// IAM-managed users and keys live in the store, their secrets encrypted
+	// under a key derived from the token key (shared by every node). The
+	// control plane, the data plane and IAM itself all authenticate against
+	// the chain: identities first, then the store.
+	iamSvc, err := iam.New(st.Meta, iam.DeriveKey(tokenKey), cfg.AccountID, root)
+	if err != nil {
+		ln.Close()
+		st.Close()
+		return nil, err
+	}
+	if identities != nil {
+		iamSvc.SetIdentities(identities)
+	}
+	creds = iamSvc.Credentials()
+	iamHandler := iam.NewHandler(iamSvc, cfg.Region, log)
 	// Uploads in flight when a previous process died are garbage now; a
 	// live upload of another process sharing the directory holds a lock on
 	// its file and is left alone.
@@ -110,6 +126,10 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if dp.Handles(r.URL.Path) {
 			dp.ServeHTTP(w, r)
+			return
+		}
+		if iam.IsQueryRequest(r) { // IAM and STS: POST of a form with Action
+			iamHandler.ServeHTTP(w, r)
 			return
 		}
 		notFound(w, r)
