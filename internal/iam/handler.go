@@ -1,12 +1,15 @@
 package iam
 
 import (
+	"time"
+
 	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
+	"github.com/arca-repo/arca/internal/audit"
 	"io"
 	"log/slog"
 	"mime"
@@ -14,7 +17,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/arca-repo/arca/internal/auth"
 	"github.com/arca-repo/arca/internal/auth/policy"
@@ -39,6 +41,9 @@ const (
 // Handler serves IAM and STS in the query protocol: POST, form-encoded
 // Action and Version, SigV4 with service "iam" or "sts".
 type Handler struct {
+	// Audit, when set, receives one event per request (as the control
+	// plane's calls do): never a secret or a policy document.
+	Audit     audit.Logger
 	svc       *Service
 	log       *slog.Logger
 	verifiers map[string]*sigv4.Verifier // by region + "/" + service
@@ -85,12 +90,18 @@ func (q *request) get(name string) string { return q.form.Get(name) }
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ns := iamNS
-	if err := h.serve(w, r, &ns); err != nil {
+	var who auditInfo
+	start := time.Now()
+	err := h.serve(w, r, &ns, &who)
+	if err != nil {
 		h.fail(w, r, ns, err)
+	}
+	if h.Audit != nil {
+		h.Audit.Log(who.event(w, r, ns, start, err))
 	}
 }
 
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ns *string) error {
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ns *string, who *auditInfo) error {
 	if !IsQueryRequest(r) {
 		return newErr(CodeInvalidAction, http.StatusBadRequest, "Only POST requests with a form-encoded body are supported.")
 	}
@@ -122,6 +133,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ns *string) erro
 	if action == "" {
 		return newErr("MissingAction", http.StatusBadRequest, "Missing Action")
 	}
+	who.caller, who.action, who.form = cred.Principal, action, form
 	q := &request{ctx: r.Context(), form: form, caller: cred.Principal, action: action}
 	var op func(*Handler, *request) (any, error)
 	if service == "sts" {
