@@ -42,6 +42,12 @@ func runMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	arcaBin = filepath.Join(dir, "arca")
+	// ARCA_E2E_BIN runs the suite against a binary built elsewhere, e.g.
+	// with -race: go build -race -o /tmp/arca-race ./cmd/arca.
+	if bin := os.Getenv("ARCA_E2E_BIN"); bin != "" {
+		arcaBin = bin
+		return m.Run()
+	}
 	// Built as the Dockerfile builds it: static, trimmed paths.
 	build := exec.Command("go", "build", "-trimpath", "-o", arcaBin, "./cmd/arca")
 	build.Dir = filepath.Join("..", "..")
