@@ -40,7 +40,7 @@ func blobLockKey(schema, ns string) int64 {
 // done: the server is asked to cancel the wait and the connection is closed.
 func (s *Store) LockBlobs(ctx context.Context, ns string, exclusive, try bool) (func(), bool, error) {
 	key := blobLockKey(s.schema, ns)
-	conn, ok, err := acquireLock(ctx, s.pool, key, exclusive, try)
+	conn, ok, err := acquireLock(ctx, s.locks, key, exclusive, try)
 	if err != nil || !ok {
 		return nil, false, err
 	}

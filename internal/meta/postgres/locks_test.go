@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// acquired is how many connections of s's pool are out, held by locks.
-func acquired(s *Store) int32 { return s.pool.Stat().AcquiredConns() }
+// acquired is how many connections of s's lock pool are out, held by locks.
+func acquired(s *Store) int32 { return s.locks.Stat().AcquiredConns() }
 
 // waiters counts the sessions of the database waiting for the blob lock of
 // namespace ns of s (a bigint advisory key is split into classid, objid).

@@ -50,8 +50,9 @@ const cancelGrace = 3 * time.Second
 // statement on its own pooled connection, reading committed data.
 type Store struct {
 	reader
-	pool   *pgxpool.Pool
-	schema string // current_schema() of the pool's connections
+	pool   *pgxpool.Pool // transactions and reads
+	locks  *pgxpool.Pool // connections pinned by blob locks (see Open)
+	schema string        // current_schema() of the pool's connections
 }
 
 // Store is a meta.Store.
@@ -103,9 +104,20 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, apierr.Wrap(err, "postgres: cannot open database")
 	}
-	s := &Store{reader: reader{q: pool}, pool: pool}
+	// Blob locks get a pool of their own, of the same size. An upload holds
+	// its lock while its bytes stream and then needs a transaction; sharing
+	// one pool, as many uploads as it has connections would hold them all
+	// and none could begin its transaction. Separate, a lock waits only for
+	// other locks, and transactions only for other transactions.
+	locks, err := pgxpool.NewWithConfig(ctx, cfg.Copy())
+	if err != nil {
+		pool.Close()
+		return nil, apierr.Wrap(err, "postgres: cannot open database")
+	}
+	s := &Store{reader: reader{q: pool}, pool: pool, locks: locks}
 	if err := s.init(ctx); err != nil {
 		pool.Close()
+		locks.Close()
 		return nil, err
 	}
 	return s, nil
@@ -129,5 +141,6 @@ func (s *Store) init(ctx context.Context) error {
 // every blob lock must have been released (and every Update returned).
 func (s *Store) Close() error {
 	s.pool.Close()
+	s.locks.Close()
 	return nil
 }
