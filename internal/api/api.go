@@ -77,6 +77,9 @@ type call struct {
 	// presigned: authenticated by a presigned URL (query auth), so the
 	// client is a plain HTTP client that can follow a redirect.
 	presigned bool
+	// checks are the permissions the call needed (set by authorize; the
+	// audit record names their resources).
+	checks []check
 }
 
 // handlerFunc implements one operation. It returns the response document, or

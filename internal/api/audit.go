@@ -26,6 +26,9 @@ const maxAuditParam = 512
 
 // record logs one routed call, accepted or refused (err).
 func (h *Handler) record(w http.ResponseWriter, r *http.Request, rec *auditRecord, err error) {
+	if !h.audit.Wants(audit.ReadOnly(rec.op.Name), err != nil) {
+		return
+	}
 	e := audit.New(w, r, rec.op.Name, audit.TypeAPICall, rec.at)
 	e.AWSRegion = h.svc.Region()
 	if rec.caller != nil {
@@ -50,7 +53,7 @@ func (h *Handler) record(w http.ResponseWriter, r *http.Request, rec *auditRecor
 	}
 	if rec.call != nil {
 		seen := map[string]bool{}
-		for _, ck := range h.checks(rec.call) {
+		for _, ck := range rec.call.checks {
 			if ck.resource != "*" && ck.resource != "" && !seen[ck.resource] {
 				seen[ck.resource] = true
 				e.Resources = append(e.Resources, audit.Resource{ARN: ck.resource})

@@ -125,7 +125,8 @@ func arnAccount(arn string) string {
 // only a resource policy can refuse it, and the SQLite store caches policy
 // lookups so the common case stays cheap).
 func (h *Handler) authorize(c *call) error {
-	for _, ck := range h.checks(c) {
+	c.checks = h.checks(c)
+	for _, ck := range c.checks {
 		if err := h.authz.Check(c.ctx, c.caller, ck.action, ck.resource, ck.owner); err != nil {
 			return err
 		}

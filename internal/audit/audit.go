@@ -145,6 +145,11 @@ func ReadOnly(op string) bool {
 
 // Logger records events.
 type Logger interface {
+	// Wants reports whether an event of this kind would be written, so
+	// callers on hot paths build only the events that are (a download with
+	// auditing off, or of reads, must not pay for one).
+	Wants(readOnly, failed bool) bool
+	// Log records e.
 	Log(Event)
 }
 
@@ -153,7 +158,8 @@ var Discard Logger = discard{}
 
 type discard struct{}
 
-func (discard) Log(Event) {}
+func (discard) Wants(bool, bool) bool { return false }
+func (discard) Log(Event)             {}
 
 // BufferSize is how many events may wait for the writer before Log blocks.
 const BufferSize = 4096
@@ -177,6 +183,10 @@ type FileLogger struct {
 	err    error // first write error, reported by Close
 }
 
+// Wants implements Logger: writes and failures always, successful reads
+// only with logReads.
+func (l *FileLogger) Wants(readOnly, failed bool) bool { return failed || !readOnly || l.logReads }
+
 // Open opens (creating it with mode 0600) the audit log at path for
 // appending. With logReads false, read-only events that succeeded are not
 // written.
@@ -193,7 +203,7 @@ func Open(path string, logReads bool) (*FileLogger, error) {
 // Log queues e, blocking while the buffer is full. Events logged after
 // Close are ignored.
 func (l *FileLogger) Log(e Event) {
-	if e.ReadOnly && e.ErrorCode == "" && !l.logReads {
+	if !l.Wants(e.ReadOnly, e.ErrorCode != "") {
 		return
 	}
 	l.mu.RLock()

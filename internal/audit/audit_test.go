@@ -196,3 +196,26 @@ func TestEventFromRequest(t *testing.T) {
 		}
 	}
 }
+
+// Wants tells callers which events to build at all: nothing for Discard,
+// writes and failures always, successful reads only when reads are logged.
+func TestWants(t *testing.T) {
+	if Discard.Wants(false, true) {
+		t.Error("Discard wants events")
+	}
+	dir := t.TempDir()
+	for _, logReads := range []bool{false, true} {
+		l, err := Open(filepath.Join(dir, fmt.Sprint(logReads)), logReads)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct{ readOnly, failed, want bool }{
+			{false, false, true}, {false, true, true}, {true, true, true}, {true, false, logReads},
+		} {
+			if got := l.Wants(c.readOnly, c.failed); got != c.want {
+				t.Errorf("logReads=%v Wants(readOnly=%v, failed=%v) = %v", logReads, c.readOnly, c.failed, got)
+			}
+		}
+		l.Close()
+	}
+}

@@ -31,7 +31,7 @@ func (a *auditInfo) event(w http.ResponseWriter, r *http.Request, ns string, sta
 	if ns == stsNS {
 		e.EventSource = "sts.amazonaws.com"
 	}
-	e.ReadOnly = strings.HasPrefix(name, "Get") || strings.HasPrefix(name, "List")
+	e.ReadOnly = readOnly(name)
 	if a.caller.ARN != "" {
 		e.UserIdentity = audit.Identity(a.caller.Account, a.caller.ARN, a.caller.AccessKeyID)
 	} else {
@@ -50,4 +50,9 @@ func (a *auditInfo) event(w http.ResponseWriter, r *http.Request, ns string, sta
 		e.ErrorCode, e.ErrorMessage = ae.Code, ae.Message
 	}
 	return e
+}
+
+// readOnly reports whether an IAM or STS action only reads.
+func readOnly(action string) bool {
+	return strings.HasPrefix(action, "Get") || strings.HasPrefix(action, "List")
 }

@@ -96,7 +96,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.fail(w, r, ns, err)
 	}
-	if h.Audit != nil {
+	if h.Audit != nil && h.Audit.Wants(readOnly(who.action), err != nil) {
 		h.Audit.Log(who.event(w, r, ns, start, err))
 	}
 }

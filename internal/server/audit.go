@@ -32,6 +32,14 @@ func openAudit(cfg config.Config) (audit.Logger, *audit.FileLogger, error) {
 // formats answer in their clients' dialects, not in exceptions).
 func dataPlaneAudit(l audit.Logger, region string) func(http.ResponseWriter, *http.Request, auth.Principal) {
 	return func(w http.ResponseWriter, r *http.Request, caller auth.Principal) {
+		readOnly := r.Method == http.MethodGet || r.Method == http.MethodHead
+		status := http.StatusOK
+		if sw, ok := w.(*statusWriter); ok && sw.wrote {
+			status = sw.status
+		}
+		if !l.Wants(readOnly, status >= 400) {
+			return
+		}
 		name := "PublishPackageVersion"
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
@@ -40,7 +48,7 @@ func dataPlaneAudit(l audit.Logger, region string) func(http.ResponseWriter, *ht
 			name = "DeletePackageVersions"
 		}
 		e := audit.New(w, r, name, audit.TypeDataPlane, time.Now())
-		e.ReadOnly = r.Method == http.MethodGet || r.Method == http.MethodHead
+		e.ReadOnly = readOnly
 		e.AWSRegion = region
 		e.UserIdentity = audit.Identity(caller.Account, caller.ARN, "")
 		// FORMAT / d / DOMAIN-OWNER / REPO / rest…
@@ -58,10 +66,6 @@ func dataPlaneAudit(l audit.Logger, region string) func(http.ResponseWriter, *ht
 			params["path"] = parts[4]
 		}
 		e.RequestParameters = params
-		status := http.StatusOK
-		if sw, ok := w.(*statusWriter); ok && sw.wrote {
-			status = sw.status
-		}
 		if status >= 400 {
 			e.ErrorCode, e.ErrorMessage = statusException(status), http.StatusText(status)
 		}
