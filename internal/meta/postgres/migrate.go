@@ -4,13 +4,9 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/meta/migration"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -27,54 +23,13 @@ var migrationFiles embed.FS
 // installations serialize, which costs nothing but a short wait.
 const migrationLockKey int64 = 0x61726361_6d696772
 
-// migration is one schema version.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the embedded migrations in version order and checks
-// that versions run 1, 2, 3… without gaps, so a misnamed file fails every
-// test instead of being skipped in production.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, n := range names {
-		base := path.Base(n)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v < 1 {
-			return nil, fmt.Errorf("migration %s: name must be NNNN_description.sql", base)
-		}
-		b, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
-		}
-	}
-	if len(ms) == 0 {
-		return nil, fmt.Errorf("no migrations embedded")
-	}
-	return ms, nil
-}
-
 // migrate applies every migration newer than the schema's version. It holds
 // the migration advisory lock on one connection throughout, so of several
 // nodes starting at once one migrates and the others, once they get the
 // lock, find nothing left to do. Each migration runs in its own transaction
 // (PostgreSQL DDL is transactional), so a crash leaves a whole version.
 func migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	ms, err := loadMigrations(migrationFiles)
+	ms, err := migration.Load(migrationFiles)
 	if err != nil {
 		return apierr.Wrap(err, "postgres: bad embedded migrations")
 	}
@@ -97,7 +52,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	if err := conn.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 		return apierr.Wrap(err, "postgres: cannot read schema version")
 	}
-	latest := ms[len(ms)-1].version
+	latest := ms[len(ms)-1].Version
 	if current > latest {
 		// An older binary must not write to a schema it does not know.
 		return apierr.Wrap(fmt.Errorf("database schema version %d is newer than this binary's %d", current, latest),
@@ -114,20 +69,20 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 // applyMigration runs one migration and records it, atomically. The script
 // runs through the simple protocol (no arguments), which accepts several
 // statements in one string.
-func applyMigration(ctx context.Context, conn *pgxpool.Conn, m migration) error {
+func applyMigration(ctx context.Context, conn *pgxpool.Conn, m migration.Migration) error {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
-		return apierr.Wrap(err, "postgres: migration %s failed", m.name)
+		return apierr.Wrap(err, "postgres: migration %s failed", m.Name)
 	}
 	defer rollback(ctx, tx) // no-op after Commit
-	if _, err := tx.Exec(ctx, m.sql); err != nil {
-		return apierr.Wrap(err, "postgres: migration %s failed", m.name)
+	if _, err := tx.Exec(ctx, m.SQL); err != nil {
+		return apierr.Wrap(err, "postgres: migration %s failed", m.Name)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
-		return apierr.Wrap(err, "postgres: migration %s failed", m.name)
+	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
+		return apierr.Wrap(err, "postgres: migration %s failed", m.Name)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return apierr.Wrap(err, "postgres: migration %s failed", m.name)
+		return apierr.Wrap(err, "postgres: migration %s failed", m.Name)
 	}
 	return nil
 }

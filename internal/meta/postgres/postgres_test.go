@@ -13,6 +13,7 @@ import (
 
 	"github.com/arca-repo/arca/internal/meta"
 	"github.com/arca-repo/arca/internal/meta/metatest"
+	"github.com/arca-repo/arca/internal/meta/migration"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -149,7 +150,7 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 		}
 		defer stores[i].Close()
 	}
-	ms, err := loadMigrations(migrationFiles)
+	ms, err := migration.Load(migrationFiles)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,8 +159,8 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 		t.Fatalf("applied %v, want versions 1..%d", applied, len(ms))
 	}
 	for _, m := range ms {
-		if _, ok := applied[m.version]; !ok {
-			t.Fatalf("migration %d not recorded: %v", m.version, applied)
+		if _, ok := applied[m.Version]; !ok {
+			t.Fatalf("migration %d not recorded: %v", m.Version, applied)
 		}
 	}
 }

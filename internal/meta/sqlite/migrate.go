@@ -5,14 +5,10 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/meta/migration"
 )
 
 // migrationFiles holds the schema history, one file per version named
@@ -22,53 +18,12 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one schema version.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the embedded migrations in version order and checks
-// that versions run 1, 2, 3… without gaps, so a misnamed file fails every
-// test instead of being skipped in production.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, n := range names {
-		base := path.Base(n)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v < 1 {
-			return nil, fmt.Errorf("migration %s: name must be NNNN_description.sql", base)
-		}
-		b, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
-		}
-	}
-	if len(ms) == 0 {
-		return nil, fmt.Errorf("no migrations embedded")
-	}
-	return ms, nil
-}
-
 // migrate applies every migration newer than the database's version, each in
 // its own IMMEDIATE transaction (db's connections begin that way), so a crash
 // leaves the database at a whole version and two processes starting at once
 // apply each migration once.
 func migrate(ctx context.Context, db *sql.DB) error {
-	ms, err := loadMigrations(migrationFiles)
+	ms, err := migration.Load(migrationFiles)
 	if err != nil {
 		return apierr.Wrap(err, "sqlite: bad embedded migrations")
 	}
@@ -82,14 +37,14 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
-	latest := ms[len(ms)-1].version
+	latest := ms[len(ms)-1].Version
 	if current > latest {
 		// An older binary must not write to a schema it does not know.
 		return apierr.Wrap(fmt.Errorf("database schema version %d is newer than this binary's %d", current, latest),
 			"sqlite: database was written by a newer arca (schema version %d, this binary knows %d)", current, latest)
 	}
 	for _, m := range ms {
-		if m.version > current {
+		if m.Version > current {
 			if err := applyMigration(ctx, db, m); err != nil {
 				return err
 			}
@@ -108,30 +63,30 @@ func schemaVersion(ctx context.Context, q querier) (int, error) {
 	return v, nil
 }
 
-func applyMigration(ctx context.Context, db *sql.DB, m migration) error {
+func applyMigration(ctx context.Context, db *sql.DB, m migration.Migration) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return apierr.Wrap(err, "sqlite: migration %s failed", m.name)
+		return apierr.Wrap(err, "sqlite: migration %s failed", m.Name)
 	}
 	defer tx.Rollback() // no-op after Commit
 
 	// Another process may have applied it between our read and our lock.
 	var done int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&done); err != nil {
-		return apierr.Wrap(err, "sqlite: migration %s failed", m.name)
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&done); err != nil {
+		return apierr.Wrap(err, "sqlite: migration %s failed", m.Name)
 	}
 	if done > 0 {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return apierr.Wrap(err, "sqlite: migration %s failed", m.name)
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return apierr.Wrap(err, "sqlite: migration %s failed", m.Name)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_time) VALUES (?, ?)`,
-		m.version, time.Now().UnixNano()); err != nil {
-		return apierr.Wrap(err, "sqlite: migration %s failed", m.name)
+		m.Version, time.Now().UnixNano()); err != nil {
+		return apierr.Wrap(err, "sqlite: migration %s failed", m.Name)
 	}
 	if err := tx.Commit(); err != nil {
-		return apierr.Wrap(err, "sqlite: migration %s failed", m.name)
+		return apierr.Wrap(err, "sqlite: migration %s failed", m.Name)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/meta"
 	"github.com/arca-repo/arca/internal/meta/metatest"
+	"github.com/arca-repo/arca/internal/meta/migration"
 )
 
 // openTemp opens a store on a new file in t's temp directory.
@@ -78,7 +79,7 @@ func TestReopenKeepsDataAndMigrations(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := appliedMigrations(t, path)
-	ms, err := loadMigrations(migrationFiles)
+	ms, err := migration.Load(migrationFiles)
 	if err != nil {
 		t.Fatal(err)
 	}
