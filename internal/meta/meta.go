@@ -122,6 +122,15 @@ type PackageVersion struct {
 	OriginType           string // INTERNAL | EXTERNAL | UNKNOWN
 	OriginRepository     string // domain entry point: repository name, or
 	OriginExternalConn   string // the external connection name
+	// FormatMetadata is format-owned bytes (npm: the version manifest;
+	// pypi: per-file metadata); the store keeps them verbatim.
+	FormatMetadata []byte
+}
+
+// DistTag is an npm dist-tag of a package: a name pointing at a version.
+type DistTag struct {
+	Tag     string
+	Version string
 }
 
 // Asset is one file of a version; its bytes are the blob keyed by SHA256 in

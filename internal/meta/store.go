@@ -64,6 +64,11 @@ type PackageReader interface {
 	// only ID, PackageID, Version, Revision and Status: a download needs no
 	// more, and decoding the rest would cost it.
 	FindAsset(ctx context.Context, p AssetPath) (*AssetLocation, error)
+	// ListPackageAssets returns every asset of every version of a package,
+	// ordered by version id then name: one read for a package manager's view.
+	ListPackageAssets(ctx context.Context, packageID string) ([]Asset, error)
+	// ListDistTags returns a package's dist-tags ordered by tag (empty if none).
+	ListDistTags(ctx context.Context, packageID string) ([]DistTag, error)
 	// AssetReferenced reports whether any asset row of the domain refers to
 	// the blob with this SHA-256.
 	AssetReferenced(ctx context.Context, domainID, sha256 string) (bool, error)
@@ -108,7 +113,7 @@ type Writer interface {
 	InsertPackage(ctx context.Context, p *Package) error
 	// UpdatePackage stores p's origin restrictions.
 	UpdatePackage(ctx context.Context, p *Package) error
-	// DeletePackage removes a package and its versions and assets.
+	// DeletePackage removes a package and its versions, assets and dist-tags.
 	DeletePackage(ctx context.Context, id string) error
 
 	// InsertPackageVersion adds v; Conflict if (PackageID, Version) exists.
@@ -118,6 +123,12 @@ type Writer interface {
 	UpdatePackageVersion(ctx context.Context, v *PackageVersion) error
 	// DeletePackageVersion removes a version and its assets.
 	DeletePackageVersion(ctx context.Context, id string) error
+
+	// PutDistTag adds or moves a dist-tag of a package; NotFound if the
+	// package is absent.
+	PutDistTag(ctx context.Context, packageID string, t DistTag) error
+	// DeleteDistTag removes a dist-tag; NotFound if absent.
+	DeleteDistTag(ctx context.Context, packageID, tag string) error
 
 	// InsertAsset adds a; Conflict if (VersionID, Name) exists.
 	InsertAsset(ctx context.Context, a *Asset) error

@@ -21,6 +21,7 @@ type pkgRows struct {
 	pkg      meta.Package
 	versions []meta.PackageVersion
 	assets   map[string][]meta.Asset // by version id
+	tags     []meta.DistTag
 }
 
 // eachPackage walks every domain, repository and package of src, calling
@@ -83,6 +84,9 @@ func (m *migration) readPackage(p meta.Package) (*pkgRows, error) {
 			return nil, err
 		}
 		rows.assets[v.ID] = as
+	}
+	if rows.tags, err = r.ListDistTags(m.ctx, p.ID); err != nil {
+		return nil, err
 	}
 	return rows, nil
 }
@@ -158,6 +162,11 @@ func (m *migration) run() error {
 					if err := tx.InsertAsset(m.ctx, &rows.assets[v.ID][j]); err != nil {
 						return err
 					}
+				}
+			}
+			for _, dt := range rows.tags {
+				if err := tx.PutDistTag(m.ctx, rows.pkg.ID, dt); err != nil {
+					return err
 				}
 			}
 			m.rep.Packages++

@@ -73,6 +73,7 @@ func sameVersion(t *testing.T, got, want *meta.PackageVersion) {
 	g.PublishedTime, w.PublishedTime = time.Time{}, time.Time{}
 	g.Licenses, w.Licenses = emptyToNil(g.Licenses), emptyToNil(w.Licenses)
 	g.Dependencies, w.Dependencies = emptyToNil(g.Dependencies), emptyToNil(w.Dependencies)
+	g.FormatMetadata, w.FormatMetadata = emptyToNil(g.FormatMetadata), emptyToNil(w.FormatMetadata)
 	sameFields(t, "version", g, w)
 }
 

@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"Packages", packageTests()},
 		{"Versions", versionTests()},
 		{"Assets", assetTests()},
+		{"Formats", formatTests()},
 		{"Pagination", paginationTests()},
 		{"Update", updateTests()},
 		{"Locks", lockTests()},

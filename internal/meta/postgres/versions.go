@@ -12,7 +12,7 @@ import (
 // versionRow.dest expect.
 const versionCols = `v.id, v.package_id, v.version, v.sort_key, v.revision, v.status,
 	v.created_time, v.published_time, v.summary, v.home_page, v.source_code_repository,
-	v.licenses, v.dependencies, v.readme, v.origin_type, v.origin_repository, v.origin_external_conn`
+	v.licenses, v.dependencies, v.readme, v.origin_type, v.origin_repository, v.origin_external_conn, v.format_metadata`
 
 const versionSelect = `SELECT ` + versionCols + ` FROM package_versions v`
 
@@ -38,7 +38,7 @@ type versionRow struct {
 func (row *versionRow) dest(v *meta.PackageVersion) []any {
 	return []any{&v.ID, &v.PackageID, &v.Version, &v.SortKey, &v.Revision, &v.Status,
 		&row.created, &row.published, &v.Summary, &v.HomePage, &v.SourceCodeRepository,
-		&row.licenses, &row.deps, &v.Readme, &v.OriginType, &v.OriginRepository, &v.OriginExternalConn}
+		&row.licenses, &row.deps, &v.Readme, &v.OriginType, &v.OriginRepository, &v.OriginExternalConn, &v.FormatMetadata}
 }
 
 func scanVersion(s scanner) (meta.PackageVersion, error) {
@@ -125,15 +125,15 @@ func (t *tx) InsertPackageVersion(ctx context.Context, v *meta.PackageVersion) e
 		`INSERT INTO package_versions
 			(id, package_id, version, sort_key, revision, status, created_time, published_time,
 			 summary, home_page, source_code_repository, licenses, dependencies, readme,
-			 origin_type, origin_repository, origin_external_conn)
+			 origin_type, origin_repository, origin_external_conn, format_metadata)
 		SELECT $1::text, p.id, $3::text, $4::text, $5::text, $6::text, $7::bigint, $8::bigint,
 			$9::text, $10::text, $11::text, $12::jsonb, $13::jsonb, $14::text,
-			$15::text, $16::text, $17::text
+			$15::text, $16::text, $17::text, $18::bytea
 		FROM packages p WHERE p.id = $2::text
 		ON CONFLICT DO NOTHING`,
 		v.ID, v.PackageID, v.Version, v.SortKey, v.Revision, v.Status, row.created, row.published,
 		v.Summary, v.HomePage, v.SourceCodeRepository, row.licenses, row.deps, v.Readme,
-		v.OriginType, v.OriginRepository, v.OriginExternalConn)
+		v.OriginType, v.OriginRepository, v.OriginExternalConn, fmtMeta(v.FormatMetadata))
 }
 
 // UpdatePackageVersion rewrites every mutable column; identity (package,
@@ -147,15 +147,23 @@ func (t *tx) UpdatePackageVersion(ctx context.Context, v *meta.PackageVersion) e
 		`UPDATE package_versions SET
 			revision = $1, status = $2, published_time = $3, summary = $4, home_page = $5,
 			source_code_repository = $6, licenses = $7::jsonb, dependencies = $8::jsonb, readme = $9,
-			origin_type = $10, origin_repository = $11, origin_external_conn = $12
-		WHERE id = $13`,
+			origin_type = $10, origin_repository = $11, origin_external_conn = $12, format_metadata = $13
+		WHERE id = $14`,
 		v.Revision, v.Status, row.published, v.Summary, v.HomePage,
 		v.SourceCodeRepository, row.licenses, row.deps, v.Readme,
-		v.OriginType, v.OriginRepository, v.OriginExternalConn, v.ID)
+		v.OriginType, v.OriginRepository, v.OriginExternalConn, fmtMeta(v.FormatMetadata), v.ID)
 }
 
 // DeletePackageVersion cascades to the version's assets.
 func (t *tx) DeletePackageVersion(ctx context.Context, id string) error {
 	_, err := t.exec(ctx, "delete package version", `DELETE FROM package_versions WHERE id = $1`, id)
 	return err
+}
+
+// fmtMeta stores nil format metadata as empty bytes (the column is NOT NULL).
+func fmtMeta(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }

@@ -10,7 +10,7 @@ import (
 
 const versionSelect = `SELECT v.id, v.package_id, v.version, v.sort_key, v.revision, v.status,
 	v.created_time, v.published_time, v.summary, v.home_page, v.source_code_repository,
-	v.licenses, v.dependencies, v.readme, v.origin_type, v.origin_repository, v.origin_external_conn
+	v.licenses, v.dependencies, v.readme, v.origin_type, v.origin_repository, v.origin_external_conn, v.format_metadata
 	FROM package_versions v`
 
 // versionKeys orders ListPackageVersions. Both orders end in id, because
@@ -36,7 +36,7 @@ func scanVersion(s scanner) (meta.PackageVersion, error) {
 	var row versionRow
 	if err := s.Scan(&v.ID, &v.PackageID, &v.Version, &v.SortKey, &v.Revision, &v.Status,
 		&row.created, &row.published, &v.Summary, &v.HomePage, &v.SourceCodeRepository,
-		&row.licenses, &row.deps, &v.Readme, &v.OriginType, &v.OriginRepository, &v.OriginExternalConn); err != nil {
+		&row.licenses, &row.deps, &v.Readme, &v.OriginType, &v.OriginRepository, &v.OriginExternalConn, &v.FormatMetadata); err != nil {
 		return v, err
 	}
 	return v, row.decode(&v)
@@ -113,11 +113,11 @@ func (t *tx) InsertPackageVersion(ctx context.Context, v *meta.PackageVersion) e
 	_, err = t.sqlTx.ExecContext(ctx, `INSERT INTO package_versions
 		(id, package_id, version, sort_key, revision, status, created_time, published_time,
 		 summary, home_page, source_code_repository, licenses, dependencies, readme,
-		 origin_type, origin_repository, origin_external_conn)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 origin_type, origin_repository, origin_external_conn, format_metadata)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		v.ID, v.PackageID, v.Version, v.SortKey, v.Revision, v.Status, row.created, row.published,
 		v.Summary, v.HomePage, v.SourceCodeRepository, row.licenses, row.deps, v.Readme,
-		v.OriginType, v.OriginRepository, v.OriginExternalConn)
+		v.OriginType, v.OriginRepository, v.OriginExternalConn, fmtMeta(v.FormatMetadata))
 	if err != nil {
 		return insertErr(err, "insert package version", apierr.ResPackageVersion, v.Version,
 			apierr.ResPackage, v.PackageID)
@@ -135,11 +135,11 @@ func (t *tx) UpdatePackageVersion(ctx context.Context, v *meta.PackageVersion) e
 	res, err := t.sqlTx.ExecContext(ctx, `UPDATE package_versions SET
 		revision = ?, status = ?, published_time = ?, summary = ?, home_page = ?,
 		source_code_repository = ?, licenses = ?, dependencies = ?, readme = ?,
-		origin_type = ?, origin_repository = ?, origin_external_conn = ?
+		origin_type = ?, origin_repository = ?, origin_external_conn = ?, format_metadata = ?
 		WHERE id = ?`,
 		v.Revision, v.Status, row.published, v.Summary, v.HomePage,
 		v.SourceCodeRepository, row.licenses, row.deps, v.Readme,
-		v.OriginType, v.OriginRepository, v.OriginExternalConn, v.ID)
+		v.OriginType, v.OriginRepository, v.OriginExternalConn, fmtMeta(v.FormatMetadata), v.ID)
 	if err != nil {
 		return internal(err, "update package version")
 	}
@@ -152,4 +152,12 @@ func (t *tx) DeletePackageVersion(ctx context.Context, id string) error {
 		return internal(err, "delete package version")
 	}
 	return nil
+}
+
+// fmtMeta stores nil format metadata as empty bytes (the column is NOT NULL).
+func fmtMeta(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }
