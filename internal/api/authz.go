@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/arca-repo/arca/internal/auth"
+	"github.com/arca-repo/arca/internal/pkgsvc"
 )
 
 // scope is what kind of resource an operation acts on.
@@ -103,7 +104,7 @@ func (h *Handler) checks(c *call) []check {
 			out = append(out, check{"codeartifact:ReadFromRepository", repoARN(in.S("sourceRepository")), owner})
 		}
 		out = append(out, check{act, "arn:aws:codeartifact:" + region + ":" + owner + ":package/" + domain + "/" + repo + "/" +
-			in.S("format") + "/" + in.S("namespace") + "/" + in.S("package"), owner})
+			in.S("format") + "/" + in.S("namespace") + "/" + pkgsvc.NormalizeName(in.S("format"), in.S("package")), owner})
 	case scopeTagged:
 		arn := in.S("resourceArn")
 		out = append(out, check{act, arn, arnAccount(arn)})

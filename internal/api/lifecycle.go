@@ -78,7 +78,8 @@ var lifecycleOps = map[string]handlerFunc{
 		b, err := h.svc.CopyPackageVersions(c.ctx, c.caller, pkgsvc.CopyInput{
 			DomainOwner: c.in.S("domainOwner"), Domain: c.in.S("domain"),
 			SourceRepository: c.in.S("sourceRepository"), DestRepository: c.in.S("destinationRepository"),
-			Format: c.in.S("format"), Namespace: c.in.S("namespace"), Package: c.in.S("package"),
+			Format: c.in.S("format"), Namespace: c.in.S("namespace"),
+			Package:  pkgsvc.NormalizeName(c.in.S("format"), c.in.S("package")),
 			Versions: body.Versions, Revisions: body.VersionRevisions,
 			AllowOverwrite: body.AllowOverwrite, IncludeFromUpstream: body.IncludeFromUpstream,
 		})

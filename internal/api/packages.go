@@ -16,7 +16,8 @@ import (
 func (c *call) coord() pkgsvc.Coord {
 	return pkgsvc.Coord{
 		DomainOwner: c.in.S("domainOwner"), Domain: c.in.S("domain"), Repository: c.in.S("repository"),
-		Format: c.in.S("format"), Namespace: c.in.S("namespace"), Package: c.in.S("package"),
+		Format: c.in.S("format"), Namespace: c.in.S("namespace"),
+		Package: pkgsvc.NormalizeName(c.in.S("format"), c.in.S("package")),
 	}
 }
 

@@ -169,3 +169,12 @@ type Store interface {
 	// Close releases the backend.
 	Close() error
 }
+
+// Generationer is implemented by a store that knows when nothing changed:
+// Generation returns a number that changes after every committed write,
+// before Update returns. Only a store that no other process writes can
+// offer it (SQLite, whose data directory one server owns); readers may
+// cache what they derive from the store under it.
+type Generationer interface {
+	Generation() uint64
+}

@@ -162,6 +162,7 @@ func (s *Service) copySources(ctx context.Context, tx meta.Tx, d *meta.Domain, i
 // it unless *created says it is stored already.
 func (s *Service) copyVersion(ctx context.Context, tx meta.Tx, b *BatchResult, src []*meta.Package, dstPkg *meta.Package, created *bool, ver string, in CopyInput) error {
 	var v *meta.PackageVersion
+	var srcPkg *meta.Package
 	for _, p := range src {
 		got, err := tx.GetPackageVersion(ctx, p.ID, ver)
 		if apierr.Is(err, apierr.NotFound) {
@@ -170,7 +171,7 @@ func (s *Service) copyVersion(ctx context.Context, tx meta.Tx, b *BatchResult, s
 		if err != nil {
 			return err
 		}
-		v = got
+		v, srcPkg = got, p
 		break
 	}
 	if v == nil {
@@ -216,6 +217,19 @@ func (s *Service) copyVersion(ctx context.Context, tx meta.Tx, b *BatchResult, s
 		a.VersionID = cp.ID
 		if err := tx.InsertAsset(ctx, &a); err != nil {
 			return err
+		}
+	}
+	// npm dist-tags pointing at the version come along, replacing
+	// same-named tags of the destination, as CodeArtifact copies them.
+	tags, err := tx.ListDistTags(ctx, srcPkg.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range tags {
+		if t.Version == ver {
+			if err := tx.PutDistTag(ctx, dstPkg.ID, t); err != nil {
+				return err
+			}
 		}
 	}
 	b.ok(&cp)

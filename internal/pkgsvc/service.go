@@ -47,6 +47,7 @@ type Service struct {
 	maxAssetSize int64
 	redirect     bool
 	now          func() time.Time
+	fmt          formatState
 }
 
 // New returns a Service.

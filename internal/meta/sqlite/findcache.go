@@ -42,6 +42,10 @@ type findEntry struct {
 // invalidate marks every cached entry stale; Update calls it after a commit.
 func (c *findCache) invalidate() { c.gen.Add(1) }
 
+// Generation implements meta.Generationer: the same counter that keeps the
+// lookup caches coherent.
+func (s *Store) Generation() uint64 { return s.finds.gen.Load() }
+
 // FindAsset implements meta.Reader for the Store (a Tx reads uncached).
 func (s *Store) FindAsset(ctx context.Context, p meta.AssetPath) (*meta.AssetLocation, error) {
 	c := &s.finds

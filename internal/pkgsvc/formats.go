@@ -1,0 +1,180 @@
+package pkgsvc
+
+import (
+	"context"
+	"io"
+	"strings"
+
+	"github.com/arca-repo/arca/internal/auth"
+	"github.com/arca-repo/arca/internal/meta"
+)
+
+// This file is the service API package-manager formats (internal/format/…)
+// call. The data plane has already authenticated the caller, resolved the
+// repository and checked codeartifact:ReadFromRepository for reads; writes
+// are authorized by the format with format.Request.Authorize before calling
+// here.
+
+// Repo is a repository the data plane has resolved.
+type Repo struct {
+	Domain     *meta.Domain
+	Repository *meta.Repository
+}
+
+// VersionMeta is what a format parses out of a package's own metadata
+// (package.json, METADATA) when a version is first published.
+type VersionMeta struct {
+	Summary              string
+	HomePage             string
+	SourceCodeRepository string
+	Licenses             []meta.License
+	Dependencies         []meta.Dependency
+	Readme               string
+	// Format is format-owned, opaque bytes kept with the version (npm: the
+	// version's manifest JSON; pypi: per-file metadata). The service never
+	// interprets it.
+	Format []byte
+}
+
+// FormatPublish is one package-manager publish of one asset.
+type FormatPublish struct {
+	Format    string
+	Namespace string // "" for formats without one
+	Package   string // as the client spelled it; pypi names are normalized here
+	Version   string
+	AssetName string
+	Body      io.Reader
+	// Declared digests of Body (lowercase hex), each checked when not ""
+	// before anything becomes visible; a mismatch is a ValidationException.
+	SHA256, SHA512, SHA1, MD5 string
+	// Meta describes a version this publish creates (ignored when the
+	// version exists already).
+	Meta VersionMeta
+	// NewVersion requires that the version does not exist yet (npm: one
+	// tarball per version, never replaced): an existing version is a
+	// Conflict. Without it the asset is added to the version whatever its
+	// status (pypi adds wheels to published versions); the same name with
+	// the same bytes succeeds, with other bytes is a Conflict.
+	NewVersion bool
+	// MergeFormat, if set, returns the version's format metadata given its
+	// current value (nil for a version this publish creates). It runs
+	// inside the publish transaction, possibly more than once.
+	MergeFormat func(current []byte) ([]byte, error)
+	// DistTags maps tags to versions to set after the publish (npm).
+	DistTags map[string]string
+}
+
+// PublishFormat publishes one asset through a package manager into r:
+// creating package and version as needed (the version is Published at
+// once), enforcing the package's origin configuration (publish=BLOCK) and
+// refusing a version that the repository's upstreams already serve while
+// the package accepts upstream versions (Conflict), as CodeArtifact does.
+// The caller must have authorized codeartifact:PublishPackageVersion.
+func (s *Service) PublishFormat(ctx context.Context, caller auth.Principal, r Repo, in FormatPublish) (*PublishResult, error) {
+	return s.publishFormat(ctx, caller, r, in)
+}
+
+// ViewVersion is one version of a package as a package manager sees it.
+type ViewVersion struct {
+	Version meta.PackageVersion // every field, FormatMetadata included
+	Assets  []meta.Asset        // ordered by name
+	// Repository is where the version was found: the called repository or
+	// one of its upstreams (it is retained when an asset is fetched).
+	Repository string
+}
+
+// PackageView is a package as a package manager sees it through one
+// repository: the versions of the repository and of its upstreams (searched
+// depth-first, at most 25 repositories; the first repository holding a
+// version wins), only those that are Published or Unlisted, in natural
+// version order (PEP 440 for pypi). Upstream versions are left out when the
+// called repository's package has upstream=BLOCK.
+type PackageView struct {
+	Format, Namespace, Name string // Name normalized (pypi)
+	Versions                []ViewVersion
+	// DistTags are the npm dist-tags of the package merged across the
+	// chain, an upstream's tag winning a clash. A tag may name a version
+	// that is not in Versions (e.g. Archived); formats skip those.
+	DistTags map[string]string
+	// Key, when not "", identifies this exact content: two views with the
+	// same non-empty Key are identical, so a format may cache what it
+	// renders from a view under its Key.
+	Key string
+}
+
+// PackageView returns the package as seen through r; NotFound (naming the
+// package) when no repository of the chain has a servable version.
+func (s *Service) PackageView(ctx context.Context, r Repo, format, namespace, name string) (*PackageView, error) {
+	return s.packageView(ctx, r, format, namespace, name)
+}
+
+// FetchAsset opens an asset of a version for a package manager, searching
+// r's upstreams when r lacks the version and retaining a version found
+// upstream in r (with its origin, once even under concurrent requests).
+// NotFound when no repository serves it: missing, or Archived, Disposed or
+// Unfinished (the message says which). Unlisted versions are served.
+func (s *Service) FetchAsset(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, version, asset string) (*AssetContent, error) {
+	return s.fetchAsset(ctx, caller, r, format, namespace, name, version, asset)
+}
+
+// PutDistTag points an npm dist-tag of a package of r at a version visible
+// through r (retaining it from an upstream if need be). The caller must
+// have authorized codeartifact:PublishPackageVersion.
+func (s *Service) PutDistTag(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, tag, version string) error {
+	return s.putDistTag(ctx, caller, r, format, namespace, name, tag, version)
+}
+
+// DeleteDistTag removes an npm dist-tag of a package of r; NotFound if the
+// package or tag is absent from r. "latest" cannot be deleted
+// (ValidationException).
+func (s *Service) DeleteDistTag(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, tag string) error {
+	return s.deleteDistTag(ctx, caller, r, format, namespace, name, tag)
+}
+
+// UpdateFormatMetadata replaces a version's format metadata with
+// fn(current), e.g. npm deprecate. A version only visible upstream is
+// retained in r first. The caller must have authorized
+// codeartifact:PublishPackageVersion.
+func (s *Service) UpdateFormatMetadata(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, version string, fn func(current []byte) ([]byte, error)) error {
+	return s.updateFormatMetadata(ctx, caller, r, format, namespace, name, version, fn)
+}
+
+// PackageARN is a package's ARN (the resource of data-plane writes);
+// formats without namespace have an empty segment.
+func (s *Service) PackageARN(owner, domain, repo, format, namespace, name string) string {
+	return "arn:aws:codeartifact:" + s.region + ":" + owner + ":package/" + domain + "/" + repo + "/" + format + "/" + namespace + "/" + name
+}
+
+// NormalizeName returns the name CodeArtifact stores for a package name:
+// pypi names per PEP 503 (lowercase, runs of '-', '_', '.' as one '-');
+// other formats unchanged.
+func NormalizeName(format, name string) string {
+	if format != "pypi" {
+		return name
+	}
+	var b strings.Builder
+	sep := false
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c == '-' || c == '_' || c == '.' {
+			sep = true
+			continue
+		}
+		if sep && b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		sep = false
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// Endpoint is r's repository endpoint for format (what
+// GetRepositoryEndpoint returns), ending in "/". Formats build the absolute
+// URLs they hand to clients (npm tarball URLs) on it.
+func (s *Service) Endpoint(r Repo, format string) string {
+	return s.publicURL + "/" + format + "/d/" + r.Domain.Name + "-" + r.Domain.Owner + "/" + r.Repository.Name + "/"
+}

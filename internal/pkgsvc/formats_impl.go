@@ -1,0 +1,629 @@
+package pkgsvc
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/auth"
+	"github.com/arca-repo/arca/internal/meta"
+	"github.com/arca-repo/arca/internal/pep440"
+)
+
+// formatState is the Service's package-manager machinery: retention
+// coalescing and the view cache.
+type formatState struct {
+	retaining singleflight.Group
+	viewMu    sync.RWMutex
+	views     map[string]*PackageView
+}
+
+// maxViewCache bounds the view cache; when full it starts over.
+const maxViewCache = 4096
+
+// sortKey orders versions of a format: PEP 440 for pypi (when the version
+// is one), natural order otherwise.
+func sortKey(format, version string) string {
+	if format == "pypi" {
+		if k, ok := pep440.SortKey(version); ok {
+			return k
+		}
+	}
+	return meta.VersionSortKey(version)
+}
+
+// servable reports whether a package manager may download a version.
+func servable(status string) bool {
+	return status == meta.StatusPublished || status == meta.StatusUnlisted
+}
+
+// checkCoordinate applies the API's name pattern ([^#/\s]+, 1–255) to a
+// coordinate a client sent.
+func checkCoordinate(what, v string, optional bool) error {
+	if v == "" {
+		if optional {
+			return nil
+		}
+		return apierr.Invalid("The %s is missing.", what)
+	}
+	if len(v) > 255 {
+		return apierr.Invalid("The %s '%.40s…' is longer than 255 characters.", what, v)
+	}
+	for _, c := range v {
+		if c == '#' || c == '/' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' {
+			return apierr.Invalid("The %s '%s' contains %q, which package coordinates may not.", what, v, c)
+		}
+	}
+	return nil
+}
+
+func checkFormatCoord(format, namespace, name string) error {
+	if err := checkNamespace(format, namespace); err != nil {
+		return err
+	}
+	if err := checkCoordinate("namespace", namespace, true); err != nil {
+		return err
+	}
+	return checkCoordinate("package name", name, false)
+}
+
+func (s *Service) publishFormat(ctx context.Context, caller auth.Principal, r Repo, in FormatPublish) (*PublishResult, error) {
+	in.Package = NormalizeName(in.Format, in.Package)
+	if err := checkFormatCoord(in.Format, in.Namespace, in.Package); err != nil {
+		return nil, err
+	}
+	if err := checkCoordinate("version", in.Version, false); err != nil {
+		return nil, err
+	}
+	if err := checkCoordinate("asset name", in.AssetName, false); err != nil {
+		return nil, err
+	}
+	d, repo := r.Domain, r.Repository
+	name := displayName(in.Format, in.Namespace, in.Package)
+	if err := s.precheckFormatPublish(ctx, s.meta, repo, in, name); err != nil {
+		return nil, err
+	}
+	unlock, _, err := s.meta.LockBlobs(ctx, d.ID, false, false)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	dg, err := s.blobs.Put(ctx, d.ID, in.Body, in.SHA256, s.maxAssetSize)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range []struct{ alg, want, got string }{{"SHA-512", in.SHA512, dg.SHA512}, {"SHA-1", in.SHA1, dg.SHA1}, {"MD5", in.MD5, dg.MD5}} {
+		if c.want != "" && c.want != c.got {
+			// The stored bytes stay unreferenced; the collector removes them.
+			return nil, apierr.Invalid("The %s of '%s' is %s, not the declared %s: the upload is corrupt.", c.alg, in.AssetName, c.got, c.want)
+		}
+	}
+	now := s.now().UTC()
+	var res PublishResult
+	err = s.meta.Update(ctx, func(tx meta.Tx) error {
+		p, err := tx.GetPackage(ctx, repo.ID, in.Format, in.Namespace, in.Package)
+		if apierr.Is(err, apierr.NotFound) {
+			p = &meta.Package{ID: newID(), RepositoryID: repo.ID, Format: in.Format, Namespace: in.Namespace, Name: in.Package,
+				OriginPublish: meta.Allow, OriginUpstream: meta.Block, CreatedTime: now}
+			err = tx.InsertPackage(ctx, p)
+		}
+		if err != nil {
+			return err
+		}
+		if p.OriginPublish == meta.Block {
+			return apierr.Conflicting(apierr.ResPackage, in.Package,
+				"Publishing to package '%s' in repository '%s' is blocked by its origin configuration (publish=BLOCK).", name, repo.Name)
+		}
+		v, err := tx.GetPackageVersion(ctx, p.ID, in.Version)
+		created := false
+		switch {
+		case apierr.Is(err, apierr.NotFound):
+			if p.OriginUpstream == meta.Allow {
+				if up, err := s.upstreamHolding(ctx, tx, repo, in.Format, in.Namespace, in.Package, in.Version); err != nil {
+					return err
+				} else if up != "" {
+					return apierr.Conflicting(apierr.ResPackageVersion, in.Version,
+						"Version %s of '%s' is already available from upstream repository '%s'; it cannot be published to '%s'.", in.Version, name, up, repo.Name)
+				}
+			}
+			m := in.Meta
+			v = &meta.PackageVersion{ID: newID(), PackageID: p.ID, Version: in.Version, SortKey: sortKey(in.Format, in.Version),
+				Revision: newRevision(), Status: meta.StatusPublished, CreatedTime: now, PublishedTime: now,
+				Summary: m.Summary, HomePage: m.HomePage, SourceCodeRepository: m.SourceCodeRepository,
+				Licenses: m.Licenses, Dependencies: m.Dependencies, Readme: m.Readme, FormatMetadata: m.Format,
+				OriginType: meta.OriginInternal, OriginRepository: repo.Name}
+			if err := tx.InsertPackageVersion(ctx, v); err != nil {
+				return err
+			}
+			created = true
+		case err != nil:
+			return err
+		case in.NewVersion:
+			return apierr.Conflicting(apierr.ResPackageVersion, in.Version,
+				"Version %s of '%s' already exists in repository '%s'; delete it first to publish it again.", in.Version, name, repo.Name)
+		case v.Status != meta.StatusUnfinished && !servable(v.Status):
+			return apierr.Conflicting(apierr.ResPackageVersion, in.Version,
+				"Version %s of '%s' is %s; files cannot be added to it.", in.Version, name, v.Status)
+		}
+		if in.MergeFormat != nil {
+			cur := v.FormatMetadata
+			if created {
+				cur = nil
+			}
+			if v.FormatMetadata, err = in.MergeFormat(cur); err != nil {
+				return err
+			}
+		}
+		a, err := tx.GetAsset(ctx, v.ID, in.AssetName)
+		switch {
+		case err == nil:
+			if a.SHA256 != dg.SHA256 {
+				return apierr.Conflicting(apierr.ResAsset, in.AssetName,
+					"File '%s' already exists in version %s of '%s' with different content.", in.AssetName, in.Version, name)
+			}
+		case apierr.Is(err, apierr.NotFound):
+			a = &meta.Asset{VersionID: v.ID, Name: in.AssetName, Size: dg.Size, MD5: dg.MD5, SHA1: dg.SHA1,
+				SHA256: dg.SHA256, SHA512: dg.SHA512, CreatedTime: now}
+			if err := tx.InsertAsset(ctx, a); err != nil {
+				return err
+			}
+			if !created {
+				v.Revision = newRevision()
+			}
+		default:
+			return err
+		}
+		if v.Status == meta.StatusUnfinished {
+			v.Status, v.PublishedTime, v.Revision = meta.StatusPublished, now, newRevision()
+		}
+		if err := tx.UpdatePackageVersion(ctx, v); err != nil {
+			return err
+		}
+		for tag, ver := range in.DistTags {
+			if err := tx.PutDistTag(ctx, p.ID, meta.DistTag{Tag: tag, Version: ver}); err != nil {
+				return err
+			}
+		}
+		res = PublishResult{Package: *p, Version: *v, Asset: *a}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// precheckFormatPublish refuses, before a byte is read, a publish that
+// would fail anyway.
+func (s *Service) precheckFormatPublish(ctx context.Context, rd meta.Reader, repo *meta.Repository, in FormatPublish, name string) error {
+	p, err := rd.GetPackage(ctx, repo.ID, in.Format, in.Namespace, in.Package)
+	if apierr.Is(err, apierr.NotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if p.OriginPublish == meta.Block {
+		return apierr.Conflicting(apierr.ResPackage, in.Package,
+			"Publishing to package '%s' in repository '%s' is blocked by its origin configuration (publish=BLOCK).", name, repo.Name)
+	}
+	_, err = rd.GetPackageVersion(ctx, p.ID, in.Version)
+	if err == nil && in.NewVersion {
+		return apierr.Conflicting(apierr.ResPackageVersion, in.Version,
+			"Version %s of '%s' already exists in repository '%s'; delete it first to publish it again.", in.Version, name, repo.Name)
+	}
+	if err != nil && !apierr.Is(err, apierr.NotFound) {
+		return err
+	}
+	return nil
+}
+
+// upstreamHolding returns the first upstream of repo (in search order) that
+// serves version, or "".
+func (s *Service) upstreamHolding(ctx context.Context, rd meta.Reader, repo *meta.Repository, format, namespace, name, version string) (string, error) {
+	order, err := searchOrder(ctx, rd, repo)
+	if err != nil {
+		return "", err
+	}
+	for _, up := range order[1:] {
+		p, err := rd.GetPackage(ctx, up.ID, format, namespace, name)
+		if apierr.Is(err, apierr.NotFound) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		v, err := rd.GetPackageVersion(ctx, p.ID, version)
+		if apierr.Is(err, apierr.NotFound) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if servable(v.Status) {
+			return up.Name, nil
+		}
+		return "", nil // first holder wins, and it does not serve it
+	}
+	return "", nil
+}
+
+// viewKey is the cache key of a view, or "" when the store cannot tell
+// whether anything changed.
+func (s *Service) viewKey(r Repo, format, namespace, name string) string {
+	g, ok := s.meta.(meta.Generationer)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%d\x00%s\x00%s\x00%s\x00%s", g.Generation(), r.Repository.ID, format, namespace, name)
+}
+
+func (s *Service) packageView(ctx context.Context, r Repo, format, namespace, name string) (*PackageView, error) {
+	name = NormalizeName(format, name)
+	if err := checkFormatCoord(format, namespace, name); err != nil {
+		return nil, err
+	}
+	// The key is taken before reading: a write racing the reads makes it
+	// stale at once, so a cached view is never newer than its key says
+	// and never older than the write a client saw acknowledged.
+	key := s.viewKey(r, format, namespace, name)
+	if key != "" {
+		s.fmt.viewMu.RLock()
+		v, ok := s.fmt.views[key]
+		s.fmt.viewMu.RUnlock()
+		if ok {
+			return v, nil
+		}
+	}
+	view, err := s.readView(ctx, r, format, namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	view.Key = key
+	if key != "" {
+		s.fmt.viewMu.Lock()
+		if s.fmt.views == nil || len(s.fmt.views) >= maxViewCache {
+			s.fmt.views = map[string]*PackageView{}
+		}
+		s.fmt.views[key] = view
+		s.fmt.viewMu.Unlock()
+	}
+	return view, nil
+}
+
+func (s *Service) readView(ctx context.Context, r Repo, format, namespace, name string) (*PackageView, error) {
+	view := &PackageView{Format: format, Namespace: namespace, Name: name, DistTags: map[string]string{}}
+	repos := []*meta.Repository{r.Repository}
+	local, err := s.meta.GetPackage(ctx, r.Repository.ID, format, namespace, name)
+	if err != nil && !apierr.Is(err, apierr.NotFound) {
+		return nil, err
+	}
+	if local == nil || local.OriginUpstream != meta.Block {
+		if repos, err = searchOrder(ctx, s.meta, r.Repository); err != nil {
+			return nil, err
+		}
+	}
+	seen := map[string]bool{}
+	for i, rp := range repos {
+		p := local
+		if i > 0 || p == nil {
+			if i == 0 {
+				continue
+			}
+			p, err = s.meta.GetPackage(ctx, rp.ID, format, namespace, name)
+			if apierr.Is(err, apierr.NotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		vs, err := allVersions(ctx, s.meta, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		assets, err := s.meta.ListPackageAssets(ctx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		byVersion := map[string][]meta.Asset{}
+		for _, a := range assets {
+			byVersion[a.VersionID] = append(byVersion[a.VersionID], a)
+		}
+		for _, v := range vs {
+			if seen[v.Version] {
+				continue
+			}
+			seen[v.Version] = true
+			if servable(v.Status) {
+				view.Versions = append(view.Versions, ViewVersion{Version: v, Assets: byVersion[v.ID], Repository: rp.Name})
+			}
+		}
+		tags, err := s.meta.ListDistTags(ctx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		// Later repositories of the search order are further upstream:
+		// their tags win a clash, as CodeArtifact's do.
+		for _, t := range tags {
+			view.DistTags[t.Tag] = t.Version
+		}
+	}
+	if len(view.Versions) == 0 {
+		return nil, apierr.Missing(apierr.ResPackage, name, "Package '%s' not found in repository '%s' or its upstreams.",
+			displayName(format, namespace, name), r.Repository.Name)
+	}
+	sort.SliceStable(view.Versions, func(i, j int) bool { return view.Versions[i].Version.SortKey < view.Versions[j].Version.SortKey })
+	return view, nil
+}
+
+// allVersions lists every version of a package, following pages.
+func allVersions(ctx context.Context, rd meta.PackageReader, packageID string) ([]meta.PackageVersion, error) {
+	var all []meta.PackageVersion
+	opt := meta.ListOptions{Limit: 1000}
+	for {
+		page, next, err := rd.ListPackageVersions(ctx, meta.VersionFilter{PackageID: packageID}, opt)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if next == "" {
+			return all, nil
+		}
+		opt.After = next
+	}
+}
+
+func (s *Service) fetchAsset(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, version, asset string) (*AssetContent, error) {
+	name = NormalizeName(format, name)
+	if err := checkFormatCoord(format, namespace, name); err != nil {
+		return nil, err
+	}
+	path := meta.AssetPath{DomainOwner: r.Domain.Owner, Domain: r.Domain.Name, Repository: r.Repository.Name,
+		Format: format, Namespace: namespace, Package: name, Version: version, Asset: asset}
+	loc, err := s.meta.FindAsset(ctx, path)
+	if apierr.Is(err, apierr.NotFound) {
+		if err = s.resolveVersion(ctx, r, format, namespace, name, version); err != nil {
+			return nil, err
+		}
+		loc, err = s.meta.FindAsset(ctx, path)
+		if apierr.Is(err, apierr.NotFound) {
+			return nil, apierr.Missing(apierr.ResAsset, asset, "File '%s' not found in version %s of '%s'.", asset, version, displayName(format, namespace, name))
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	v, a := &loc.Version, &loc.Asset
+	if !servable(v.Status) {
+		return nil, notServed(format, namespace, name, version, v.Status, "")
+	}
+	body, size, err := s.blobs.Open(ctx, loc.DomainID, a.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	return &AssetContent{Version: v, Asset: a, Body: body, Size: size}, nil
+}
+
+func notServed(format, namespace, name, version, status, upstream string) error {
+	where := ""
+	if upstream != "" {
+		where = " in upstream repository '" + upstream + "'"
+	}
+	return apierr.Missing(apierr.ResPackageVersion, version, "Version %s of '%s' is %s%s and cannot be downloaded.",
+		version, displayName(format, namespace, name), status, where)
+}
+
+// resolveVersion makes sure r holds version, retaining it from the first
+// upstream that has it. NotFound if the version is not servable through r.
+// A version r holds already (whatever its status) is left to the caller.
+func (s *Service) resolveVersion(ctx context.Context, r Repo, format, namespace, name, version string) error {
+	dn := displayName(format, namespace, name)
+	local, err := s.meta.GetPackage(ctx, r.Repository.ID, format, namespace, name)
+	switch {
+	case err == nil:
+		if _, err := s.meta.GetPackageVersion(ctx, local.ID, version); err == nil || !apierr.Is(err, apierr.NotFound) {
+			return err
+		}
+		if local.OriginUpstream == meta.Block {
+			return apierr.Missing(apierr.ResPackageVersion, version, "Version %s of '%s' not found in repository '%s' (its origin configuration blocks upstream versions).",
+				version, dn, r.Repository.Name)
+		}
+	case !apierr.Is(err, apierr.NotFound):
+		return err
+	}
+	order, err := searchOrder(ctx, s.meta, r.Repository)
+	if err != nil {
+		return err
+	}
+	for _, up := range order[1:] {
+		p, err := s.meta.GetPackage(ctx, up.ID, format, namespace, name)
+		if apierr.Is(err, apierr.NotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		v, err := s.meta.GetPackageVersion(ctx, p.ID, version)
+		if apierr.Is(err, apierr.NotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !servable(v.Status) {
+			return notServed(format, namespace, name, version, v.Status, up.Name)
+		}
+		// Concurrent requests for one missing version retain it once.
+		key := r.Repository.ID + "\x00" + format + "\x00" + namespace + "\x00" + name + "\x00" + version
+		_, err, _ = s.fmt.retaining.Do(key, func() (any, error) {
+			return nil, s.retain(ctx, r, p, version)
+		})
+		return err
+	}
+	return apierr.Missing(apierr.ResPackageVersion, version, "Version %s of '%s' not found in repository '%s' or its upstreams.", version, dn, r.Repository.Name)
+}
+
+// retain copies version of the upstream package src into r: the version
+// row (status, revision, origin kept: the origin names where it entered the
+// domain) and its asset rows, which share the upstream's blobs. The copy
+// stays when the upstream later deletes its own. A package retention
+// creates accepts upstream versions and refuses publishes, as CodeArtifact
+// sets it up.
+func (s *Service) retain(ctx context.Context, r Repo, src *meta.Package, version string) error {
+	unlock, _, err := s.meta.LockBlobs(ctx, r.Domain.ID, false, false)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	now := s.now().UTC()
+	return s.meta.Update(ctx, func(tx meta.Tx) error {
+		p, err := tx.GetPackage(ctx, r.Repository.ID, src.Format, src.Namespace, src.Name)
+		if apierr.Is(err, apierr.NotFound) {
+			p = &meta.Package{ID: newID(), RepositoryID: r.Repository.ID, Format: src.Format, Namespace: src.Namespace, Name: src.Name,
+				OriginPublish: meta.Block, OriginUpstream: meta.Allow, CreatedTime: now}
+			err = tx.InsertPackage(ctx, p)
+		}
+		if err != nil {
+			return err
+		}
+		if p.OriginUpstream == meta.Block {
+			return apierr.Missing(apierr.ResPackageVersion, version, "Version %s of '%s' not found in repository '%s' (its origin configuration blocks upstream versions).",
+				version, displayName(src.Format, src.Namespace, src.Name), r.Repository.Name)
+		}
+		if _, err := tx.GetPackageVersion(ctx, p.ID, version); err == nil || !apierr.Is(err, apierr.NotFound) {
+			return err // retained meanwhile (or failed)
+		}
+		v, err := tx.GetPackageVersion(ctx, src.ID, version)
+		if err != nil {
+			return err // deleted upstream meanwhile: NotFound
+		}
+		if !servable(v.Status) {
+			return notServed(src.Format, src.Namespace, src.Name, version, v.Status, "")
+		}
+		assets, err := allAssets(ctx, tx, v.ID)
+		if err != nil {
+			return err
+		}
+		cp := *v
+		cp.ID, cp.PackageID = newID(), p.ID
+		if err := tx.InsertPackageVersion(ctx, &cp); err != nil {
+			return err
+		}
+		for i := range assets {
+			a := assets[i]
+			a.VersionID = cp.ID
+			if err := tx.InsertAsset(ctx, &a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// localVersion resolves version into r (retaining it if only an upstream
+// has it) and returns r's package holding it.
+func (s *Service) localVersion(ctx context.Context, r Repo, format, namespace, name, version string) (*meta.Package, error) {
+	if err := s.resolveVersion(ctx, r, format, namespace, name, version); err != nil {
+		return nil, err
+	}
+	return s.meta.GetPackage(ctx, r.Repository.ID, format, namespace, name)
+}
+
+func (s *Service) putDistTag(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, tag, version string) error {
+	name = NormalizeName(format, name)
+	if err := checkFormatCoord(format, namespace, name); err != nil {
+		return err
+	}
+	if err := checkDistTag(tag); err != nil {
+		return err
+	}
+	p, err := s.localVersion(ctx, r, format, namespace, name, version)
+	if err != nil {
+		return err
+	}
+	return s.meta.Update(ctx, func(tx meta.Tx) error {
+		v, err := tx.GetPackageVersion(ctx, p.ID, version)
+		if err != nil {
+			return err
+		}
+		if !servable(v.Status) {
+			return apierr.Conflicting(apierr.ResPackageVersion, version, "Version %s of '%s' is %s; a dist-tag cannot point at it.",
+				version, displayName(format, namespace, name), v.Status)
+		}
+		return tx.PutDistTag(ctx, p.ID, meta.DistTag{Tag: tag, Version: version})
+	})
+}
+
+// checkDistTag refuses tags npm itself refuses: empty, or ones that parse
+// as a version range (a tag named "1.2" would shadow the version).
+func checkDistTag(tag string) error {
+	if tag == "" || len(tag) > 255 {
+		return apierr.Invalid("A dist-tag must be 1 to 255 characters.")
+	}
+	if c := tag[0]; c >= '0' && c <= '9' || c == 'v' && len(tag) > 1 && tag[1] >= '0' && tag[1] <= '9' {
+		return apierr.Invalid("Tag name '%s' looks like a version; dist-tags must not.", tag)
+	}
+	for _, c := range tag {
+		if c == '/' || c == '%' || c <= ' ' {
+			return apierr.Invalid("Tag name '%s' contains %q.", tag, c)
+		}
+	}
+	return nil
+}
+
+func (s *Service) deleteDistTag(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, tag string) error {
+	name = NormalizeName(format, name)
+	if err := checkFormatCoord(format, namespace, name); err != nil {
+		return err
+	}
+	if tag == "latest" {
+		return apierr.Invalid("The 'latest' dist-tag cannot be removed; point it at another version instead.")
+	}
+	return s.meta.Update(ctx, func(tx meta.Tx) error {
+		p, err := tx.GetPackage(ctx, r.Repository.ID, format, namespace, name)
+		if apierr.Is(err, apierr.NotFound) {
+			return apierr.Missing(apierr.ResPackage, name, "Package '%s' not found in repository '%s'.", displayName(format, namespace, name), r.Repository.Name)
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteDistTag(ctx, p.ID, tag); apierr.Is(err, apierr.NotFound) {
+			return apierr.Missing("dist-tag", tag, "Package '%s' has no dist-tag '%s' in repository '%s'.", displayName(format, namespace, name), tag, r.Repository.Name)
+		} else if err != nil {
+			return err
+		}
+		return nil
+	})
+}
+
+func (s *Service) updateFormatMetadata(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, version string, fn func([]byte) ([]byte, error)) error {
+	name = NormalizeName(format, name)
+	if err := checkFormatCoord(format, namespace, name); err != nil {
+		return err
+	}
+	p, err := s.localVersion(ctx, r, format, namespace, name, version)
+	if err != nil {
+		return err
+	}
+	return s.meta.Update(ctx, func(tx meta.Tx) error {
+		v, err := tx.GetPackageVersion(ctx, p.ID, version)
+		if err != nil {
+			return err
+		}
+		b, err := fn(v.FormatMetadata)
+		if err != nil {
+			return err
+		}
+		if bytes.Equal(b, v.FormatMetadata) {
+			return nil
+		}
+		v.FormatMetadata = b
+		return tx.UpdatePackageVersion(ctx, v)
+	})
+}
