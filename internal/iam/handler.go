@@ -287,6 +287,13 @@ var iamOps = map[string]func(*Handler, *request) (any, error){
 		}
 		return nil, h.svc.DeleteAccessKey(q.ctx, q.caller.Account, name, q.get("AccessKeyId"))
 	},
+	"UpdateAccessKey": func(h *Handler, q *request) (any, error) {
+		name := q.targetUser()
+		if err := h.authorizeUser(q, name); err != nil {
+			return nil, err
+		}
+		return nil, h.svc.UpdateAccessKey(q.ctx, q.caller.Account, name, q.get("AccessKeyId"), q.get("Status"))
+	},
 	"ListAccessKeys": func(h *Handler, q *request) (any, error) {
 		name := q.targetUser()
 		if _, err := maxItems(q); err != nil {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -191,6 +192,32 @@ func TestUsersKeysPolicies(t *testing.T) {
 		t.Fatalf("policy of missing user: %v", err)
 	}
 	if err := svc.PutUserPolicy(ctx, acct, "alice.b@x", "ro", doc); err != nil {
+		t.Fatal(err)
+	}
+	// The user's inline policies together may hold 2,048 characters, not
+	// counting whitespace; replacing a policy counts its new size only.
+	stmt := `{"Effect":"Allow","Action":"codeartifact:List*","Resource":"arn:aws:codeartifact:us-east-1:` + acct + `:repository/d/%03d"}`
+	big := func(n int) string {
+		var parts []string
+		for i := 0; i < n; i++ {
+			parts = append(parts, fmt.Sprintf(stmt, i))
+		}
+		return `{"Version":"2012-10-17","Statement":[` + strings.Join(parts, ",\n    ") + `]}`
+	}
+	fits := big(1) // grown until the two policies hold just under the quota
+	for n := 1; policySize(big(n+1))+policySize(doc) <= MaxInlinePolicySize; n++ {
+		fits = big(n + 1)
+	}
+	if err := svc.PutUserPolicy(ctx, acct, "Alice.B@x", "big", fits); err != nil {
+		t.Fatalf("policies within the quota (%d chars): %v", policySize(fits)+policySize(doc), err)
+	}
+	if err := svc.PutUserPolicy(ctx, acct, "Alice.B@x", "more", `{"Statement":[{"Effect":"Allow","Action":"codeartifact:ListDomains","Resource":"*"}]}`); code(err) != CodeLimitExceeded {
+		t.Fatalf("policies over the quota: %v", err)
+	}
+	if err := svc.PutUserPolicy(ctx, acct, "Alice.B@x", "big", strings.ReplaceAll(fits, ",", ",   \n\t ")); err != nil {
+		t.Fatalf("whitespace counted against the quota: %v", err)
+	}
+	if err := svc.DeleteUserPolicy(ctx, acct, "Alice.B@x", "big"); err != nil {
 		t.Fatal(err)
 	}
 	p, err := svc.GetUserPolicy(ctx, acct, "Alice.B@x", "ro")

@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/auth"
@@ -30,6 +31,21 @@ const MaxAccessKeysPerUser = 2
 // maxPolicyDocument bounds an inline policy document (IAM's PolicyDocument
 // member constraint).
 const maxPolicyDocument = 131072
+
+// MaxInlinePolicySize is IAM's quota on the inline policies of one user,
+// counted together and without whitespace.
+const MaxInlinePolicySize = 2048
+
+// policySize is a document's size as IAM's quota counts it.
+func policySize(doc string) int {
+	n := 0
+	for _, r := range doc {
+		if !unicode.IsSpace(r) {
+			n++
+		}
+	}
+	return n
+}
 
 var (
 	userNameRE   = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
@@ -300,6 +316,34 @@ func (s *Service) DeleteAccessKey(ctx context.Context, account, userName, access
 	})
 }
 
+// UpdateAccessKey makes a user's key Active or Inactive; an inactive key
+// stops authenticating at once and works again when re-activated.
+func (s *Service) UpdateAccessKey(ctx context.Context, account, userName, accessKeyID, status string) error {
+	if err := checkUserName("UserName", userName); err != nil {
+		return err
+	}
+	if accessKeyID == "" {
+		return validation("The request must contain the parameter AccessKeyId.")
+	}
+	if status != "Active" && status != "Inactive" {
+		return validation("1 validation error detected: Value '%s' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]", status)
+	}
+	return s.store.Update(ctx, func(tx meta.Tx) error {
+		u, err := getUser(ctx, tx, account, userName)
+		if err != nil {
+			return err
+		}
+		k, err := tx.GetIAMAccessKey(ctx, accessKeyID)
+		if apierr.Is(err, apierr.NotFound) || err == nil && (k.Account != account || !strings.EqualFold(k.UserName, u.Name)) {
+			return noSuchEntity("The Access Key with id %s cannot be found.", accessKeyID)
+		}
+		if err != nil {
+			return err
+		}
+		return tx.SetIAMAccessKeyStatus(ctx, accessKeyID, status)
+	})
+}
+
 // ListAccessKeys lists a user's keys (without secrets).
 func (s *Service) ListAccessKeys(ctx context.Context, account, userName string) ([]AccessKey, error) {
 	if err := checkUserName("UserName", userName); err != nil {
@@ -351,6 +395,21 @@ func (s *Service) PutUserPolicy(ctx context.Context, account, userName, policyNa
 		u, err := getUser(ctx, tx, account, userName)
 		if err != nil {
 			return err
+		}
+		// IAM's quota: all inline policies of a user together, whitespace
+		// not counted.
+		others, err := tx.ListIAMUserPolicies(ctx, account, u.Name)
+		if err != nil {
+			return err
+		}
+		total := policySize(document)
+		for _, o := range others {
+			if o.PolicyName != policyName {
+				total += policySize(o.Document)
+			}
+		}
+		if total > MaxInlinePolicySize {
+			return newErr(CodeLimitExceeded, http.StatusConflict, "Maximum policy size of %d bytes exceeded for user %s", MaxInlinePolicySize, u.Name)
 		}
 		err = tx.PutIAMUserPolicy(ctx, &meta.IAMUserPolicy{Account: account, UserName: u.Name, PolicyName: policyName, Document: document})
 		if apierr.Is(err, apierr.NotFound) {

@@ -63,6 +63,8 @@ type IAMWriter interface {
 	// InsertIAMAccessKey adds k; Conflict if the id exists, NotFound if the
 	// user does not.
 	InsertIAMAccessKey(ctx context.Context, k *IAMAccessKey) error
+	// SetIAMAccessKeyStatus sets a key's Status; NotFound if absent.
+	SetIAMAccessKeyStatus(ctx context.Context, accessKeyID, status string) error
 	// DeleteIAMAccessKey removes a key (absent: no-op).
 	DeleteIAMAccessKey(ctx context.Context, accessKeyID string) error
 	// PutIAMUserPolicy adds or replaces an inline policy; NotFound if the

@@ -173,6 +173,20 @@ func TestIAMWithAWSCLI(t *testing.T) {
 		t.Fatal("the server log holds the secret")
 	}
 
+	// An inactive key stops authenticating at once; re-activated, it works.
+	a.ok("iam", "update-access-key", "--user-name", "reader", "--access-key-id", akid, "--status", "Inactive")
+	if ks := a.ok("iam", "list-access-keys", "--user-name", "reader"); !strings.Contains(mustJSON(t, ks), `"Status":"Inactive"`) {
+		t.Fatalf("list-access-keys after deactivating: %v", ks)
+	}
+	a.failsAs(akid, secret, "InvalidClientTokenId", "sts", "get-caller-identity")
+	if _, err := reader.DescribeDomain(ctx(t), &codeartifact.DescribeDomainInput{Domain: aws.String("iamd")}); apiCode(err) != "UnrecognizedClientException" {
+		t.Fatalf("DescribeDomain with an inactive key: %v", err)
+	}
+	a.failsAs("", "", "ValidationError", "iam", "update-access-key", "--user-name", "reader", "--access-key-id", akid, "--status", "Paused")
+	a.failsAs("", "", "NoSuchEntity", "iam", "update-access-key", "--user-name", "reader", "--access-key-id", "AKIAXXXXXXXXXXXXXXXX", "--status", "Active")
+	a.ok("iam", "update-access-key", "--user-name", "reader", "--access-key-id", akid, "--status", "Active")
+	a.okAs(akid, secret, "sts", "get-caller-identity")
+
 	a.ok("iam", "delete-access-key", "--user-name", "reader", "--access-key-id", akid)
 	_, err = reader.DescribeDomain(ctx(t), &codeartifact.DescribeDomainInput{Domain: aws.String("iamd")})
 	if apiCode(err) != "UnrecognizedClientException" {

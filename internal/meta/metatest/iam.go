@@ -259,6 +259,20 @@ func testIAMAccessKeys(f *fixture) {
 	k7.UserName = "Alice"
 	sameIAMKey(t, got, k7)
 
+	// A key's status changes alone; an absent key is NotFound.
+	f.update(func(tx meta.Tx) error { return tx.SetIAMAccessKeyStatus(f.ctx, "AKIA0004", "Active") })
+	f.update(func(tx meta.Tx) error { return tx.SetIAMAccessKeyStatus(f.ctx, "AKIA0001", "Inactive") })
+	got, err = f.s.GetIAMAccessKey(f.ctx, "AKIA0004")
+	must(t, err, "GetIAMAccessKey after status change")
+	k4.Status = "Active"
+	sameIAMKey(t, got, k4)
+	got, err = f.s.GetIAMAccessKey(f.ctx, "AKIA0001")
+	must(t, err, "GetIAMAccessKey after status change")
+	k1.Status = "Inactive"
+	sameIAMKey(t, got, k1)
+	err = f.try(func(tx meta.Tx) error { return tx.SetIAMAccessKeyStatus(f.ctx, "AKIA0404", "Active") })
+	wantNotFound(t, err, "", "SetIAMAccessKeyStatus of an absent key")
+
 	// Delete removes one key; deleting an absent key is a no-op.
 	f.update(func(tx meta.Tx) error { return tx.DeleteIAMAccessKey(f.ctx, "AKIA0002") })
 	_, err = f.s.GetIAMAccessKey(f.ctx, "AKIA0002")

@@ -267,6 +267,14 @@ func (t *tx) InsertIAMAccessKey(ctx context.Context, k *meta.IAMAccessKey) error
 		k.AccessKeyID, secret, k.Status, created)
 }
 
+func (t *tx) SetIAMAccessKeyStatus(ctx context.Context, id, status string) error {
+	if !storable(id, status) {
+		return missing(ref{"", id})
+	}
+	return t.update(ctx, "set iam access key status", ref{"", id},
+		`UPDATE iam_access_keys SET status = $1 WHERE access_key_id = $2`, status, id)
+}
+
 func (t *tx) DeleteIAMAccessKey(ctx context.Context, id string) error {
 	if !storable(id) {
 		return nil

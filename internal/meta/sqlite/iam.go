@@ -202,6 +202,14 @@ func (t *tx) InsertIAMAccessKey(ctx context.Context, k *meta.IAMAccessKey) error
 	return nil
 }
 
+func (t *tx) SetIAMAccessKeyStatus(ctx context.Context, id, status string) error {
+	res, err := t.sqlTx.ExecContext(ctx, `UPDATE iam_access_keys SET status = ? WHERE access_key_id = ?`, status, id)
+	if err != nil {
+		return internal(err, "set iam access key status")
+	}
+	return mustAffect(res, "set iam access key status", "", id)
+}
+
 func (t *tx) DeleteIAMAccessKey(ctx context.Context, id string) error {
 	if _, err := t.sqlTx.ExecContext(ctx, `DELETE FROM iam_access_keys WHERE access_key_id = ?`, id); err != nil {
 		return internal(err, "delete iam access key")
