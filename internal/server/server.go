@@ -121,7 +121,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("/v1/", api.New(st.Service, creds, log, api.Options{SpoolDir: filepath.Join(cfg.DataDir, "tmp"), MaxPayload: cfg.MaxAssetSize, Audit: auditLogger}))
-	dp := dataplane.New(st.Service, tokens, format.Formats{"npm": npm.Handler{}}, authz.New(creds, st.Service), log)
+	dp := dataplane.New(st.Service, tokens, format.Formats{"npm": npm.New(st.Service)}, authz.New(creds, st.Service), log)
 	dp.Audit = dataPlaneAudit(auditLogger, cfg.Region)
 	iamHandler.Audit = auditLogger
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
