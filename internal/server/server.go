@@ -26,6 +26,7 @@ import (
 	"github.com/arca-repo/arca/internal/dataplane"
 	"github.com/arca-repo/arca/internal/format"
 	"github.com/arca-repo/arca/internal/format/npm"
+	"github.com/arca-repo/arca/internal/format/pypi"
 	"github.com/arca-repo/arca/internal/iam"
 )
 
@@ -120,8 +121,13 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, ln: ln, stores: st, dirLock: dirLock, identities: identities, auditLog: auditLog}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("/v1/", api.New(st.Service, creds, log, api.Options{SpoolDir: filepath.Join(cfg.DataDir, "tmp"), MaxPayload: cfg.MaxAssetSize, Audit: auditLogger}))
-	dp := dataplane.New(st.Service, tokens, format.Formats{"npm": npm.New(st.Service)}, authz.New(creds, st.Service), log)
+	spool := filepath.Join(cfg.DataDir, "tmp")
+	mux.Handle("/v1/", api.New(st.Service, creds, log, api.Options{SpoolDir: spool, MaxPayload: cfg.MaxAssetSize, Audit: auditLogger}))
+	formats := format.Formats{
+		"npm":  npm.New(st.Service),
+		"pypi": pypi.New(st.Service, pypi.Options{SpoolDir: spool, Log: log}),
+	}
+	dp := dataplane.New(st.Service, tokens, formats, authz.New(creds, st.Service), log)
 	dp.Audit = dataPlaneAudit(auditLogger, cfg.Region)
 	iamHandler.Audit = auditLogger
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

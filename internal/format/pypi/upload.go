@@ -1,0 +1,312 @@
+package pypi
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/format"
+	"github.com/arca-repo/arca/internal/pep440"
+	"github.com/arca-repo/arca/internal/pkgsvc"
+)
+
+// Bounds on the non-file fields of an upload form, which are held in
+// memory (the description is the largest).
+const (
+	maxFieldBytes = 16 << 20
+	maxFields     = 10000
+	// maxDrain is how much of a refused upload is still read.
+	maxDrain = 64 << 20
+)
+
+// upload is a parsed legacy-API upload form: its fields, and the
+// distribution file spooled to a temporary file.
+type upload struct {
+	fields   map[string][]string
+	filename string
+	file     *os.File
+	size     int64
+}
+
+func (u *upload) first(k string) string {
+	if v := u.fields[k]; len(v) > 0 {
+		return strings.TrimSpace(v[0])
+	}
+	return ""
+}
+
+// Close removes the spooled file.
+func (u *upload) Close() {
+	if u.file != nil {
+		u.file.Close()
+		os.Remove(u.file.Name())
+		u.file = nil
+	}
+}
+
+// readUpload parses a multipart/form-data upload, streaming the "content"
+// file part to a temporary file in tmpDir ("" = the system's) and
+// discarding other file parts (gpg_signature, attestations). beforeFile,
+// if set, is called with the fields read so far when the content part
+// starts (twine sends the fields first), so a caller can refuse an upload
+// before its bytes are spooled.
+func readUpload(r *http.Request, tmpDir string, beforeFile func(fields map[string][]string) error) (_ *upload, err error) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" {
+		return nil, apierr.Invalid("An upload must be multipart/form-data (Content-Type was %q).", r.Header.Get("Content-Type"))
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, apierr.Invalid("Malformed multipart upload: %v.", err)
+	}
+	u := &upload{fields: map[string][]string{}}
+	defer func() {
+		if err != nil {
+			u.Close()
+		}
+	}()
+	var fieldBytes int64
+	for n := 0; ; n++ {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, apierr.Invalid("Malformed multipart upload: %v.", err)
+		}
+		if n >= maxFields {
+			return nil, apierr.Invalid("The upload has more than %d parts.", maxFields)
+		}
+		name := part.FormName()
+		switch {
+		case name == "content":
+			if u.file != nil {
+				return nil, apierr.Invalid("The upload has more than one content part.")
+			}
+			u.filename = part.FileName()
+			if u.filename == "" {
+				return nil, apierr.Invalid("The content part has no file name.")
+			}
+			if beforeFile != nil {
+				if err := beforeFile(u.fields); err != nil {
+					return nil, err
+				}
+			}
+			f, err := os.CreateTemp(tmpDir, "arca-pypi-upload-*")
+			if err != nil {
+				return nil, fmt.Errorf("spooling an upload: %w", err)
+			}
+			u.file = f
+			if u.size, err = io.Copy(f, part); err != nil {
+				return nil, apierr.Invalid("Reading the uploaded file: %v.", err)
+			}
+		case part.FileName() != "":
+			if _, err := io.Copy(io.Discard, part); err != nil {
+				return nil, apierr.Invalid("Malformed multipart upload: %v.", err)
+			}
+		default:
+			b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes-fieldBytes+1))
+			if err != nil {
+				return nil, apierr.Invalid("Malformed multipart upload: %v.", err)
+			}
+			if fieldBytes += int64(len(b)); fieldBytes > maxFieldBytes {
+				return nil, apierr.Invalid("The upload's metadata fields exceed %d bytes.", maxFieldBytes)
+			}
+			u.fields[name] = append(u.fields[name], string(b))
+		}
+	}
+	if u.file == nil {
+		return nil, apierr.Invalid("The upload has no content part (the distribution file).")
+	}
+	return u, nil
+}
+
+// projectNameRE is PEP 508's project name.
+var projectNameRE = regexp.MustCompile(`(?i)^([a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9])$`)
+
+func checkProjectName(name string) (string, error) {
+	if name == "" {
+		return "", apierr.Invalid("The upload has no name field.")
+	}
+	if len(name) > 255 || !projectNameRE.MatchString(name) {
+		return "", apierr.Invalid("Invalid project name %q: letters, digits, '.', '-' and '_', starting and ending with a letter or digit.", name)
+	}
+	return pkgsvc.NormalizeName("pypi", name), nil
+}
+
+func checkDigest(fields map[string][]string, key string, size int) (string, error) {
+	v := ""
+	if vs := fields[key]; len(vs) > 0 {
+		v = strings.ToLower(strings.TrimSpace(vs[0]))
+	}
+	if v == "" {
+		return "", nil
+	}
+	if _, err := hex.DecodeString(v); err != nil || len(v) != 2*size {
+		return "", apierr.Invalid("Invalid %s %q: want %d hexadecimal digits.", key, v, 2*size)
+	}
+	return v, nil
+}
+
+// upload handles a twine (legacy API) upload to the repository endpoint.
+func (h *Handler) upload(req *format.Request) {
+	repo := pkgsvc.Repo{Domain: req.Domain, Repository: req.Repository}
+	project, authorized := "", false
+	authorize := func(fields map[string][]string) error {
+		vs := fields["name"]
+		if len(vs) == 0 {
+			return nil // refused once the whole form is read
+		}
+		p, err := checkProjectName(strings.TrimSpace(vs[0]))
+		if err != nil {
+			return err
+		}
+		arn := h.svc.PackageARN(req.Domain.Owner, req.Domain.Name, req.Repository.Name, "pypi", "", p)
+		if err := req.Authorize("codeartifact:PublishPackageVersion", arn); err != nil {
+			return err
+		}
+		project, authorized = p, true
+		return nil
+	}
+	u, err := readUpload(req.R, h.tmpDir, authorize)
+	if err != nil {
+		// Read on (boundedly) so that a client still sending its file
+		// gets the answer rather than a reset connection.
+		_, _ = io.Copy(io.Discard, io.LimitReader(req.R.Body, maxDrain))
+		h.Error(req.W, err)
+		return
+	}
+	defer u.Close()
+	if !authorized {
+		if err := authorize(u.fields); err != nil {
+			h.Error(req.W, err)
+			return
+		}
+		if !authorized {
+			h.Error(req.W, apierr.Invalid("The upload has no name field."))
+			return
+		}
+	}
+	in, err := h.preparePublish(u, project)
+	if err != nil {
+		h.Error(req.W, err)
+		return
+	}
+	if _, err := h.svc.PublishFormat(req.R.Context(), req.Caller, repo, *in); err != nil {
+		h.Error(req.W, err)
+		return
+	}
+	req.W.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(req.W, "OK\n")
+}
+
+// preparePublish validates a parsed upload of project and turns it into
+// the service's publish request.
+func (h *Handler) preparePublish(u *upload, project string) (*pkgsvc.FormatPublish, error) {
+	if action := u.first(":action"); action != "file_upload" {
+		return nil, apierr.Invalid("Unsupported :action %q: this repository only accepts file_upload.", action)
+	}
+	rawVersion := u.first("version")
+	version, ok := pep440.Normalize(rawVersion)
+	if !ok {
+		return nil, apierr.Invalid("Invalid version %q: not a PEP 440 version.", rawVersion)
+	}
+	kind, err := checkFilename(u.filename, project, version)
+	if err != nil {
+		return nil, err
+	}
+	if ft := u.first("filetype"); ft != "" && ft != kind {
+		if ft != kindWheel && ft != kindSdist {
+			return nil, apierr.Invalid("Unsupported filetype %q: only bdist_wheel and sdist.", ft)
+		}
+		return nil, apierr.Invalid("filetype %s does not match file %s.", ft, u.filename)
+	}
+	sha, err := checkDigest(u.fields, "sha256_digest", sha256.Size)
+	if err != nil {
+		return nil, err
+	}
+	md5sum, err := checkDigest(u.fields, "md5_digest", 16)
+	if err != nil {
+		return nil, err
+	}
+
+	var metaFile []byte
+	if kind == kindWheel {
+		metaFile, err = wheelMetadata(u.file, u.size, u.filename, project)
+	} else {
+		metaFile, err = sdistMetadata(u.file, u.size, u.filename)
+	}
+	if err != nil {
+		return nil, err
+	}
+	fileMeta := parseCoreMetadata(metaFile)
+	if kind == kindWheel {
+		if n := pkgsvc.NormalizeName("pypi", fileMeta.Name); n != project {
+			return nil, apierr.Invalid("%s: METADATA names project %q, not %s.", u.filename, fileMeta.Name, project)
+		}
+		if v, _ := pep440.Normalize(fileMeta.Version); v != version {
+			return nil, apierr.Invalid("%s: METADATA names version %q, not %s.", u.filename, fileMeta.Version, version)
+		}
+	}
+	cm := formMetadata(u.fields).merge(fileMeta)
+	vm := cm.versionMeta()
+
+	info := fileInfo{RequiresPython: strings.TrimSpace(cm.RequiresPython)}
+	if kind == kindWheel && utf8.Valid(metaFile) {
+		sum := sha256.Sum256(metaFile)
+		info.Metadata, info.MetadataSHA256 = string(metaFile), hex.EncodeToString(sum[:])
+	}
+	filename := u.filename
+	merge := func(current []byte) ([]byte, error) {
+		doc := decodeFormat(current)
+		doc.Files[filename] = info
+		return json.Marshal(doc)
+	}
+	if vm.Format, err = merge(nil); err != nil {
+		return nil, err
+	}
+	if _, err := u.file.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return &pkgsvc.FormatPublish{
+		Format: "pypi", Package: project, Version: version, AssetName: filename,
+		Body: u.file, SHA256: sha, MD5: md5sum, Meta: vm, MergeFormat: merge,
+	}, nil
+}
+
+// fileInfo is what arca keeps per distribution file in a version's format
+// metadata: the file's Requires-Python and, for wheels, its METADATA file
+// (served for PEP 658) with its SHA-256.
+type fileInfo struct {
+	RequiresPython string `json:"requires_python,omitempty"`
+	Metadata       string `json:"metadata,omitempty"`
+	MetadataSHA256 string `json:"metadata_sha256,omitempty"`
+}
+
+// formatDoc is a pypi version's format metadata.
+type formatDoc struct {
+	Files map[string]fileInfo `json:"files"`
+}
+
+// decodeFormat reads a version's format metadata; anything unreadable
+// (e.g. a version created through another path) reads as no files.
+func decodeFormat(b []byte) formatDoc {
+	var doc formatDoc
+	if len(b) > 0 {
+		_ = json.Unmarshal(b, &doc)
+	}
+	if doc.Files == nil {
+		doc.Files = map[string]fileInfo{}
+	}
+	return doc
+}
