@@ -113,6 +113,10 @@ func (s *Service) PackageView(ctx context.Context, r Repo, format, namespace, na
 // upstream in r (with its origin, once even under concurrent requests).
 // NotFound when no repository serves it: missing, or Archived, Disposed or
 // Unfinished (the message says which). Unlisted versions are served.
+// Package-manager downloads always stream, even where control-plane
+// downloads may be redirected to a presigned blob-store URL: clients may
+// resend their Authorization header on a redirect, and S3 refuses a request
+// that carries both.
 func (s *Service) FetchAsset(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, version, asset string) (*AssetContent, error) {
 	return s.fetchAsset(ctx, caller, r, format, namespace, name, version, asset)
 }

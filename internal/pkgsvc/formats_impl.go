@@ -21,10 +21,27 @@ type formatState struct {
 	retaining singleflight.Group
 	viewMu    sync.RWMutex
 	views     map[string]*PackageView
+	viewBytes int // the approximate size of the cached views
 }
 
-// maxViewCache bounds the view cache; when full it starts over.
-const maxViewCache = 4096
+// The view cache is bounded by entries and by the approximate bytes of the
+// views it holds (readmes and format metadata dominate); when full it starts
+// over. A view larger than maxCachedView is not cached.
+const (
+	maxViewCache      = 4096
+	maxViewCacheBytes = 64 << 20
+	maxCachedView     = 8 << 20
+)
+
+// viewSize approximates the memory a view holds.
+func viewSize(v *PackageView) int {
+	n := 256
+	for i := range v.Versions {
+		x := &v.Versions[i]
+		n += 512 + len(x.Version.Readme) + len(x.Version.FormatMetadata) + len(x.Version.Summary) + 256*len(x.Assets)
+	}
+	return n
+}
 
 // sortKey orders versions of a format: PEP 440 for pypi (when the version
 // is one), natural order otherwise.
@@ -285,12 +302,13 @@ func (s *Service) packageView(ctx context.Context, r Repo, format, namespace, na
 		return nil, err
 	}
 	view.Key = key
-	if key != "" {
+	if size := viewSize(view); key != "" && size <= maxCachedView {
 		s.fmt.viewMu.Lock()
-		if s.fmt.views == nil || len(s.fmt.views) >= maxViewCache {
-			s.fmt.views = map[string]*PackageView{}
+		if s.fmt.views == nil || len(s.fmt.views) >= maxViewCache || s.fmt.viewBytes+size > maxViewCacheBytes {
+			s.fmt.views, s.fmt.viewBytes = map[string]*PackageView{}, 0
 		}
 		s.fmt.views[key] = view
+		s.fmt.viewBytes += size
 		s.fmt.viewMu.Unlock()
 	}
 	return view, nil
