@@ -17,6 +17,14 @@
 //	    print publishes= errors= seconds= rate= p50_ms= p99_ms=; with -vary each
 //	    publish writes its version name (unique: the prefix is random per run)
 //	    over the first 32 bytes, so every publish stores a new blob
+//	benchctl npm-token    [common flags]
+//	    print token= (an authorization token for the domain) and registry=
+//	    (the repository's npm endpoint)
+//	benchctl npm-user     -registry URL [-user U] [-password P]
+//	    add a user to an npm registry that allows it (Verdaccio) and print its token
+//	benchctl npm-seed     -registry URL -token T [-name N] [-versions K] [-size S] [-seed X]
+//	    publish K versions of N as npm publish does, each tarball holding S
+//	    bytes derived from X (same seed, same bytes on every registry)
 //	benchctl freeport
 //	    print a free TCP port on 127.0.0.1 (for nginx)
 //	benchctl procstat     -pid P
@@ -75,6 +83,12 @@ func main() {
 		err = presign(ctx, args)
 	case "publish-load":
 		err = publishLoad(ctx, args)
+	case "npm-token":
+		err = npmToken(ctx, args)
+	case "npm-user":
+		err = npmUser(ctx, args)
+	case "npm-seed":
+		err = npmSeed(ctx, args)
 	case "freeport":
 		err = freePort()
 	case "procstat":
@@ -109,6 +123,9 @@ commands:
   publish        publish -file as one asset of a new version; prints MB/s
   presign        print a presigned GetPackageVersionAsset URL
   publish-load   publish a small file as new versions with -c workers for -d
+  npm-token      print an authorization token for the domain
+  npm-user       add a user to Verdaccio and print its token
+  npm-seed       publish versions of an npm package as npm publish does
   freeport       print a free TCP port on 127.0.0.1
   procstat       print VmHWM, VmRSS (KiB) and CPU seconds used by -pid
   cpusum         print the CPU seconds used by all processes named -comm
