@@ -297,6 +297,14 @@ func (s *Service) DeleteAccessKey(ctx context.Context, account, userName, access
 	if err := checkUserName("UserName", userName); err != nil {
 		return err
 	}
+	return s.withUserKey(ctx, account, userName, accessKeyID, func(tx meta.Tx) error {
+		return tx.DeleteIAMAccessKey(ctx, accessKeyID)
+	})
+}
+
+// withUserKey runs fn in a transaction after checking that accessKeyID is
+// a key of the account's user userName (NoSuchEntity otherwise).
+func (s *Service) withUserKey(ctx context.Context, account, userName, accessKeyID string, fn func(tx meta.Tx) error) error {
 	if accessKeyID == "" {
 		return validation("The request must contain the parameter AccessKeyId.")
 	}
@@ -312,7 +320,7 @@ func (s *Service) DeleteAccessKey(ctx context.Context, account, userName, access
 		if err != nil {
 			return err
 		}
-		return tx.DeleteIAMAccessKey(ctx, accessKeyID)
+		return fn(tx)
 	})
 }
 
@@ -322,24 +330,10 @@ func (s *Service) UpdateAccessKey(ctx context.Context, account, userName, access
 	if err := checkUserName("UserName", userName); err != nil {
 		return err
 	}
-	if accessKeyID == "" {
-		return validation("The request must contain the parameter AccessKeyId.")
-	}
 	if status != "Active" && status != "Inactive" {
 		return validation("1 validation error detected: Value '%s' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]", status)
 	}
-	return s.store.Update(ctx, func(tx meta.Tx) error {
-		u, err := getUser(ctx, tx, account, userName)
-		if err != nil {
-			return err
-		}
-		k, err := tx.GetIAMAccessKey(ctx, accessKeyID)
-		if apierr.Is(err, apierr.NotFound) || err == nil && (k.Account != account || !strings.EqualFold(k.UserName, u.Name)) {
-			return noSuchEntity("The Access Key with id %s cannot be found.", accessKeyID)
-		}
-		if err != nil {
-			return err
-		}
+	return s.withUserKey(ctx, account, userName, accessKeyID, func(tx meta.Tx) error {
 		return tx.SetIAMAccessKeyStatus(ctx, accessKeyID, status)
 	})
 }

@@ -2,6 +2,7 @@ package pkgsvc
 
 import (
 	"context"
+	"time"
 	"unicode"
 
 	"github.com/arca-repo/arca/internal/apierr"
@@ -127,4 +128,44 @@ func containsRune(s string, r rune) bool {
 		}
 	}
 	return false
+}
+
+// packageFor returns the package of a repository, inserting it with the
+// given origin restrictions when absent (CodeArtifact's defaults depend on
+// how the first version arrives: published ALLOW/BLOCK, retained
+// BLOCK/ALLOW).
+func packageFor(ctx context.Context, tx meta.Tx, repoID, format, namespace, name, publish, upstream string, now time.Time) (*meta.Package, error) {
+	p, err := tx.GetPackage(ctx, repoID, format, namespace, name)
+	if apierr.Is(err, apierr.NotFound) {
+		p = &meta.Package{ID: newID(), RepositoryID: repoID, Format: format, Namespace: namespace, Name: name,
+			OriginPublish: publish, OriginUpstream: upstream, CreatedTime: now}
+		err = tx.InsertPackage(ctx, p)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// copyVersionRows inserts a copy of version v (status, revision, origin and
+// metadata kept) into package dstID, with its asset rows; the blobs are
+// shared, not copied.
+func copyVersionRows(ctx context.Context, tx meta.Tx, v *meta.PackageVersion, dstID string) (*meta.PackageVersion, error) {
+	assets, err := allAssets(ctx, tx, v.ID)
+	if err != nil {
+		return nil, err
+	}
+	cp := *v
+	cp.ID, cp.PackageID = newID(), dstID
+	if err := tx.InsertPackageVersion(ctx, &cp); err != nil {
+		return nil, err
+	}
+	for i := range assets {
+		a := assets[i]
+		a.VersionID = cp.ID
+		if err := tx.InsertAsset(ctx, &a); err != nil {
+			return nil, err
+		}
+	}
+	return &cp, nil
 }

@@ -203,21 +203,9 @@ func (s *Service) copyVersion(ctx context.Context, tx meta.Tx, b *BatchResult, s
 	case !apierr.Is(err, apierr.NotFound):
 		return err
 	}
-	assets, err := allAssets(ctx, tx, v.ID)
+	cp, err := copyVersionRows(ctx, tx, v, dstPkg.ID)
 	if err != nil {
 		return err
-	}
-	cp := *v
-	cp.ID, cp.PackageID = newID(), dstPkg.ID
-	if err := tx.InsertPackageVersion(ctx, &cp); err != nil {
-		return err
-	}
-	for i := range assets {
-		a := assets[i]
-		a.VersionID = cp.ID
-		if err := tx.InsertAsset(ctx, &a); err != nil {
-			return err
-		}
 	}
 	// npm dist-tags pointing at the version come along, replacing
 	// same-named tags of the destination, as CodeArtifact copies them.
@@ -232,7 +220,7 @@ func (s *Service) copyVersion(ctx context.Context, tx meta.Tx, b *BatchResult, s
 			}
 		}
 	}
-	b.ok(&cp)
+	b.ok(cp)
 	return nil
 }
 

@@ -123,12 +123,7 @@ func (s *Service) publishFormat(ctx context.Context, caller auth.Principal, r Re
 	now := s.now().UTC()
 	var res PublishResult
 	err = s.meta.Update(ctx, func(tx meta.Tx) error {
-		p, err := tx.GetPackage(ctx, repo.ID, in.Format, in.Namespace, in.Package)
-		if apierr.Is(err, apierr.NotFound) {
-			p = &meta.Package{ID: newID(), RepositoryID: repo.ID, Format: in.Format, Namespace: in.Namespace, Name: in.Package,
-				OriginPublish: meta.Allow, OriginUpstream: meta.Block, CreatedTime: now}
-			err = tx.InsertPackage(ctx, p)
-		}
+		p, err := packageFor(ctx, tx, repo.ID, in.Format, in.Namespace, in.Package, meta.Allow, meta.Block, now)
 		if err != nil {
 			return err
 		}
@@ -501,12 +496,7 @@ func (s *Service) retain(ctx context.Context, r Repo, src *meta.Package, version
 	defer unlock()
 	now := s.now().UTC()
 	return s.meta.Update(ctx, func(tx meta.Tx) error {
-		p, err := tx.GetPackage(ctx, r.Repository.ID, src.Format, src.Namespace, src.Name)
-		if apierr.Is(err, apierr.NotFound) {
-			p = &meta.Package{ID: newID(), RepositoryID: r.Repository.ID, Format: src.Format, Namespace: src.Namespace, Name: src.Name,
-				OriginPublish: meta.Block, OriginUpstream: meta.Allow, CreatedTime: now}
-			err = tx.InsertPackage(ctx, p)
-		}
+		p, err := packageFor(ctx, tx, r.Repository.ID, src.Format, src.Namespace, src.Name, meta.Block, meta.Allow, now)
 		if err != nil {
 			return err
 		}
@@ -524,23 +514,8 @@ func (s *Service) retain(ctx context.Context, r Repo, src *meta.Package, version
 		if !servable(v.Status) {
 			return notServed(src.Format, src.Namespace, src.Name, version, v.Status, "")
 		}
-		assets, err := allAssets(ctx, tx, v.ID)
-		if err != nil {
-			return err
-		}
-		cp := *v
-		cp.ID, cp.PackageID = newID(), p.ID
-		if err := tx.InsertPackageVersion(ctx, &cp); err != nil {
-			return err
-		}
-		for i := range assets {
-			a := assets[i]
-			a.VersionID = cp.ID
-			if err := tx.InsertAsset(ctx, &a); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err = copyVersionRows(ctx, tx, v, p.ID)
+		return err
 	})
 }
 
@@ -554,11 +529,23 @@ func (s *Service) localVersion(ctx context.Context, r Repo, format, namespace, n
 }
 
 func (s *Service) putDistTag(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, tag, version string) error {
-	name = NormalizeName(format, name)
-	if err := checkFormatCoord(format, namespace, name); err != nil {
+	if err := checkDistTag(tag); err != nil {
 		return err
 	}
-	if err := checkDistTag(tag); err != nil {
+	return s.withLocalVersion(ctx, r, format, namespace, name, version, func(tx meta.Tx, p *meta.Package, v *meta.PackageVersion) error {
+		if !servable(v.Status) {
+			return apierr.Conflicting(apierr.ResPackageVersion, version, "Version %s of '%s' is %s; a dist-tag cannot point at it.",
+				version, displayName(format, namespace, p.Name), v.Status)
+		}
+		return tx.PutDistTag(ctx, p.ID, meta.DistTag{Tag: tag, Version: version})
+	})
+}
+
+// withLocalVersion resolves version into r (retaining it from an upstream
+// if need be), then runs fn on it in a transaction.
+func (s *Service) withLocalVersion(ctx context.Context, r Repo, format, namespace, name, version string, fn func(tx meta.Tx, p *meta.Package, v *meta.PackageVersion) error) error {
+	name = NormalizeName(format, name)
+	if err := checkFormatCoord(format, namespace, name); err != nil {
 		return err
 	}
 	p, err := s.localVersion(ctx, r, format, namespace, name, version)
@@ -570,11 +557,7 @@ func (s *Service) putDistTag(ctx context.Context, caller auth.Principal, r Repo,
 		if err != nil {
 			return err
 		}
-		if !servable(v.Status) {
-			return apierr.Conflicting(apierr.ResPackageVersion, version, "Version %s of '%s' is %s; a dist-tag cannot point at it.",
-				version, displayName(format, namespace, name), v.Status)
-		}
-		return tx.PutDistTag(ctx, p.ID, meta.DistTag{Tag: tag, Version: version})
+		return fn(tx, p, v)
 	})
 }
 
@@ -621,19 +604,7 @@ func (s *Service) deleteDistTag(ctx context.Context, caller auth.Principal, r Re
 }
 
 func (s *Service) updateFormatMetadata(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, version string, fn func([]byte) ([]byte, error)) error {
-	name = NormalizeName(format, name)
-	if err := checkFormatCoord(format, namespace, name); err != nil {
-		return err
-	}
-	p, err := s.localVersion(ctx, r, format, namespace, name, version)
-	if err != nil {
-		return err
-	}
-	return s.meta.Update(ctx, func(tx meta.Tx) error {
-		v, err := tx.GetPackageVersion(ctx, p.ID, version)
-		if err != nil {
-			return err
-		}
+	return s.withLocalVersion(ctx, r, format, namespace, name, version, func(tx meta.Tx, _ *meta.Package, v *meta.PackageVersion) error {
 		b, err := fn(v.FormatMetadata)
 		if err != nil {
 			return err

@@ -65,12 +65,7 @@ func (s *Service) Publish(ctx context.Context, caller auth.Principal, in Publish
 	now := s.now().UTC()
 	var res PublishResult
 	err = s.meta.Update(ctx, func(tx meta.Tx) error {
-		p, err := tx.GetPackage(ctx, repo.ID, in.Format, in.Namespace, in.Package)
-		if apierr.Is(err, apierr.NotFound) {
-			p = &meta.Package{ID: newID(), RepositoryID: repo.ID, Format: in.Format, Namespace: in.Namespace, Name: in.Package,
-				OriginPublish: meta.Allow, OriginUpstream: meta.Block, CreatedTime: now}
-			err = tx.InsertPackage(ctx, p)
-		}
+		p, err := packageFor(ctx, tx, repo.ID, in.Format, in.Namespace, in.Package, meta.Allow, meta.Block, now)
 		if err != nil {
 			return err
 		}
