@@ -477,6 +477,9 @@ func (s *Service) resolveVersion(ctx context.Context, r Repo, format, namespace,
 		_, err, _ = s.fmt.retaining.Do(key, func() (any, error) {
 			return nil, s.retain(ctx, r, p, version)
 		})
+		if apierr.Is(err, apierr.Conflict) {
+			return nil // another process retained it first
+		}
 		return err
 	}
 	return apierr.Missing(apierr.ResPackageVersion, version, "Version %s of '%s' not found in repository '%s' or its upstreams.", version, dn, r.Repository.Name)
