@@ -2,7 +2,7 @@ package npm
 
 import (
 	"archive/tar"
-	"bytes"
+	"bufio"
 	"compress/gzip"
 	"encoding/json"
 	"io"
@@ -177,11 +177,11 @@ const (
 )
 
 // readmeFromTarball returns the README at the top of the package directory
-// of a gzipped tarball ("package/README.md", "package/readme", …), the
-// markdown one preferred, or "" when there is none or the tarball cannot be
-// read.
-func readmeFromTarball(tgz []byte) string {
-	zr, err := gzip.NewReader(bytes.NewReader(tgz))
+// of the gzipped tarball tgz ("package/README.md", "package/readme", …),
+// the markdown one preferred, or "" when there is none or the tarball
+// cannot be read.
+func readmeFromTarball(tgz io.Reader) string {
+	zr, err := gzip.NewReader(bufio.NewReaderSize(tgz, 32<<10))
 	if err != nil {
 		return ""
 	}

@@ -22,16 +22,34 @@ import (
 
 // Handler is the npm format.
 type Handler struct {
-	svc   *pkgsvc.Service
-	cache *docCache
+	svc      *pkgsvc.Service
+	cache    *docCache
+	spoolDir string // where publishes are spooled; "" = the system's
+	log      *slog.Logger
+}
+
+// Options configure a Handler; the zero value works.
+type Options struct {
+	// SpoolDir is where published tarballs are spooled while they are
+	// checked ("" = the system's temporary directory).
+	SpoolDir string
+	// Log receives internal errors (nil = slog.Default()).
+	Log *slog.Logger
 }
 
 // packumentCacheBytes bounds the rendered-packument cache.
 const packumentCacheBytes = 64 << 20
 
 // New returns the npm format handler.
-func New(svc *pkgsvc.Service) *Handler {
-	return &Handler{svc: svc, cache: newDocCache(packumentCacheBytes)}
+func New(svc *pkgsvc.Service, opts ...Options) *Handler {
+	h := &Handler{svc: svc, cache: newDocCache(packumentCacheBytes), log: slog.Default()}
+	for _, o := range opts {
+		h.spoolDir = o.SpoolDir
+		if o.Log != nil {
+			h.log = o.Log
+		}
+	}
+	return h
 }
 
 // ServeRepository implements format.Handler. Paths, after the endpoint:
@@ -174,7 +192,7 @@ func (h *Handler) Error(w http.ResponseWriter, err error) {
 	e := apierr.As(err)
 	msg := e.Message
 	if e.Kind == apierr.Internal {
-		slog.Error("npm request failed", "err", err)
+		h.log.Error("npm request failed", "err", err)
 		msg = "internal error"
 	}
 	writeError(w, e.Kind.Status(), msg)

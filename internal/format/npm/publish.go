@@ -9,9 +9,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"hash"
 	"io"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 
@@ -26,46 +26,306 @@ const maxPublishBody = 2 << 30
 // every packument carries it.
 const maxManifest = 4 << 20
 
-// publishBody is the document `npm publish` PUTs (and `npm deprecate` too,
-// without attachments).
+// Bounds on the members of a publish document kept in memory; the others
+// are skipped, and the tarball is spooled to a file.
+const (
+	maxVersionsMember = 64 << 20
+	maxMember         = 1 << 20
+)
+
+// publishBody is what arca reads of the document `npm publish` PUTs (and
+// `npm deprecate` too, without attachments): name, dist-tags, versions,
+// and of _attachments the first attachment, its data spooled. Close
+// removes the spooled data.
 type publishBody struct {
-	Name        string                 `json:"name"`
-	DistTags    map[string]string      `json:"dist-tags"`
-	Versions    map[string]manifest    `json:"versions"`
-	Attachments map[string]*attachment `json:"_attachments"`
+	Name     string
+	DistTags map[string]string
+	Versions map[string]manifest
+	// Attachments is the number of members of _attachments; only the first
+	// one is read: its name, length, and data (nil when null or absent).
+	Attachments    int
+	AttachmentName string
+	Length         *int64
+	Tarball        *spool
+
+	spoolDir string
+	seen     map[string]bool // top-level members read
 }
 
-// attachment is one tarball, base64 in the JSON; encoding/json decodes it
-// straight into Data.
-type attachment struct {
-	ContentType string `json:"content_type"`
-	Data        []byte `json:"data"`
-	Length      *int64 `json:"length"`
-}
-
-// decodePublish reads a publish body.
-func decodePublish(r io.Reader) (*publishBody, error) {
-	var b publishBody
-	dec := json.NewDecoder(r)
-	if err := dec.Decode(&b); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, apierr.Invalid("The publish request is larger than %d bytes.", int64(maxPublishBody))
-		}
-		var ce base64.CorruptInputError
-		if errors.As(err, &ce) {
-			return nil, apierr.Invalid("An attachment's data is not valid base64.")
-		}
-		return nil, apierr.New(apierr.Validation, "The request body is not a valid npm package document: %v", err)
+// Close removes the spooled tarball, if any.
+func (b *publishBody) Close() {
+	if b.Tarball != nil {
+		b.Tarball.Close()
+		b.Tarball = nil
 	}
-	return &b, nil
+}
+
+// decodePublish reads a publish body in constant memory (but for the
+// members it keeps, each bounded), spooling the first attachment's data,
+// decoded, to a temporary file in spoolDir ("" = the system's) and hashing
+// it on the way. beforeData, if set, is called with what has been read so
+// far when that data starts, so that a caller can refuse a publish before
+// its tarball is spooled. Members may come in any order. The caller must
+// Close the body.
+func decodePublish(r io.Reader, spoolDir string, beforeData func(*publishBody) error) (*publishBody, error) {
+	b := &publishBody{spoolDir: spoolDir, seen: map[string]bool{}}
+	ok := false
+	defer func() {
+		// On an error, and when panicking: the spooled file never
+		// outlives a failed call.
+		if !ok {
+			b.Close()
+		}
+	}()
+	d := newJSONReader(r)
+	err := d.object("the document", false, func(key string) error {
+		switch key {
+		case "name", "dist-tags", "versions", "_attachments":
+			if b.seen[key] {
+				return apierr.Invalid("The publish document has more than one %q member.", key)
+			}
+			b.seen[key] = true
+		default:
+			return d.value()
+		}
+		switch key {
+		case "name":
+			return d.decodeMember(key, maxMember, &b.Name)
+		case "dist-tags":
+			return d.decodeMember(key, maxMember, &b.DistTags)
+		case "versions":
+			return d.decodeMember(key, maxVersionsMember, &b.Versions)
+		}
+		return d.object(`"_attachments"`, true, func(name string) error {
+			b.Attachments++
+			switch {
+			case b.Attachments == 1:
+				b.AttachmentName = name
+				return b.readAttachment(d, beforeData)
+			case name == b.AttachmentName:
+				return apierr.Invalid("Attachment '%s' appears twice.", name)
+			}
+			return d.value() // refused once the document is read
+		})
+	})
+	if err == nil {
+		err = d.end()
+	}
+	if err != nil {
+		return nil, publishError(err)
+	}
+	ok = true
+	return b, nil
+}
+
+// decodeMember decodes the value of member key, at most max bytes of JSON,
+// into v.
+func (d *jsonReader) decodeMember(key string, max int, v any) error {
+	raw, err := d.capture(max)
+	var tl *tooLargeError
+	if errors.As(err, &tl) {
+		return apierr.Invalid("The %q member of the publish document is larger than %d bytes.", key, max)
+	}
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return apierr.New(apierr.Validation, "The request body is not a valid npm package document: %q: %v", key, err)
+	}
+	return nil
+}
+
+// readAttachment reads the first attachment: its length, and its data
+// into the spool file. Other members are checked and skipped.
+func (b *publishBody) readAttachment(d *jsonReader, beforeData func(*publishBody) error) error {
+	what := "Attachment '" + b.AttachmentName + "'"
+	seen := map[string]bool{}
+	return d.object("attachment '"+b.AttachmentName+"'", true, func(key string) error {
+		switch key {
+		case "data", "length", "content_type":
+			if seen[key] {
+				return apierr.Invalid("%s has more than one %q member.", what, key)
+			}
+			seen[key] = true
+		}
+		switch key {
+		case "length":
+			return d.decodeMember(key, maxMember, &b.Length)
+		case "content_type":
+			var ct string
+			return d.decodeMember(key, maxMember, &ct)
+		case "data":
+		default:
+			return d.value()
+		}
+		c, err := d.peekNonSpace()
+		if err != nil {
+			return err
+		}
+		switch c {
+		case 'n':
+			return d.literal("null")
+		case '"':
+		default:
+			return apierr.New(apierr.Validation, "The request body is not a valid npm package document: the data of attachment '%s' is not a string.", b.AttachmentName)
+		}
+		if beforeData != nil {
+			if err := beforeData(b); err != nil {
+				return err
+			}
+		}
+		d.readByte()
+		s, err := newSpool(b.spoolDir)
+		if err != nil {
+			return err
+		}
+		b.Tarball = s
+		br := &base64Reader{d: d}
+		err = s.fill(base64.NewDecoder(base64.StdEncoding, br))
+		if errors.Is(err, io.ErrUnexpectedEOF) && br.done {
+			// The decoder's: the data stops within a group of four.
+			return base64.CorruptInputError(s.size)
+		}
+		return err
+	})
+}
+
+// publishError turns what went wrong reading a publish body into the
+// error the client sees.
+func publishError(err error) error {
+	var (
+		ae  *apierr.Error
+		mbe *http.MaxBytesError
+		ce  base64.CorruptInputError
+		se  *jsonSyntaxError
+		no  *notObjectError
+		spe *spoolError
+	)
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.As(err, &mbe):
+		return apierr.Invalid("The publish request is larger than %d bytes.", int64(maxPublishBody))
+	case errors.As(err, &ce):
+		return apierr.Invalid("An attachment's data is not valid base64.")
+	case errors.As(err, &se), errors.As(err, &no):
+		return apierr.New(apierr.Validation, "The request body is not a valid npm package document: %v", err)
+	case errors.As(err, &spe):
+		return apierr.Wrap(spe.err, "spooling an npm publish")
+	}
+	return apierr.New(apierr.Validation, "The request body could not be read: %v", err)
+}
+
+// spool is an attachment's data in a temporary file, with its size, first
+// bytes and digests.
+type spool struct {
+	f    *os.File
+	name string // to remove on Close ("" when unlinked already)
+	size int64
+	head []byte // the first two bytes
+	// Digests, computed as the data was written.
+	sha512, sha1, sha256 []byte
+}
+
+// spoolError is a failure to write the spool file: the server's, not the
+// client's.
+type spoolError struct{ err error }
+
+func (e *spoolError) Error() string { return e.err.Error() }
+func (e *spoolError) Unwrap() error { return e.err }
+
+// newSpool creates a spool file in dir. It is unlinked at once where the
+// system allows: the descriptor keeps the bytes, and a crash leaves nothing
+// behind.
+func newSpool(dir string) (*spool, error) {
+	f, err := os.CreateTemp(dir, "arca-npm-publish-*")
+	if err != nil {
+		return nil, &spoolError{err}
+	}
+	s := &spool{f: f}
+	if os.Remove(f.Name()) != nil {
+		s.name = f.Name()
+	}
+	return s, nil
+}
+
+// spoolChunk is how much is read from the decoder per write to the file.
+const spoolChunk = 256 << 10
+
+// fill writes what r returns until io.EOF to the file, hashing it.
+func (s *spool) fill(r io.Reader) error {
+	h512, h1, h256 := sha512.New(), sha1.New(), sha256.New()
+	buf := make([]byte, spoolChunk)
+	for done := false; !done; {
+		// base64's decoder returns at most 768 bytes per Read: gather a
+		// chunk.
+		n := 0
+		var err error
+		for n < len(buf) && err == nil {
+			var k int
+			k, err = r.Read(buf[n:])
+			n += k
+		}
+		if err == io.EOF {
+			done, err = true, nil
+		}
+		chunk := buf[:n]
+		if len(s.head) < 2 {
+			s.head = append(s.head, chunk[:min(2-len(s.head), n)]...)
+		}
+		h512.Write(chunk)
+		h1.Write(chunk)
+		h256.Write(chunk)
+		if _, werr := s.f.Write(chunk); werr != nil {
+			return &spoolError{werr}
+		}
+		s.size += int64(n)
+		if err != nil {
+			return err
+		}
+	}
+	s.sha512, s.sha1, s.sha256 = h512.Sum(nil), h1.Sum(nil), h256.Sum(nil)
+	return nil
+}
+
+// reader reads the spooled data from its start.
+func (s *spool) reader() *io.SectionReader { return io.NewSectionReader(s.f, 0, s.size) }
+
+// digest returns the data's digest by alg: sha512, sha384, sha256 or
+// sha1. sha384, seldom used, is computed on demand.
+func (s *spool) digest(alg string) ([]byte, error) {
+	switch alg {
+	case "sha512":
+		return s.sha512, nil
+	case "sha256":
+		return s.sha256, nil
+	case "sha1":
+		return s.sha1, nil
+	}
+	h := sha512.New384()
+	if _, err := io.Copy(h, s.reader()); err != nil {
+		return nil, apierr.Wrap(err, "reading a spooled npm publish")
+	}
+	return h.Sum(nil), nil
+}
+
+// Close closes and removes the file.
+func (s *spool) Close() {
+	if s.f != nil {
+		s.f.Close()
+		s.f = nil
+	}
+	if s.name != "" {
+		os.Remove(s.name)
+		s.name = ""
+	}
 }
 
 // upload is a validated publish of one version.
 type upload struct {
 	Version  string
 	Manifest manifest
-	Tarball  []byte
+	Tarball  *spool // the publishBody's: closed with it
 	// Declared digests (lowercase hex) the service checks again.
 	SHA512, SHA256, SHA1 string
 	DistTags             map[string]string
@@ -74,50 +334,33 @@ type upload struct {
 // validatePublish checks a publish body for package p: one version, one
 // attachment named for it, of the declared length and digests.
 func validatePublish(p pkgName, b *publishBody) (*upload, error) {
-	full := p.Full()
-	if b.Name != "" && b.Name != full {
-		return nil, apierr.Invalid("The document names package '%s' but was sent to '%s'.", b.Name, full)
+	if err := checkName(p, b); err != nil {
+		return nil, err
 	}
 	if len(b.Versions) != 1 {
 		return nil, apierr.Invalid("A publish must contain exactly one version, not %d.", len(b.Versions))
 	}
-	if len(b.Attachments) != 1 {
-		return nil, apierr.Invalid("A publish must contain exactly one attachment, not %d.", len(b.Attachments))
+	if b.Attachments != 1 {
+		return nil, apierr.Invalid("A publish must contain exactly one attachment, not %d.", b.Attachments)
 	}
-	u := &upload{}
-	for v, m := range b.Versions {
-		u.Version, u.Manifest = v, m
+	u, err := checkVersion(p, b)
+	if err != nil {
+		return nil, err
 	}
-	if u.Manifest == nil {
-		return nil, apierr.Invalid("Version '%s' has no manifest.", u.Version)
-	}
-	if !validVersion(u.Version) {
-		return nil, apierr.Invalid("'%s' is not a valid SemVer version.", u.Version)
-	}
-	if n := u.Manifest.str("name"); n != full {
-		return nil, apierr.Invalid("The manifest of version %s names package '%s', not '%s'.", u.Version, n, full)
-	}
-	if v := u.Manifest.str("version"); v != u.Version {
-		return nil, apierr.Invalid("The manifest under version '%s' declares version '%s'.", u.Version, v)
-	}
-	var fileName string
-	var att *attachment
-	for n, a := range b.Attachments {
-		fileName, att = n, a
-	}
+	full, fileName, t := p.Full(), b.AttachmentName, b.Tarball
 	if fileName != full+"-"+u.Version+".tgz" && fileName != p.tarball(u.Version) {
 		return nil, apierr.Invalid("Attachment '%s' is not the tarball of %s@%s (%s).", fileName, full, u.Version, p.tarball(u.Version))
 	}
-	if att == nil || len(att.Data) == 0 {
+	if t == nil || t.size == 0 {
 		return nil, apierr.Invalid("Attachment '%s' is empty.", fileName)
 	}
-	if att.Length != nil && *att.Length != int64(len(att.Data)) {
-		return nil, apierr.Invalid("Attachment '%s' has %d bytes, but its length says %d.", fileName, len(att.Data), *att.Length)
+	if b.Length != nil && *b.Length != t.size {
+		return nil, apierr.Invalid("Attachment '%s' has %d bytes, but its length says %d.", fileName, t.size, *b.Length)
 	}
-	if len(att.Data) < 2 || att.Data[0] != 0x1f || att.Data[1] != 0x8b {
+	if t.size < 2 || t.head[0] != 0x1f || t.head[1] != 0x8b {
 		return nil, apierr.Invalid("Attachment '%s' is not a gzipped tarball.", fileName)
 	}
-	u.Tarball = att.Data
+	u.Tarball = t
 	dist := manifest(u.Manifest.object("dist"))
 	if err := u.checkDigests(dist.str("integrity"), dist.str("shasum")); err != nil {
 		return nil, err
@@ -138,6 +381,56 @@ func validatePublish(p pkgName, b *publishBody) (*upload, error) {
 	return u, nil
 }
 
+// precheckPublish refuses, before its tarball is read, a publish that
+// validatePublish would refuse for what has been read so far (the name,
+// the versions), though perhaps for another reason first.
+func precheckPublish(p pkgName, b *publishBody) error {
+	if err := checkNewName(p); err != nil {
+		return err
+	}
+	if err := checkName(p, b); err != nil {
+		return err
+	}
+	if !b.seen["versions"] {
+		return nil
+	}
+	if len(b.Versions) != 1 {
+		return apierr.Invalid("A publish must contain exactly one version, not %d.", len(b.Versions))
+	}
+	_, err := checkVersion(p, b)
+	return err
+}
+
+// checkName checks the package the document names, if any.
+func checkName(p pkgName, b *publishBody) error {
+	if full := p.Full(); b.Name != "" && b.Name != full {
+		return apierr.Invalid("The document names package '%s' but was sent to '%s'.", b.Name, full)
+	}
+	return nil
+}
+
+// checkVersion checks the one version of a publish and its manifest.
+func checkVersion(p pkgName, b *publishBody) (*upload, error) {
+	full := p.Full()
+	u := &upload{}
+	for v, m := range b.Versions {
+		u.Version, u.Manifest = v, m
+	}
+	if u.Manifest == nil {
+		return nil, apierr.Invalid("Version '%s' has no manifest.", u.Version)
+	}
+	if !validVersion(u.Version) {
+		return nil, apierr.Invalid("'%s' is not a valid SemVer version.", u.Version)
+	}
+	if n := u.Manifest.str("name"); n != full {
+		return nil, apierr.Invalid("The manifest of version %s names package '%s', not '%s'.", u.Version, n, full)
+	}
+	if v := u.Manifest.str("version"); v != u.Version {
+		return nil, apierr.Invalid("The manifest under version '%s' declares version '%s'.", u.Version, v)
+	}
+	return u, nil
+}
+
 // checkDigests verifies the tarball against the manifest's dist.integrity
 // (Subresource Integrity: sha512 preferred; sha384, sha256 and sha1 checked
 // when sha512 is absent; other algorithms ignored) and dist.shasum, and
@@ -153,7 +446,10 @@ func (u *upload) checkDigests(integrity, shasum string) error {
 		if !ok {
 			continue
 		}
-		got := digest(alg, u.Tarball)
+		got, err := u.Tarball.digest(alg)
+		if err != nil {
+			return err
+		}
 		match := false
 		for _, w := range want {
 			if bytes.Equal(w, got) {
@@ -173,7 +469,7 @@ func (u *upload) checkDigests(integrity, shasum string) error {
 		}
 	}
 	if shasum != "" {
-		got := hex.EncodeToString(digest("sha1", u.Tarball))
+		got := hex.EncodeToString(u.Tarball.sha1)
 		if strings.ToLower(shasum) != got {
 			return apierr.Invalid("The tarball does not match its shasum %s: got %s.", shasum, got)
 		}
@@ -204,22 +500,6 @@ func parseSRI(s string) map[string][][]byte {
 	return out
 }
 
-func digest(alg string, b []byte) []byte {
-	var h hash.Hash
-	switch alg {
-	case "sha512":
-		h = sha512.New()
-	case "sha384":
-		h = sha512.New384()
-	case "sha256":
-		h = sha256.New()
-	default:
-		h = sha1.New()
-	}
-	h.Write(b)
-	return h.Sum(nil)
-}
-
 // storedManifest is what arca keeps of a published manifest: everything
 // npm sent but the readme (kept as the version's readme) and the dist
 // members a packument recomputes.
@@ -240,7 +520,7 @@ func storedManifest(m manifest) ([]byte, error) {
 func publishInput(p pkgName, u *upload) (pkgsvc.FormatPublish, error) {
 	vm := versionMeta(u.Manifest)
 	if vm.Readme == "" {
-		vm.Readme = readmeFromTarball(u.Tarball)
+		vm.Readme = readmeFromTarball(u.Tarball.reader())
 	}
 	if len(vm.Readme) > maxReadme {
 		vm.Readme = truncateUTF8(vm.Readme, maxReadme)
@@ -255,7 +535,7 @@ func publishInput(p pkgName, u *upload) (pkgsvc.FormatPublish, error) {
 	vm.Format = stored
 	return pkgsvc.FormatPublish{
 		Format: "npm", Namespace: p.Scope, Package: p.Name, Version: u.Version,
-		AssetName: p.tarball(u.Version), Body: bytes.NewReader(u.Tarball),
+		AssetName: p.tarball(u.Version), Body: u.Tarball.reader(),
 		SHA512: u.SHA512, SHA256: u.SHA256, SHA1: u.SHA1,
 		Meta: vm, NewVersion: true, DistTags: u.DistTags,
 	}, nil

@@ -69,11 +69,22 @@ func publishDoc(name, version, attName string, data []byte, dist map[string]any,
 
 func decodeValidate(t *testing.T, p pkgName, body []byte) (*upload, error) {
 	t.Helper()
-	b, err := decodePublish(bytes.NewReader(body))
+	b, err := decodePublish(bytes.NewReader(body), t.TempDir(), nil)
 	if err != nil {
 		return nil, err
 	}
+	t.Cleanup(b.Close)
 	return validatePublish(p, b)
+}
+
+// spooled returns the bytes of a spooled tarball.
+func spooled(t testing.TB, s *spool) []byte {
+	t.Helper()
+	b, err := io.ReadAll(s.reader())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func TestValidatePublish(t *testing.T) {
@@ -86,8 +97,8 @@ func TestValidatePublish(t *testing.T) {
 		t.Fatalf("valid publish refused: %v", err)
 	}
 	s512 := sha512.Sum512(data)
-	if u.Version != "1.2.3" || !bytes.Equal(u.Tarball, data) || u.SHA512 != hex.EncodeToString(s512[:]) || u.SHA1 != sha1hex(data) {
-		t.Errorf("upload = version %s, %d bytes, sha512 %s, sha1 %s", u.Version, len(u.Tarball), u.SHA512, u.SHA1)
+	if u.Version != "1.2.3" || !bytes.Equal(spooled(t, u.Tarball), data) || u.SHA512 != hex.EncodeToString(s512[:]) || u.SHA1 != sha1hex(data) {
+		t.Errorf("upload = version %s, %d bytes, sha512 %s, sha1 %s", u.Version, u.Tarball.size, u.SHA512, u.SHA1)
 	}
 	if !reflect.DeepEqual(u.DistTags, map[string]string{"latest": "1.2.3"}) {
 		t.Errorf("dist-tags = %v", u.DistTags)
@@ -221,20 +232,20 @@ func TestLicenses(t *testing.T) {
 }
 
 func TestReadmeFromTarball(t *testing.T) {
-	if got := readmeFromTarball(tgz(t, [2]string{"package/README", "plain"}, [2]string{"package/Readme.txt", "txt"})); got != "plain" {
+	if got := readmeFromTarball(bytes.NewReader(tgz(t, [2]string{"package/README", "plain"}, [2]string{"package/Readme.txt", "txt"}))); got != "plain" {
 		t.Errorf("README over README.txt: %q", got)
 	}
-	if got := readmeFromTarball(tgz(t, [2]string{"other/readme.markdown", "md"})); got != "md" {
+	if got := readmeFromTarball(bytes.NewReader(tgz(t, [2]string{"other/readme.markdown", "md"}))); got != "md" {
 		t.Errorf("another top directory: %q", got)
 	}
-	if got := readmeFromTarball(tgz(t, [2]string{"package/lib/README.md", "nested"})); got != "" {
+	if got := readmeFromTarball(bytes.NewReader(tgz(t, [2]string{"package/lib/README.md", "nested"}))); got != "" {
 		t.Errorf("nested README taken: %q", got)
 	}
-	if got := readmeFromTarball([]byte("garbage")); got != "" {
+	if got := readmeFromTarball(bytes.NewReader([]byte("garbage"))); got != "" {
 		t.Errorf("garbage: %q", got)
 	}
 	big := strings.Repeat("x", maxReadme+10)
-	if got := readmeFromTarball(tgz(t, [2]string{"package/README.md", big})); len(got) != maxReadme {
+	if got := readmeFromTarball(bytes.NewReader(tgz(t, [2]string{"package/README.md", big}))); len(got) != maxReadme {
 		t.Errorf("big README: %d bytes, want %d", len(got), maxReadme)
 	}
 }

@@ -19,12 +19,19 @@ func (h *Handler) put(req *format.Request, p pkgName) {
 		h.Error(w, err)
 		return
 	}
-	body, err := decodePublish(http.MaxBytesReader(w, r.Body, maxPublishBody))
+	// Authorized before a byte is read; a publish is checked as far as it
+	// can be before its tarball is spooled.
+	rb := http.MaxBytesReader(w, r.Body, maxPublishBody)
+	body, err := decodePublish(rb, h.spoolDir, func(b *publishBody) error { return precheckPublish(p, b) })
 	if err != nil {
+		// Read on (boundedly) so that a client still sending its tarball
+		// gets the answer rather than a reset connection.
+		_, _ = io.Copy(io.Discard, io.LimitReader(rb, maxDrain))
 		h.Error(w, err)
 		return
 	}
-	if len(body.Attachments) == 0 {
+	defer body.Close()
+	if body.Attachments == 0 {
 		h.deprecate(req, p, body)
 		return
 	}
@@ -94,6 +101,9 @@ func (h *Handler) deprecate(req *format.Request, p pkgName, body *publishBody) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "id": p.Full()})
 }
+
+// maxDrain is how much of a refused publish is still read.
+const maxDrain = 64 << 20
 
 // maxTagBody bounds a dist-tag write's body (a JSON string).
 const maxTagBody = 64 << 10
