@@ -124,7 +124,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	spool := filepath.Join(cfg.DataDir, "tmp")
 	mux.Handle("/v1/", api.New(st.Service, creds, log, api.Options{SpoolDir: spool, MaxPayload: cfg.MaxAssetSize, Audit: auditLogger}))
 	formats := format.Formats{
-		"npm":  npm.New(st.Service),
+		"npm":  npm.New(st.Service, npm.Options{SpoolDir: spool, Log: log}),
 		"pypi": pypi.New(st.Service, pypi.Options{SpoolDir: spool, Log: log}),
 	}
 	dp := dataplane.New(st.Service, tokens, formats, authz.New(creds, st.Service), log)

@@ -45,11 +45,10 @@ func (u *upload) first(k string) string {
 	return ""
 }
 
-// Close removes the spooled file.
+// Close releases the spooled file (already unlinked: see readUpload).
 func (u *upload) Close() {
 	if u.file != nil {
 		u.file.Close()
-		os.Remove(u.file.Name())
 		u.file = nil
 	}
 }
@@ -106,6 +105,10 @@ func readUpload(r *http.Request, tmpDir string, beforeFile func(fields map[strin
 			if err != nil {
 				return nil, fmt.Errorf("spooling an upload: %w", err)
 			}
+			// Unlinked at once: the descriptor keeps the bytes, a crash
+			// leaves nothing behind, and the temp-directory sweep has
+			// nothing of ours to remove mid-upload.
+			os.Remove(f.Name())
 			u.file = f
 			if u.size, err = io.Copy(f, part); err != nil {
 				return nil, apierr.Invalid("Reading the uploaded file: %v.", err)
