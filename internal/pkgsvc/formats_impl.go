@@ -105,15 +105,11 @@ func (s *Service) publishFormat(ctx context.Context, caller auth.Principal, r Re
 	if err := s.precheckFormatPublish(ctx, s.meta, repo, in, name); err != nil {
 		return nil, err
 	}
-	unlock, _, err := s.meta.LockBlobs(ctx, d.ID, false, false)
+	dg, unlock, err := s.storeBlob(ctx, d.ID, in.Body, in.SHA256)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	dg, err := s.blobs.Put(ctx, d.ID, in.Body, in.SHA256, s.maxAssetSize)
-	if err != nil {
-		return nil, err
-	}
 	for _, c := range []struct{ alg, want, got string }{{"SHA-512", in.SHA512, dg.SHA512}, {"SHA-1", in.SHA1, dg.SHA1}, {"MD5", in.MD5, dg.MD5}} {
 		if c.want != "" && c.want != c.got {
 			// The stored bytes stay unreferenced; the collector removes them.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/auth"
+	"github.com/arca-repo/arca/internal/blob"
 	"github.com/arca-repo/arca/internal/meta"
 )
 
@@ -50,18 +51,11 @@ func (s *Service) Publish(ctx context.Context, caller auth.Principal, in Publish
 	if err := s.precheckPublish(ctx, s.meta, repo, in); err != nil {
 		return nil, err
 	}
-	// Held from before the bytes are stored until the row that references
-	// them commits, so the collector cannot delete a blob this upload found
-	// already stored.
-	unlock, _, err := s.meta.LockBlobs(ctx, d.ID, false, false)
+	dg, unlock, err := s.storeBlob(ctx, d.ID, in.Body, in.SHA256)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	dg, err := s.blobs.Put(ctx, d.ID, in.Body, in.SHA256, s.maxAssetSize)
-	if err != nil {
-		return nil, err
-	}
 	now := s.now().UTC()
 	var res PublishResult
 	err = s.meta.Update(ctx, func(tx meta.Tx) error {
@@ -169,4 +163,21 @@ func versionClosed(in PublishInput, status string) error {
 	return apierr.Conflicting(apierr.ResPackageVersion, in.Version,
 		"Package version '%s' of '%s' is %s; assets can be added only while it is Unfinished.",
 		in.Version, displayName(in.Format, in.Namespace, in.Package), status)
+}
+
+// storeBlob streams body into the domain's blob namespace under the
+// domain's blob lock, held shared from before the bytes are stored until
+// the caller calls unlock after the rows that reference them commit, so
+// the collector cannot delete a blob this upload found already stored.
+func (s *Service) storeBlob(ctx context.Context, domainID string, body io.Reader, sha256 string) (blob.Digests, func(), error) {
+	unlock, _, err := s.meta.LockBlobs(ctx, domainID, false, false)
+	if err != nil {
+		return blob.Digests{}, nil, err
+	}
+	dg, err := s.blobs.Put(ctx, domainID, body, sha256, s.maxAssetSize)
+	if err != nil {
+		unlock()
+		return blob.Digests{}, nil, err
+	}
+	return dg, unlock, nil
 }
