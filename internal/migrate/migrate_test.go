@@ -80,6 +80,16 @@ func populate(t *testing.T, s *side) {
 		_, err = s.svc.PutPackageOriginConfiguration(ctx, root, pkgsvc.Coord{Domain: d, Repository: "app", Format: "generic",
 			Namespace: "ns", Package: "blocked"}, meta.Block, meta.Allow)
 		must(err)
+		// A package-manager package: format metadata and dist-tags.
+		dom, repo, err := s.svc.ResolveRepository(ctx, root.Account, d, "base")
+		must(err)
+		tgz := []byte("npm tarball of " + d)
+		_, err = s.svc.PublishFormat(ctx, root, pkgsvc.Repo{Domain: dom, Repository: repo}, pkgsvc.FormatPublish{
+			Format: "npm", Namespace: "scope", Package: "lib", Version: "1.0.0", AssetName: "lib-1.0.0.tgz",
+			Body: bytes.NewReader(tgz), SHA256: sha(tgz), NewVersion: true,
+			Meta:     pkgsvc.VersionMeta{Summary: "lib", Format: []byte(`{"name":"@scope/lib"}`)},
+			DistTags: map[string]string{"latest": "1.0.0", "beta": "1.0.0"}})
+		must(err)
 	}
 }
 
@@ -110,7 +120,11 @@ func dump(t *testing.T, s *side) string {
 				return r.ListPackages(ctx, meta.PackageFilter{RepositoryID: repo.ID}, o)
 			})
 			for _, p := range pkgs {
-				fmt.Fprintf(&b, "  pkg %+v\n", p)
+				dts, err := r.ListDistTags(ctx, p.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fmt.Fprintf(&b, "  pkg %+v dist-tags %v\n", p, dts)
 				vs, _ := all(func(o meta.ListOptions) ([]meta.PackageVersion, string, error) {
 					return r.ListPackageVersions(ctx, meta.VersionFilter{PackageID: p.ID}, o)
 				})
@@ -155,8 +169,9 @@ func TestMigrateCopiesEverything(t *testing.T) {
 	if want, got := dump(t, src), dump(t, dst); want != got {
 		t.Fatalf("destination differs from source:\n--- source\n%s\n--- destination\n%s", want, got)
 	}
-	// 3 distinct byte strings per domain; the copies and shared bytes are stored once.
-	if rep.Blobs != 6 || rep.Domains != 2 || rep.Repositories != 4 || rep.Tags != 4 {
+	// 4 distinct byte strings per domain (3 generic, 1 npm); the copies and
+	// shared bytes are stored once.
+	if rep.Blobs != 8 || rep.Domains != 2 || rep.Repositories != 4 || rep.Tags != 4 {
 		t.Fatalf("report %+v", rep)
 	}
 	if prog.blobs != rep.Blobs || prog.done != rep.Blobs || prog.bytes != rep.Bytes || prog.seen != rep.Bytes || !prog.finished {

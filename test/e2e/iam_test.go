@@ -102,6 +102,14 @@ func TestIAMWithAWSCLI(t *testing.T) {
 	readOnly := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["codeartifact:Describe*","codeartifact:Get*","codeartifact:List*","codeartifact:ReadFromRepository","sts:GetServiceBearerToken"],"Resource":"*"}]}`
 	a.ok("iam", "put-user-policy", "--user-name", "reader", "--policy-name", "read-only", "--policy-document", readOnly)
 	a.failsAs("", "", "MalformedPolicyDocument", "iam", "put-user-policy", "--user-name", "reader", "--policy-name", "bad", "--policy-document", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"codeartifact:*"}]}`)
+	// IAM's quota: a user's inline policies together hold 2,048
+	// characters, whitespace not counted.
+	var stmts []string
+	for i := 0; i < 20; i++ {
+		stmts = append(stmts, `{"Effect":"Allow","Action":"codeartifact:ListPackages","Resource":"arn:aws:codeartifact:us-east-1:`+testAccount+`:repository/iamd/r`+strings.Repeat("x", 40)+`"}`)
+	}
+	a.failsAs("", "", "LimitExceeded", "iam", "put-user-policy", "--user-name", "reader", "--policy-name", "big", "--policy-document",
+		`{"Version":"2012-10-17","Statement":[`+strings.Join(stmts, ",")+`]}`)
 
 	k := a.ok("iam", "create-access-key", "--user-name", "reader")
 	akid, _ := jsonPath(t, k, "AccessKey", "AccessKeyId").(string)
