@@ -3,9 +3,8 @@ package pkgsvc
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"sort"
-	"sync"
+	"strconv"
 
 	"golang.org/x/sync/singleflight"
 
@@ -13,25 +12,23 @@ import (
 	"github.com/arca-repo/arca/internal/auth"
 	"github.com/arca-repo/arca/internal/meta"
 	"github.com/arca-repo/arca/internal/pep440"
+	"github.com/arca-repo/arca/internal/sizecache"
 )
 
 // formatState is the Service's package-manager machinery: retention
 // coalescing and the view cache.
 type formatState struct {
 	retaining singleflight.Group
-	viewMu    sync.RWMutex
-	views     map[string]*PackageView
-	viewBytes int // the approximate size of the cached views
+	views     *sizecache.Cache[*PackageView] // by viewKey
 }
 
-// The view cache is bounded by entries and by the approximate bytes of the
-// views it holds (readmes and format metadata dominate); when full it starts
-// over. A view larger than maxCachedView is not cached.
-const (
-	maxViewCache      = 4096
-	maxViewCacheBytes = 64 << 20
-	maxCachedView     = 8 << 20
-)
+// maxViewCacheBytes bounds the view cache (readmes and format metadata
+// dominate a view's size); a view over an eighth of it is not cached.
+const maxViewCacheBytes = 64 << 20
+
+func newFormatState() formatState {
+	return formatState{views: sizecache.New(maxViewCacheBytes, viewSize)}
+}
 
 // viewSize approximates the memory a view holds.
 func viewSize(v *PackageView) int {
@@ -167,23 +164,12 @@ func (s *Service) publishFormat(ctx context.Context, caller auth.Principal, r Re
 				return err
 			}
 		}
-		a, err := tx.GetAsset(ctx, v.ID, in.AssetName)
-		switch {
-		case err == nil:
-			if a.SHA256 != dg.SHA256 {
-				return apierr.Conflicting(apierr.ResAsset, in.AssetName,
-					"File '%s' already exists in version %s of '%s' with different content.", in.AssetName, in.Version, name)
-			}
-		case apierr.Is(err, apierr.NotFound):
-			a = &meta.Asset{VersionID: v.ID, Name: in.AssetName, Size: dg.Size, MD5: dg.MD5, SHA1: dg.SHA1,
-				SHA256: dg.SHA256, SHA512: dg.SHA512, CreatedTime: now}
-			if err := tx.InsertAsset(ctx, a); err != nil {
-				return err
-			}
-			if !created {
-				v.Revision = newRevision()
-			}
-		default:
+		conflict := func() error {
+			return apierr.Conflicting(apierr.ResAsset, in.AssetName,
+				"File '%s' already exists in version %s of '%s' with different content.", in.AssetName, in.Version, name)
+		}
+		a, err := putAsset(ctx, tx, v, in.AssetName, dg, now, conflict, func() error { return nil })
+		if err != nil {
 			return err
 		}
 		if v.Status == meta.StatusUnfinished {
@@ -268,7 +254,7 @@ func (s *Service) viewKey(r Repo, format, namespace, name string) string {
 	if !ok {
 		return ""
 	}
-	return fmt.Sprintf("%d\x00%s\x00%s\x00%s\x00%s", g.Generation(), r.Repository.ID, format, namespace, name)
+	return strconv.FormatUint(g.Generation(), 10) + "\x00" + r.Repository.ID + "\x00" + format + "\x00" + namespace + "\x00" + name
 }
 
 func (s *Service) packageView(ctx context.Context, r Repo, format, namespace, name string) (*PackageView, error) {
@@ -281,10 +267,7 @@ func (s *Service) packageView(ctx context.Context, r Repo, format, namespace, na
 	// and never older than the write a client saw acknowledged.
 	key := s.viewKey(r, format, namespace, name)
 	if key != "" {
-		s.fmt.viewMu.RLock()
-		v, ok := s.fmt.views[key]
-		s.fmt.viewMu.RUnlock()
-		if ok {
+		if v, ok := s.fmt.views.Get(key); ok {
 			return v, nil
 		}
 	}
@@ -293,14 +276,8 @@ func (s *Service) packageView(ctx context.Context, r Repo, format, namespace, na
 		return nil, err
 	}
 	view.Key = key
-	if size := viewSize(view); key != "" && size <= maxCachedView {
-		s.fmt.viewMu.Lock()
-		if s.fmt.views == nil || len(s.fmt.views) >= maxViewCache || s.fmt.viewBytes+size > maxViewCacheBytes {
-			s.fmt.views, s.fmt.viewBytes = map[string]*PackageView{}, 0
-		}
-		s.fmt.views[key] = view
-		s.fmt.viewBytes += size
-		s.fmt.viewMu.Unlock()
+	if key != "" {
+		s.fmt.views.Put(key, view)
 	}
 	return view, nil
 }
@@ -319,18 +296,16 @@ func (s *Service) readView(ctx context.Context, r Repo, format, namespace, name 
 	}
 	seen := map[string]bool{}
 	for i, rp := range repos {
-		p := local
-		if i > 0 || p == nil {
-			if i == 0 {
+		p := local // repos[0] is r itself
+		if i > 0 {
+			if p, err = s.meta.GetPackage(ctx, rp.ID, format, namespace, name); apierr.Is(err, apierr.NotFound) {
 				continue
-			}
-			p, err = s.meta.GetPackage(ctx, rp.ID, format, namespace, name)
-			if apierr.Is(err, apierr.NotFound) {
-				continue
-			}
-			if err != nil {
+			} else if err != nil {
 				return nil, err
 			}
+		}
+		if p == nil {
+			continue
 		}
 		vs, err := allVersions(ctx, s.meta, p.ID)
 		if err != nil {

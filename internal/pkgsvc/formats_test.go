@@ -180,8 +180,10 @@ func TestFormatDigestsDistTagsAndMetadata(t *testing.T) {
 	_, _, c := e.chain()
 	data := []byte("tarball")
 	sh := sha1.Sum(data)
+	wrong := sh
+	wrong[0] ^= 0xff
 	bad := FormatPublish{Format: "npm", Package: "x", Version: "1.0.0", AssetName: "x-1.0.0.tgz", Body: bytes.NewReader(data),
-		SHA1: hex.EncodeToString(sh[:1]) + hex.EncodeToString(sh[1:])[2:] + "00", NewVersion: true}
+		SHA1: hex.EncodeToString(wrong[:]), NewVersion: true}
 	if _, err := e.svc.PublishFormat(e.ctx, caller, c, bad); !apierr.Is(err, apierr.Validation) {
 		t.Fatalf("wrong SHA-1: %v, want Validation", err)
 	}

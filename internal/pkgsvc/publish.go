@@ -3,6 +3,7 @@ package pkgsvc
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/auth"
@@ -76,23 +77,13 @@ func (s *Service) Publish(ctx context.Context, caller auth.Principal, in Publish
 		if err != nil {
 			return err
 		}
-		a, err := tx.GetAsset(ctx, v.ID, in.AssetName)
-		switch {
-		case err == nil:
-			if a.SHA256 != dg.SHA256 {
-				return assetConflict(in)
-			}
-		case apierr.Is(err, apierr.NotFound):
+		a, err := putAsset(ctx, tx, v, in.AssetName, dg, now, func() error { return assetConflict(in) }, func() error {
 			if v.Status != meta.StatusUnfinished {
 				return versionClosed(in, v.Status)
 			}
-			a = &meta.Asset{VersionID: v.ID, Name: in.AssetName, Size: dg.Size, MD5: dg.MD5, SHA1: dg.SHA1,
-				SHA256: dg.SHA256, SHA512: dg.SHA512, CreatedTime: now}
-			if err := tx.InsertAsset(ctx, a); err != nil {
-				return err
-			}
-			v.Revision = newRevision()
-		default:
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 		if !in.Unfinished && v.Status == meta.StatusUnfinished {
@@ -180,4 +171,31 @@ func (s *Service) storeBlob(ctx context.Context, domainID string, body io.Reader
 		return blob.Digests{}, nil, err
 	}
 	return dg, unlock, nil
+}
+
+// putAsset returns v's asset name, inserting it with the digests dg when
+// absent (and giving v a new revision) if mayAdd allows. An existing asset
+// of other bytes is the error conflict returns; of the same bytes, success.
+func putAsset(ctx context.Context, tx meta.Tx, v *meta.PackageVersion, name string, dg blob.Digests, now time.Time,
+	conflict, mayAdd func() error) (*meta.Asset, error) {
+	a, err := tx.GetAsset(ctx, v.ID, name)
+	switch {
+	case err == nil:
+		if a.SHA256 != dg.SHA256 {
+			return nil, conflict()
+		}
+		return a, nil
+	case !apierr.Is(err, apierr.NotFound):
+		return nil, err
+	}
+	if err := mayAdd(); err != nil {
+		return nil, err
+	}
+	a = &meta.Asset{VersionID: v.ID, Name: name, Size: dg.Size, MD5: dg.MD5, SHA1: dg.SHA1,
+		SHA256: dg.SHA256, SHA512: dg.SHA512, CreatedTime: now}
+	if err := tx.InsertAsset(ctx, a); err != nil {
+		return nil, err
+	}
+	v.Revision = newRevision()
+	return a, nil
 }

@@ -61,6 +61,7 @@ func New(o Options) *Service {
 		maxAssetSize: o.MaxAssetSize,
 		redirect:     o.RedirectDownloads,
 		now:          o.Now,
+		fmt:          newFormatState(),
 	}
 	if s.maxAssetSize <= 0 {
 		s.maxAssetSize = 5 << 30

@@ -18,13 +18,14 @@ import (
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/format"
 	"github.com/arca-repo/arca/internal/pkgsvc"
+	"github.com/arca-repo/arca/internal/sizecache"
 )
 
 // Handler is the npm format.
 type Handler struct {
 	svc      *pkgsvc.Service
-	cache    *docCache
-	spoolDir string // where publishes are spooled; "" = the system's
+	cache    *sizecache.Cache[*rendered] // rendered packuments by view key
+	spoolDir string                      // where publishes are spooled; "" = the system's
 	log      *slog.Logger
 }
 
@@ -42,7 +43,7 @@ const packumentCacheBytes = 64 << 20
 
 // New returns the npm format handler.
 func New(svc *pkgsvc.Service, opts ...Options) *Handler {
-	h := &Handler{svc: svc, cache: newDocCache(packumentCacheBytes), log: slog.Default()}
+	h := &Handler{svc: svc, cache: sizecache.New(packumentCacheBytes, (*rendered).size), log: slog.Default()}
 	for _, o := range opts {
 		h.spoolDir = o.SpoolDir
 		if o.Log != nil {

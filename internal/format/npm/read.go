@@ -35,7 +35,7 @@ func (h *Handler) packument(req *format.Request, p pkgName) {
 	}
 	var doc *rendered
 	if key != "" {
-		doc = h.cache.get(key)
+		doc, _ = h.cache.Get(key)
 	}
 	if doc == nil {
 		d := buildDoc(p, view, endpoint)
@@ -49,7 +49,7 @@ func (h *Handler) packument(req *format.Request, p pkgName) {
 		}
 		doc = newRendered(body)
 		if key != "" {
-			h.cache.put(key, doc)
+			h.cache.Put(key, doc)
 		}
 	}
 	body, etag := doc.body, doc.etag

@@ -19,12 +19,13 @@ import (
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/format"
 	"github.com/arca-repo/arca/internal/pkgsvc"
+	"github.com/arca-repo/arca/internal/sizecache"
 )
 
 // Handler is the pypi format.
 type Handler struct {
 	svc    *pkgsvc.Service
-	cache  *pageCache
+	cache  *sizecache.Cache[cachedPage]
 	tmpDir string // where uploads are spooled; "" = the system's
 	log    *slog.Logger
 }
@@ -40,7 +41,7 @@ type Options struct {
 
 // New returns the pypi format handler.
 func New(svc *pkgsvc.Service, opts ...Options) *Handler {
-	h := &Handler{svc: svc, cache: newPageCache(1024, 32<<20), log: slog.Default()}
+	h := &Handler{svc: svc, cache: sizecache.New(32<<20, cachedPage.size), log: slog.Default()}
 	for _, o := range opts {
 		h.tmpDir = o.SpoolDir
 		if o.Log != nil {
@@ -130,18 +131,22 @@ func (h *Handler) projectPage(req *format.Request, project string) {
 	if ctype == typeJSON {
 		kind = "json"
 	}
-	body, etag, ok := h.cache.get(view.Key, kind)
-	if !ok {
+	key := pageKey(view.Key, kind)
+	page, ok := h.cache.Get(key)
+	if !ok || key == "" {
 		pg := buildPage(view)
 		if kind == "json" {
-			body = renderJSON(pg)
+			page.body = renderJSON(pg)
 		} else {
-			body = renderHTML(pg)
+			page.body = renderHTML(pg)
 		}
-		sum := sha256.Sum256(body)
-		etag = `"` + hex.EncodeToString(sum[:16]) + `"`
-		h.cache.put(view.Key, kind, body, etag)
+		sum := sha256.Sum256(page.body)
+		page.etag = `"` + hex.EncodeToString(sum[:16]) + `"`
+		if key != "" {
+			h.cache.Put(key, page)
+		}
 	}
+	body, etag := page.body, page.etag
 	hdr := req.W.Header()
 	if ctype == typeTextHTML {
 		ctype += "; charset=utf-8"

@@ -104,34 +104,12 @@ func TestNegotiate(t *testing.T) {
 	}
 }
 
-func TestPageCache(t *testing.T) {
-	c := newPageCache(2, 80)
-	c.put("a", "html", []byte("0123456789"), "e1")
-	if b, e, ok := c.get("a", "html"); !ok || string(b) != "0123456789" || e != "e1" {
-		t.Errorf("get a = %q %q %v", b, e, ok)
+func TestPageKey(t *testing.T) {
+	if pageKey("", "html") != "" {
+		t.Error("a view without a key got a cache key")
 	}
-	if _, _, ok := c.get("a", "json"); ok {
-		t.Errorf("kinds are not separate")
-	}
-	c.put("", "html", []byte("x"), "e")
-	if _, _, ok := c.get("", "html"); ok {
-		t.Errorf("an empty key was cached")
-	}
-	c.put("b", "html", []byte("x"), "e")
-	c.put("c", "html", []byte("x"), "e")
-	if len(c.m) > 2 {
-		t.Errorf("%d entries, want at most 2", len(c.m))
-	}
-	c.put("big", "html", make([]byte, 11), "e") // over maxBytes/8
-	if _, _, ok := c.get("big", "html"); ok {
-		t.Errorf("an oversized page was cached")
-	}
-	c = newPageCache(100, 80)
-	for _, k := range []string{"1", "2", "3", "4", "5", "6", "7", "8", "9"} {
-		c.put(k, "html", make([]byte, 10), "e")
-	}
-	if c.bytes > 80 {
-		t.Errorf("%d bytes cached, want at most 80", c.bytes)
+	if pageKey("v1", "html") == pageKey("v1", "json") {
+		t.Error("HTML and JSON pages share a cache key")
 	}
 }
 
