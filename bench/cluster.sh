@@ -50,8 +50,7 @@ S3_SECRET_KEY=arca-bench-s3-secret-0123456789
 # Loopback only: never let curl, the SDK or pgx pick up a proxy.
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY || true
 
-log() { printf '== %s\n' "$*" >&2; }
-die() { printf 'bench/cluster.sh: %s\n' "$*" >&2; exit 1; }
+. bench/lib.sh
 
 [ "$PUBLISH_CONC" -ge 2 ] || die "PUBLISH_CONC must be at least 2 (it is split over two nodes)"
 [ "$WRK_CONNS" -ge 2 ] || die "WRK_CONNS must be at least 2 (it is split over two nodes)"
@@ -131,13 +130,6 @@ go build -o "$TMP/benchctl" ./bench/cmd/benchctl
 BENCHCTL="$TMP/benchctl"
 
 # ---------------------------------------------------------------- files
-human() {  # bytes -> "1 GiB", "64 MiB", "4 KiB" or "N B"
-  local n=$1
-  if [ $((n % 1073741824)) = 0 ]; then echo "$((n / 1073741824)) GiB"
-  elif [ $((n % 1048576)) = 0 ]; then echo "$((n / 1048576)) MiB"
-  elif [ $((n % 1024)) = 0 ]; then echo "$((n / 1024)) KiB"
-  else echo "$n B"; fi
-}
 SMALL_H=$(human $SIZE_SMALL)
 LARGE_H=$(human "$SIZE_LARGE")
 FILES="$TMP/files"
@@ -180,7 +172,7 @@ start_vgw() {
 # schema + the bucket, each node with its own scratch data directory.
 ARCA_N=0
 start_arca() {  # start_arca NODE BACKEND
-  local node=$1 backend=$2 logf url i
+  local node=$1 backend=$2 logf url
   ARCA_N=$((ARCA_N + 1))
   logf="$TMP/arca.$ARCA_N.$backend.$node.log"
   if [ "$backend" = pg ]; then
@@ -192,15 +184,7 @@ start_arca() {  # start_arca NODE BACKEND
   fi
   NODE_PID[$node]=$!
   NODE_LOG[$node]=$logf
-  for i in $(seq 400); do
-    grep -q 'msg="arca serving"' "$logf" 2>/dev/null && break
-    kill -0 "${NODE_PID[$node]}" 2>/dev/null || { cat "$logf" >&2; die "arca ($backend, node $node) exited at start-up"; }
-    sleep 0.05
-  done
-  url=http://$(grep -o 'msg="arca serving" listen=[^ ]*' "$logf" | head -1 | sed 's/.*listen=//' || true)
-  [ "$url" != "http://" ] || { cat "$logf" >&2; die "arca did not report its address"; }
-  case "$url" in http://127.0.0.1:*) ;; *) die "arca listens on $url, not 127.0.0.1";; esac
-  curl -sf "$url/healthz" >/dev/null || die "arca /healthz failed"
+  url=$(arca_address "$logf" "${NODE_PID[$node]}")
   NODE_URL[$node]=$url
 }
 stop_arca() {  # stop_arca NODE...
@@ -215,11 +199,7 @@ bc_node() {  # bc_node NODE benchctl-args... (benchctl against that node)
   local n=$1; shift
   ARCA_ENDPOINT=${NODE_URL[$n]} "$BENCHCTL" "$@"
 }
-kv() {  # kv KEY "k=v k=v …" -> v
-  printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -1
-}
 calc() { awk "BEGIN { $1 }"; }
-kib_to_mib() { calc "printf \"%.1f\", $1 / 1024"; }
 
 # CPU accounting of a phase: arca nodes (each its own process), PostgreSQL
 # (every process named postgres, with its reaped backends) and versitygw.
@@ -269,13 +249,6 @@ wrk_field() {  # wrk_field FILE rps|non2xx|errors|requests
     errors) awk '/Socket errors:/ { gsub(",", ""); n = $4 + $6 + $8 + $10 } END { print n + 0 }' "$1" ;;
   esac
 }
-curl_speed() {  # curl_speed URL -> bytes/s of one download; dies on a wrong answer
-  local out code size speed
-  out=$(curl -s --max-time 600 -o /dev/null -w '%{http_code} %{size_download} %{speed_download}' "$1")
-  read -r code size speed <<<"$out"
-  [ "$code" = 200 ] && [ "$size" = "$SIZE_LARGE" ] || die "download from ${1%%\?*}: HTTP $code, $size bytes"
-  echo "$speed"
-}
 check_small() {  # check_small NODE [VERSION]: the node serves the 4 KiB asset byte for byte
   local u
   u=$(bc_node "$1" presign -version "${2:-1.0.0-small}" -asset small.bin)
@@ -317,7 +290,7 @@ storage_phases() {  # storage_phases BACKEND
   best=0
   cpu_mark p a
   for i in $(seq "$CURL_RUNS"); do
-    sp=$(curl_speed "$u"); best=$(calc "print ($sp > $best ? $sp : $best)")
+    sp=$(curl_speed "$u" "$SIZE_LARGE"); best=$(calc "print ($sp > $best ? $sp : $best)")
   done
   cpu_since p a
   R[$b.get_large]=$(calc "printf \"%.1f\", $best / 1e6")
@@ -441,7 +414,6 @@ stop_arca a b
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------- report
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
 row() {  # row LABEL KEY: a storage row, SQLite+fs, PG+S3 and the ratio
   echo "$1|${R[fs.$2]}|${R[pg.$2]}|$(ratio "${R[pg.$2]%% *}" "${R[fs.$2]%% *}")"
 }

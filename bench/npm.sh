@@ -24,8 +24,7 @@ TARBALL_SIZE=${TARBALL_SIZE:-16384}
 PKG=bench-pkg
 RESULTS=${RESULTS:-$ROOT/bench/results/npm.md}
 
-log() { printf '== %s\n' "$*" >&2; }
-die() { printf 'bench/npm.sh: %s\n' "$*" >&2; exit 1; }
+. bench/lib.sh
 
 [ -n "$VERDACCIO" ] || die "set VERDACCIO to the verdaccio executable (bench/README.md: installing Verdaccio 6.8.0)"
 [ -x "$VERDACCIO" ] || die "$VERDACCIO is not executable"
@@ -63,12 +62,8 @@ BENCHCTL="$TMP/benchctl"
 # ---------------------------------------------------------------- arca
 ARCA_LISTEN=127.0.0.1:0 ARCA_DATA="$TMP/data" "$TMP/arca" serve 2>"$TMP/arca.log" &
 ARCA_PID=$!
-for i in $(seq 200); do
-  grep -q 'msg="arca serving"' "$TMP/arca.log" 2>/dev/null && break
-  kill -0 "$ARCA_PID" 2>/dev/null || die "arca exited at start-up"
-  sleep 0.05
-done
-export ARCA_ENDPOINT=http://$(grep -o 'msg="arca serving" listen=[^ ]*' "$TMP/arca.log" | head -1 | sed 's/.*listen=//')
+ARCA_ENDPOINT=$(arca_address "$TMP/arca.log" "$ARCA_PID")
+export ARCA_ENDPOINT
 "$BENCHCTL" setup
 out=$("$BENCHCTL" npm-token)
 ARCA_TOKEN=$(sed -n 's/.*token=\([^ ]*\).*/\1/p' <<<"$out")
@@ -148,7 +143,6 @@ wrk_rps() {  # wrk_rps TOKEN URL [HEADER] -> requests/s; dies on non-2xx answers
   awk -v r="$out" 'BEGIN { exit !(r > 0) }' || die "no request to $url completed"
   printf '%s\n' "$out"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
 rss() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 

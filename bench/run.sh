@@ -36,8 +36,7 @@ export ARCA_MAX_ASSET_SIZE=$((SIZE_LARGE > 5368709120 ? SIZE_LARGE : 5368709120)
 # Loopback only: never let curl or the SDK pick up a proxy.
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY || true
 
-log() { printf '== %s\n' "$*" >&2; }
-die() { printf 'bench/run.sh: %s\n' "$*" >&2; exit 1; }
+. bench/lib.sh
 
 # ---------------------------------------------------------------- clean-up
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/arca-bench.XXXXXX")
@@ -103,13 +102,6 @@ go build -o "$TMP/benchctl" ./bench/cmd/benchctl
 BENCHCTL="$TMP/benchctl"
 
 # ---------------------------------------------------------------- files
-human() {  # bytes -> "1 GiB", "64 MiB", "4 KiB" or "N B"
-  local n=$1
-  if [ $((n % 1073741824)) = 0 ]; then echo "$((n / 1073741824)) GiB"
-  elif [ $((n % 1048576)) = 0 ]; then echo "$((n / 1048576)) MiB"
-  elif [ $((n % 1024)) = 0 ]; then echo "$((n / 1024)) KiB"
-  else echo "$n B"; fi
-}
 SMALL_H=$(human $SIZE_SMALL)
 LARGE_H=$(human "$SIZE_LARGE")
 WWW="$TMP/www"
@@ -127,18 +119,10 @@ ARCA_N=0
 ENDPOINT=""
 start_arca() {
   ARCA_N=$((ARCA_N + 1))
-  local logf="$TMP/arca.$ARCA_N.log" i
+  local logf="$TMP/arca.$ARCA_N.log"
   ARCA_LISTEN=127.0.0.1:0 ARCA_DATA="$TMP/data" "$TMP/arca" serve 2>"$logf" &
   ARCA_PID=$!
-  for i in $(seq 200); do
-    grep -q 'msg="arca serving"' "$logf" 2>/dev/null && break
-    kill -0 "$ARCA_PID" 2>/dev/null || { cat "$logf" >&2; die "arca exited at start-up"; }
-    sleep 0.05
-  done
-  ENDPOINT=http://$(grep -o 'msg="arca serving" listen=[^ ]*' "$logf" | head -1 | sed 's/.*listen=//' || true)
-  [ "$ENDPOINT" != "http://" ] || { cat "$logf" >&2; die "arca did not report its address"; }
-  case "$ENDPOINT" in http://127.0.0.1:*) ;; *) die "arca listens on $ENDPOINT, not 127.0.0.1";; esac
-  curl -sf "$ENDPOINT/healthz" >/dev/null || die "arca /healthz failed"
+  ENDPOINT=$(arca_address "$logf" "$ARCA_PID")
   export ARCA_ENDPOINT=$ENDPOINT
 }
 # arca_stat prints the running arca's "vmhwm_kib=… vmrss_kib=… cpu_s=…".
@@ -148,11 +132,6 @@ stop_arca() {
   wait "$ARCA_PID" || true
   ARCA_PID=""
 }
-kv() {  # kv KEY "k=v k=v …" -> v
-  local k=$1 s=$2
-  printf '%s\n' "$s" | tr ' ' '\n' | sed -n "s/^$k=//p" | head -1
-}
-kib_to_mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 cpu_delta() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 # ---------------------------------------------------------------- nginx
@@ -194,13 +173,6 @@ wrk_rps() {  # wrk_rps URL -> requests/s; dies on non-2xx answers
   if grep -q 'Non-2xx' <<<"$out"; then printf '%s\n' "$out" >&2; die "wrk saw non-2xx answers from $1"; fi
   awk '/^Requests\/sec:/ { print $2 }' <<<"$out"
 }
-curl_speed() {  # curl_speed URL -> bytes/s of one download; dies on a wrong answer
-  local out code size speed
-  out=$(curl -s --max-time 600 -o /dev/null -w '%{http_code} %{size_download} %{speed_download}' "$1")
-  read -r code size speed <<<"$out"
-  [ "$code" = 200 ] && [ "$size" = "$SIZE_LARGE" ] || die "download from ${1%%\?*}: HTTP $code, $size bytes"
-  echo "$speed"
-}
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (b > a ? b : a) }'; }
 to_mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
 
@@ -226,8 +198,8 @@ LARGE_URL=$("$BENCHCTL" presign -version 1.0.0-large -asset large.bin)
 best_ngx=0 best_arca=0
 s0=$(arca_stat)
 for i in $(seq "$CURL_RUNS"); do
-  sp=$(curl_speed "$NGINX_URL/large.bin"); best_ngx=$(max "$best_ngx" "$sp")
-  sp=$(curl_speed "$LARGE_URL"); best_arca=$(max "$best_arca" "$sp")
+  sp=$(curl_speed "$NGINX_URL/large.bin" "$SIZE_LARGE"); best_ngx=$(max "$best_ngx" "$sp")
+  sp=$(curl_speed "$LARGE_URL" "$SIZE_LARGE"); best_arca=$(max "$best_arca" "$sp")
 done
 s1=$(arca_stat)
 NGX_LARGE_MBPS=$(to_mb "$best_ngx")
@@ -259,7 +231,6 @@ stop_arca
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------- report
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
 # Compares the exact quotient, never the rounded ratio shown in the table.
 ge_ratio() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { print (b > 0 && a / b >= t ? "met" : "MISSED") }'; }
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b ? "met" : "MISSED") }'; }

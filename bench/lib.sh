@@ -1,0 +1,46 @@
+# Shell helpers shared by the bench scripts; each sources it after cd-ing
+# to the repository root. Nothing here starts a process by itself.
+
+BENCH_NAME=${BENCH_NAME:-bench/${0##*/}}
+log() { printf '== %s\n' "$*" >&2; }
+die() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; exit 1; }
+
+human() {  # bytes -> "1 GiB", "64 MiB", "4 KiB" or "N B"
+  local n=$1
+  if [ $((n % 1073741824)) = 0 ]; then echo "$((n / 1073741824)) GiB"
+  elif [ $((n % 1048576)) = 0 ]; then echo "$((n / 1048576)) MiB"
+  elif [ $((n % 1024)) = 0 ]; then echo "$((n / 1024)) KiB"
+  else echo "$n B"; fi
+}
+kv() {  # kv KEY "k=v k=v …" -> v
+  printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -1
+}
+kib_to_mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
+
+# arca_address LOG PID: waits until the arca started with its log in LOG
+# reports its address, checks it is loopback and healthy, and prints its
+# base URL; dies (showing the log) if it exits or never says.
+arca_address() {
+  local logf=$1 pid=$2 url i
+  for i in $(seq 400); do
+    grep -q 'msg="arca serving"' "$logf" 2>/dev/null && break
+    kill -0 "$pid" 2>/dev/null || { cat "$logf" >&2; die "arca exited at start-up"; }
+    sleep 0.05
+  done
+  url=http://$(grep -o 'msg="arca serving" listen=[^ ]*' "$logf" | head -1 | sed 's/.*listen=//' || true)
+  [ "$url" != "http://" ] || { cat "$logf" >&2; die "arca did not report its address"; }
+  case "$url" in http://127.0.0.1:*) ;; *) die "arca listens on $url, not 127.0.0.1";; esac
+  curl -sf "$url/healthz" >/dev/null || die "arca /healthz failed"
+  echo "$url"
+}
+
+# curl_speed URL SIZE -> bytes/s of one download; dies unless it is a 200
+# of SIZE bytes.
+curl_speed() {
+  local out code size speed
+  out=$(curl -s --max-time 600 -o /dev/null -w '%{http_code} %{size_download} %{speed_download}' "$1")
+  read -r code size speed <<<"$out"
+  [ "$code" = 200 ] && [ "$size" = "$2" ] || die "download from ${1%%\?*}: HTTP $code, $size bytes"
+  echo "$speed"
+}
