@@ -1,16 +1,14 @@
 package pkgsvc
 
 import (
-	"context"
 	"io"
 	"strings"
 
-	"github.com/arca-repo/arca/internal/auth"
 	"github.com/arca-repo/arca/internal/meta"
 )
 
-// This file is the service API package-manager formats (internal/format/…)
-// call. The data plane has already authenticated the caller, resolved the
+// This file holds the types of the service API package-manager formats
+// (internal/format/…) call; the operations are in formatops.go. The data plane has already authenticated the caller, resolved the
 // repository and checked codeartifact:ReadFromRepository for reads; writes
 // are authorized by the format with format.Request.Authorize before calling
 // here.
@@ -64,16 +62,6 @@ type FormatPublish struct {
 	DistTags map[string]string
 }
 
-// PublishFormat publishes one asset through a package manager into r:
-// creating package and version as needed (the version is Published at
-// once), enforcing the package's origin configuration (publish=BLOCK) and
-// refusing a version that the repository's upstreams already serve while
-// the package accepts upstream versions (Conflict), as CodeArtifact does.
-// The caller must have authorized codeartifact:PublishPackageVersion.
-func (s *Service) PublishFormat(ctx context.Context, caller auth.Principal, r Repo, in FormatPublish) (*PublishResult, error) {
-	return s.publishFormat(ctx, caller, r, in)
-}
-
 // ViewVersion is one version of a package as a package manager sees it.
 type ViewVersion struct {
 	Version meta.PackageVersion // every field, FormatMetadata included
@@ -100,47 +88,6 @@ type PackageView struct {
 	// same non-empty Key are identical, so a format may cache what it
 	// renders from a view under its Key.
 	Key string
-}
-
-// PackageView returns the package as seen through r; NotFound (naming the
-// package) when no repository of the chain has a servable version.
-func (s *Service) PackageView(ctx context.Context, r Repo, format, namespace, name string) (*PackageView, error) {
-	return s.packageView(ctx, r, format, namespace, name)
-}
-
-// FetchAsset opens an asset of a version for a package manager, searching
-// r's upstreams when r lacks the version and retaining a version found
-// upstream in r (with its origin, once even under concurrent requests).
-// NotFound when no repository serves it: missing, or Archived, Disposed or
-// Unfinished (the message says which). Unlisted versions are served.
-// Package-manager downloads always stream, even where control-plane
-// downloads may be redirected to a presigned blob-store URL: clients may
-// resend their Authorization header on a redirect, and S3 refuses a request
-// that carries both.
-func (s *Service) FetchAsset(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, version, asset string) (*AssetContent, error) {
-	return s.fetchAsset(ctx, caller, r, format, namespace, name, version, asset)
-}
-
-// PutDistTag points an npm dist-tag of a package of r at a version visible
-// through r (retaining it from an upstream if need be). The caller must
-// have authorized codeartifact:PublishPackageVersion.
-func (s *Service) PutDistTag(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, tag, version string) error {
-	return s.putDistTag(ctx, caller, r, format, namespace, name, tag, version)
-}
-
-// DeleteDistTag removes an npm dist-tag of a package of r; NotFound if the
-// package or tag is absent from r. "latest" cannot be deleted
-// (ValidationException).
-func (s *Service) DeleteDistTag(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, tag string) error {
-	return s.deleteDistTag(ctx, caller, r, format, namespace, name, tag)
-}
-
-// UpdateFormatMetadata replaces a version's format metadata with
-// fn(current), e.g. npm deprecate. A version only visible upstream is
-// retained in r first. The caller must have authorized
-// codeartifact:PublishPackageVersion.
-func (s *Service) UpdateFormatMetadata(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, version string, fn func(current []byte) ([]byte, error)) error {
-	return s.updateFormatMetadata(ctx, caller, r, format, namespace, name, version, fn)
 }
 
 // PackageARN is a package's ARN (the resource of data-plane writes);

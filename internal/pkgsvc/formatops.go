@@ -86,7 +86,13 @@ func checkFormatCoord(format, namespace, name string) error {
 	return checkCoordinate("package name", name, false)
 }
 
-func (s *Service) publishFormat(ctx context.Context, caller auth.Principal, r Repo, in FormatPublish) (*PublishResult, error) {
+// PublishFormat publishes one asset through a package manager into r:
+// creating package and version as needed (the version is Published at
+// once), enforcing the package's origin configuration (publish=BLOCK) and
+// refusing a version that the repository's upstreams already serve while
+// the package accepts upstream versions (Conflict), as CodeArtifact does.
+// The caller must have authorized codeartifact:PublishPackageVersion.
+func (s *Service) PublishFormat(ctx context.Context, caller auth.Principal, r Repo, in FormatPublish) (*PublishResult, error) {
 	in.Package = NormalizeName(in.Format, in.Package)
 	if err := checkFormatCoord(in.Format, in.Namespace, in.Package); err != nil {
 		return nil, err
@@ -257,7 +263,9 @@ func (s *Service) viewKey(r Repo, format, namespace, name string) string {
 	return strconv.FormatUint(g.Generation(), 10) + "\x00" + r.Repository.ID + "\x00" + format + "\x00" + namespace + "\x00" + name
 }
 
-func (s *Service) packageView(ctx context.Context, r Repo, format, namespace, name string) (*PackageView, error) {
+// PackageView returns the package as seen through r; NotFound (naming the
+// package) when no repository of the chain has a servable version.
+func (s *Service) PackageView(ctx context.Context, r Repo, format, namespace, name string) (*PackageView, error) {
 	name = NormalizeName(format, name)
 	if err := checkFormatCoord(format, namespace, name); err != nil {
 		return nil, err
@@ -363,7 +371,16 @@ func allVersions(ctx context.Context, rd meta.PackageReader, packageID string) (
 	}
 }
 
-func (s *Service) fetchAsset(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, version, asset string) (*AssetContent, error) {
+// FetchAsset opens an asset of a version for a package manager, searching
+// r's upstreams when r lacks the version and retaining a version found
+// upstream in r (with its origin, once even under concurrent requests).
+// NotFound when no repository serves it: missing, or Archived, Disposed or
+// Unfinished (the message says which). Unlisted versions are served.
+// Package-manager downloads always stream, even where control-plane
+// downloads may be redirected to a presigned blob-store URL: clients may
+// resend their Authorization header on a redirect, and S3 refuses a request
+// that carries both.
+func (s *Service) FetchAsset(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, version, asset string) (*AssetContent, error) {
 	name = NormalizeName(format, name)
 	if err := checkFormatCoord(format, namespace, name); err != nil {
 		return nil, err
@@ -502,7 +519,10 @@ func (s *Service) localVersion(ctx context.Context, r Repo, format, namespace, n
 	return s.meta.GetPackage(ctx, r.Repository.ID, format, namespace, name)
 }
 
-func (s *Service) putDistTag(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, tag, version string) error {
+// PutDistTag points an npm dist-tag of a package of r at a version visible
+// through r (retaining it from an upstream if need be). The caller must
+// have authorized codeartifact:PublishPackageVersion.
+func (s *Service) PutDistTag(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, tag, version string) error {
 	if err := checkDistTag(tag); err != nil {
 		return err
 	}
@@ -552,7 +572,10 @@ func checkDistTag(tag string) error {
 	return nil
 }
 
-func (s *Service) deleteDistTag(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, tag string) error {
+// DeleteDistTag removes an npm dist-tag of a package of r; NotFound if the
+// package or tag is absent from r. "latest" cannot be deleted
+// (ValidationException).
+func (s *Service) DeleteDistTag(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, tag string) error {
 	name = NormalizeName(format, name)
 	if err := checkFormatCoord(format, namespace, name); err != nil {
 		return err
@@ -577,7 +600,11 @@ func (s *Service) deleteDistTag(ctx context.Context, caller auth.Principal, r Re
 	})
 }
 
-func (s *Service) updateFormatMetadata(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, version string, fn func([]byte) ([]byte, error)) error {
+// UpdateFormatMetadata replaces a version's format metadata with
+// fn(current), e.g. npm deprecate. A version only visible upstream is
+// retained in r first. The caller must have authorized
+// codeartifact:PublishPackageVersion.
+func (s *Service) UpdateFormatMetadata(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, version string, fn func([]byte) ([]byte, error)) error {
 	return s.withLocalVersion(ctx, r, format, namespace, name, version, func(tx meta.Tx, _ *meta.Package, v *meta.PackageVersion) error {
 		b, err := fn(v.FormatMetadata)
 		if err != nil {
