@@ -3,7 +3,6 @@ package npm
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/format"
@@ -141,27 +140,11 @@ func (h *Handler) tarball(req *format.Request, p pkgName, file string) {
 		h.Error(w, err)
 		return
 	}
-	if ac.Body != nil {
-		defer ac.Body.Close()
-	}
-	if ac.RedirectURL != "" {
-		http.Redirect(w, r, ac.RedirectURL, http.StatusFound)
-		return
-	}
-	if ac.Body == nil {
-		h.Error(w, apierr.New(apierr.Internal, "asset %s of %s@%s has no content", p.tarball(v), p.Full(), v))
-		return
-	}
+	defer ac.Body.Close() // FetchAsset always streams (never a redirect)
 	hd := w.Header()
 	hd.Set("Content-Type", "application/octet-stream")
-	var mod time.Time
-	if ac.Asset != nil {
-		if ac.Asset.SHA256 != "" {
-			hd.Set("ETag", `"`+ac.Asset.SHA256+`"`)
-		}
-		mod = ac.Asset.CreatedTime
-	}
-	http.ServeContent(w, r, "", mod, ac.Body)
+	hd.Set("ETag", `"`+ac.Asset.SHA256+`"`)
+	http.ServeContent(w, r, "", ac.Asset.CreatedTime, ac.Body)
 }
 
 // distTagsRead answers GET /-/package/{pkg}/dist-tags.

@@ -12,7 +12,7 @@ import (
 )
 
 // download serves simple/PROJECT/VERSION/FILE: the distribution file,
-// streamed from the blob store (or redirected to it), fetched through the
+// streamed from the blob store, fetched through the
 // repository's upstreams and retained when found there; and for
 // FILE.metadata, the wheel's METADATA file (PEP 658).
 func (h *Handler) download(req *format.Request, project, version, filename string) {
@@ -26,30 +26,13 @@ func (h *Handler) download(req *format.Request, project, version, filename strin
 		h.Error(req.W, err)
 		return
 	}
-	if ac.RedirectURL != "" {
-		if ac.Body != nil {
-			ac.Body.Close()
-		}
-		http.Redirect(req.W, req.R, ac.RedirectURL, http.StatusFound)
-		return
-	}
-	if ac.Body == nil {
-		h.Error(req.W, apierr.New(apierr.Internal, "The asset %s has no content.", filename))
-		return
-	}
-	defer ac.Body.Close()
+	defer ac.Body.Close() // FetchAsset always streams (never a redirect)
 	hdr := req.W.Header()
 	hdr.Set("Content-Type", "application/octet-stream")
-	var mod time.Time
-	if ac.Asset != nil {
-		mod = ac.Asset.CreatedTime
-		if ac.Asset.SHA256 != "" {
-			hdr.Set("ETag", `"`+ac.Asset.SHA256+`"`)
-		}
-	}
+	hdr.Set("ETag", `"`+ac.Asset.SHA256+`"`)
 	// Files never change under a name: clients may cache them for good.
 	hdr.Set("Cache-Control", "max-age=31536000, immutable")
-	http.ServeContent(req.W, req.R, "", mod, ac.Body)
+	http.ServeContent(req.W, req.R, "", ac.Asset.CreatedTime, ac.Body)
 }
 
 // metadataFile serves the METADATA captured from a wheel when it was
