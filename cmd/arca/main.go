@@ -80,6 +80,8 @@ func loadConfig(name string, args []string, stderr io.Writer, extra func(*flag.F
 	fs.StringVar(&flagCfg.Region, "region", cfg.Region, "region the server answers for (env ARCA_REGION)")
 	fs.StringVar(&flagCfg.LogLevel, "log-level", cfg.LogLevel, "debug, info, warn or error (env ARCA_LOG_LEVEL)")
 	fs.StringVar(&flagCfg.Identities, "identities", "", "YAML or JSON file of accounts, users, access keys and policies, reloaded on SIGHUP (env ARCA_IDENTITIES)")
+	fs.StringVar(&flagCfg.TLSCert, "tls-cert", "", "PEM certificate (chain) to serve HTTPS with, reloaded on SIGHUP (env ARCA_TLS_CERT)")
+	fs.StringVar(&flagCfg.TLSKey, "tls-key", "", "PEM private key of --tls-cert (env ARCA_TLS_KEY)")
 	if extra != nil {
 		extra(fs)
 	}
@@ -111,6 +113,10 @@ func loadConfig(name string, args []string, stderr io.Writer, extra func(*flag.F
 			cfg.LogLevel = flagCfg.LogLevel
 		case "identities":
 			cfg.Identities = flagCfg.Identities
+		case "tls-cert":
+			cfg.TLSCert = flagCfg.TLSCert
+		case "tls-key":
+			cfg.TLSKey = flagCfg.TLSKey
 		}
 	})
 	return cfg, cfg.Validate()

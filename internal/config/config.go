@@ -59,6 +59,17 @@ type Config struct {
 	// AuditReads also records read-only requests (Describe*, Get*, List*,
 	// ReadFromRepository); writes and refusals are always recorded.
 	AuditReads bool `yaml:"audit_reads" env:"ARCA_AUDIT_READS"`
+	// BodyTimeout cuts off a request body that makes no progress for this
+	// many seconds (an upload that stops sending); 0 disables it.
+	BodyTimeout int `yaml:"body_timeout" env:"ARCA_BODY_TIMEOUT"`
+	// MinFreeSpace is the free space, in bytes, that uploads must leave on
+	// the file system of the data directory (and of blobs kept there), so
+	// that deletes, disposes and gc can always commit; 0 disables the check.
+	MinFreeSpace int64 `yaml:"min_free_space" env:"ARCA_MIN_FREE_SPACE"`
+	// TLSCert and TLSKey are PEM files; when both are set arca serves HTTPS
+	// (HTTP/2 included) and re-reads them on SIGHUP.
+	TLSCert string `yaml:"tls_cert" env:"ARCA_TLS_CERT"`
+	TLSKey  string `yaml:"tls_key" env:"ARCA_TLS_KEY"`
 }
 
 // Default returns the zero-setup configuration.
@@ -72,6 +83,8 @@ func Default() Config {
 		ShutdownTimeout: 30,
 		GCInterval:      3600,
 		LogLevel:        "info",
+		BodyTimeout:     60,
+		MinFreeSpace:    64 << 20,
 	}
 }
 
@@ -157,6 +170,15 @@ func (c *Config) Validate() error {
 	}
 	if c.GCInterval < 0 {
 		return fmt.Errorf("gc interval must not be negative")
+	}
+	if c.BodyTimeout < 0 {
+		return fmt.Errorf("body timeout must not be negative")
+	}
+	if c.MinFreeSpace < 0 {
+		return fmt.Errorf("min free space must not be negative")
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return fmt.Errorf("set both tls_cert and tls_key (ARCA_TLS_CERT, ARCA_TLS_KEY), or neither")
 	}
 	if c.ShutdownTimeout < 0 {
 		return fmt.Errorf("shutdown timeout must not be negative")
