@@ -29,6 +29,9 @@ const (
 	ExpiredToken
 	// UnknownOperation is a path/method no operation answers.
 	UnknownOperation
+	// TooLarge is a request body over a size limit (HTTP 413), refused
+	// before or while it is read.
+	TooLarge
 )
 
 type kindInfo struct {
@@ -49,6 +52,7 @@ var kinds = map[Kind]kindInfo{
 	InvalidSignature:      {"InvalidSignatureException", http.StatusForbidden},
 	ExpiredToken:          {"ExpiredTokenException", http.StatusForbidden},
 	UnknownOperation:      {"UnknownOperationException", http.StatusNotFound},
+	TooLarge:              {"RequestEntityTooLargeException", http.StatusRequestEntityTooLarge},
 }
 
 // Exception is the wire exception name for k.
