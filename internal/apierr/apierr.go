@@ -32,6 +32,16 @@ const (
 	// TooLarge is a request body over a size limit (HTTP 413), refused
 	// before or while it is read.
 	TooLarge
+	// Unavailable is a dependency outage (the metadata database or the
+	// blob store cannot be reached): HTTP 503 with Retry-After, which every
+	// AWS SDK retries. Not in CodeArtifact's model; the name is the one AWS
+	// services use for a 503.
+	Unavailable
+	// StorageFull is a disk without room: the free-space reserve refuses an
+	// upload, or a write failed with ENOSPC. HTTP 507, which no SDK retries
+	// (space comes back only when an operator frees it); the exception is
+	// the model's ServiceQuotaExceededException, so SDKs decode it typed.
+	StorageFull
 )
 
 type kindInfo struct {
@@ -53,6 +63,8 @@ var kinds = map[Kind]kindInfo{
 	ExpiredToken:          {"ExpiredTokenException", http.StatusForbidden},
 	UnknownOperation:      {"UnknownOperationException", http.StatusNotFound},
 	TooLarge:              {"RequestEntityTooLargeException", http.StatusRequestEntityTooLarge},
+	Unavailable:           {"ServiceUnavailableException", http.StatusServiceUnavailable},
+	StorageFull:           {"ServiceQuotaExceededException", http.StatusInsufficientStorage},
 }
 
 // Exception is the wire exception name for k.
@@ -88,7 +100,7 @@ type Error struct {
 	ResourceID   string
 	ResourceType string
 	Reason       string // ValidationException only
-	RetryAfter   int    // ThrottlingException only, seconds
+	RetryAfter   int    // Throttling and Unavailable, seconds (0: the kind's default)
 	Err          error
 }
 
@@ -128,17 +140,33 @@ func Conflicting(typ, id, format string, args ...any) *Error {
 }
 
 // Wrap returns an Internal error carrying cause, with a generic message.
+// A cause that is a full disk (see IsNoSpace) is never an internal error:
+// it becomes StorageFull about the server's disk, unless a store's edge
+// has already said which disk (DiskFull). An outage (Unavailable) a store's
+// edge classified passes through too. Network failures are not classified
+// here: a request body that fails to read is the client's, not an outage.
 func Wrap(cause error, format string, args ...any) *Error {
+	var classified *Error
+	if errors.As(cause, &classified) && (classified.Kind == StorageFull || classified.Kind == Unavailable) {
+		return classified
+	}
+	if IsNoSpace(cause) {
+		return DiskFull(DepDisk, fmt.Errorf(format+": %w", append(args, cause)...))
+	}
 	e := New(Internal, format, args...)
 	e.Err = cause
 	return e
 }
 
-// As returns err as *Error, classifying unknown errors as Internal.
+// As returns err as *Error, classifying unknown errors as Internal (a full
+// disk as StorageFull, as Wrap does).
 func As(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	if IsNoSpace(err) {
+		return DiskFull(DepDisk, err)
 	}
 	return &Error{Kind: Internal, Message: "An internal error occurred.", Err: err}
 }

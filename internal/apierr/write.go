@@ -3,7 +3,6 @@ package apierr
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 )
 
 // body is the restJson1 error document: the model's members plus __type,
@@ -28,9 +27,7 @@ func Write(w http.ResponseWriter, err error) {
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Amzn-ErrorType", e.Kind.Exception())
 	h.Del("Content-Length")
-	if e.Kind == Throttling && e.RetryAfter > 0 {
-		h.Set("Retry-After", strconv.Itoa(e.RetryAfter))
-	}
+	SetRetryHeaders(h, e)
 	w.WriteHeader(e.Kind.Status())
 	b, _ := json.Marshal(body{
 		Type:         e.Kind.Exception(),
