@@ -11,8 +11,9 @@ type DomainReader interface {
 	// GetDomain returns the domain row (RepositoryCount and AssetSizeBytes
 	// left zero: they cost a scan, see DomainStats); NotFound if absent.
 	GetDomain(ctx context.Context, owner, name string) (*Domain, error)
-	// DomainStats returns the number of repositories of a domain and the sum
-	// of the sizes of all asset rows in them, from one snapshot.
+	// DomainStats returns the number of repositories of a domain and the
+	// total size of the distinct blobs (by SHA-256) its asset rows
+	// reference, each counted once, from one snapshot.
 	DomainStats(ctx context.Context, domainID string) (repositories int, assetBytes int64, err error)
 	// ListDomains lists domains of owner ("" = every owner) ordered by name
 	// then owner; returns the next cursor, "" on the last page.

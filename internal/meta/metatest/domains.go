@@ -149,18 +149,21 @@ func testDomainAggregates(f *fixture) {
 	f.asset(v1, "a.tgz", 10, "sha-shared")
 	f.asset(v1, "a.json", 20, "sha-1b")
 	f.asset(v2, "b.whl", 30, "sha-2")
-	f.asset(v3, "a.tgz", 40, "sha-shared") // same blob, counted per asset row
-	f.asset(v4, "a.tgz", 1000, "sha-shared")
-	check("with assets", d, 2, 100)
-	check("other domain", other, 1, 1000)
+	f.asset(v2, "b-copy.whl", 30, "sha-2") // same blob twice in one version
+	f.asset(v3, "a.tgz", 10, "sha-shared") // same blob in another repository (a copy, a retained version)
+	f.asset(v4, "a.tgz", 10, "sha-shared") // same bytes in another domain: its own blob
+	f.asset(v4, "c.tgz", 1000, "sha-4")
+	// A domain stores each blob once, so its size counts each SHA-256 once.
+	check("with assets", d, 2, 60)
+	check("other domain", other, 1, 1010)
 
 	f.update(func(tx meta.Tx) error { return tx.DeleteAssets(f.ctx, v1.ID) })
-	check("after DeleteAssets", d, 2, 70)
+	check("after DeleteAssets (the shared blob is still referenced)", d, 2, 40)
 	f.update(func(tx meta.Tx) error { return tx.DeletePackageVersion(f.ctx, v3.ID) })
 	check("after DeletePackageVersion", d, 2, 30)
 	f.update(func(tx meta.Tx) error { return tx.DeleteRepository(f.ctx, r1.ID) })
 	check("after DeleteRepository", d, 1, 0)
 	f.repo(d, "r4")
 	check("after InsertRepository", d, 2, 0)
-	check("other domain unchanged", other, 1, 1000)
+	check("other domain unchanged", other, 1, 1010)
 }

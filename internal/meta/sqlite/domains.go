@@ -36,18 +36,22 @@ func (r reader) GetDomain(ctx context.Context, owner, name string) (*meta.Domain
 }
 
 // DomainStats computes both aggregates in one statement, so they belong to
-// the same snapshot.
+// the same snapshot. The size counts each distinct blob (SHA-256) once, however
+// many asset rows in however many repositories reference it: the domain
+// stores it once.
 func (r reader) DomainStats(ctx context.Context, domainID string) (int, int64, error) {
 	var count int
 	var size int64
 	err := r.q.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM repositories r WHERE r.domain_id = ?1),
-		(SELECT coalesce(sum(a.size), 0)
-		   FROM repositories r
-		   JOIN packages p ON p.repository_id = r.id
-		   JOIN package_versions v ON v.package_id = p.id
-		   JOIN assets a ON a.version_id = v.id
-		  WHERE r.domain_id = ?1)`, domainID).Scan(&count, &size)
+		(SELECT coalesce(sum(b.size), 0) FROM
+		  (SELECT max(a.size) AS size
+		     FROM repositories r
+		     JOIN packages p ON p.repository_id = r.id
+		     JOIN package_versions v ON v.package_id = p.id
+		     JOIN assets a ON a.version_id = v.id
+		    WHERE r.domain_id = ?1
+		    GROUP BY a.sha256) b)`, domainID).Scan(&count, &size)
 	if err != nil {
 		return 0, 0, internal(err, "domain stats")
 	}
