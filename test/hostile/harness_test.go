@@ -1159,12 +1159,12 @@ func TestHarness(t *testing.T) {
 	t.Parallel()
 	var c counts
 	s := start(t, opts{})
-	s.setup(t, "h", "r")
+	s.setup(t, "harness", "repo")
 	r := send(&c, s.signedRequest(t, root, "POST", "/v1/domains", nil, nil), 0)
 	if r.Status != 200 {
 		t.Fatalf("ListDomains: %d %s", r.Status, r.Body)
 	}
-	p := pkg{"h", "r", "ns", "p"}
+	p := pkg{"harness", "repo", "ns", "p"}
 	if _, err := s.publishSDK(t, root, p, "1", "a.bin", []byte("hello")); err != nil {
 		t.Fatal(err)
 	}
