@@ -10,6 +10,9 @@ import (
 
 // CreateDomain creates a domain owned by the caller's account.
 func (s *Service) CreateDomain(ctx context.Context, caller auth.Principal, name, encryptionKey string, tags []meta.Tag) (*meta.Domain, error) {
+	if err := checkTexts(text{"domain name", name}, text{"encryption key", encryptionKey}); err != nil {
+		return nil, err
+	}
 	d := &meta.Domain{
 		ID:            newID(),
 		Owner:         caller.Account,

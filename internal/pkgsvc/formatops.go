@@ -93,6 +93,9 @@ func checkFormatCoord(format, namespace, name string) error {
 // the package accepts upstream versions (Conflict), as CodeArtifact does.
 // The caller must have authorized codeartifact:PublishPackageVersion.
 func (s *Service) PublishFormat(ctx context.Context, caller auth.Principal, r Repo, in FormatPublish) (*PublishResult, error) {
+	if err := checkFormatPublishText(in); err != nil {
+		return nil, err
+	}
 	in.Package = NormalizeName(in.Format, in.Package)
 	if err := checkFormatCoord(in.Format, in.Namespace, in.Package); err != nil {
 		return nil, err
@@ -523,6 +526,9 @@ func (s *Service) localVersion(ctx context.Context, r Repo, format, namespace, n
 // through r (retaining it from an upstream if need be). The caller must
 // have authorized codeartifact:PublishPackageVersion.
 func (s *Service) PutDistTag(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, tag, version string) error {
+	if err := checkTexts(text{"dist-tag", tag}, text{"package version", version}); err != nil {
+		return err
+	}
 	if err := checkDistTag(tag); err != nil {
 		return err
 	}

@@ -218,6 +218,9 @@ func (s *Service) DeletePackage(ctx context.Context, caller auth.Principal, c Co
 // creating the package (with no versions) if it does not exist, so that a
 // name can be blocked before anything claims it.
 func (s *Service) PutPackageOriginConfiguration(ctx context.Context, caller auth.Principal, c Coord, publish, upstream string) (*meta.Package, error) {
+	if err := checkCoordText(c); err != nil {
+		return nil, err
+	}
 	if err := checkNamespace(c.Format, c.Namespace); err != nil {
 		return nil, err
 	}

@@ -37,6 +37,9 @@ func (s *Service) policyARN(ctx context.Context, r meta.Reader, caller auth.Prin
 // checkPolicyDocument refuses a document that is not a valid resource
 // policy (every statement names its principals), naming the problem.
 func checkPolicyDocument(doc string) error {
+	if err := checkText("policy document", doc); err != nil {
+		return err
+	}
 	p, err := policy.Parse(doc)
 	if err != nil {
 		return err

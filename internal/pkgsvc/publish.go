@@ -37,6 +37,10 @@ func (s *Service) Publish(ctx context.Context, caller auth.Principal, in Publish
 	if in.Format != "generic" {
 		return nil, apierr.Invalid("PublishPackageVersion supports only the generic format, not '%s'.", in.Format)
 	}
+	if err := checkTexts(text{"namespace", in.Namespace}, text{"package name", in.Package},
+		text{"package version", in.Version}, text{"asset name", in.AssetName}); err != nil {
+		return nil, err
+	}
 	if err := checkGenericAssetName(in.AssetName); err != nil {
 		return nil, err
 	}

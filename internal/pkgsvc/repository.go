@@ -14,6 +14,9 @@ const MaxUpstreams = 10
 
 // CreateRepository creates a repository in a domain.
 func (s *Service) CreateRepository(ctx context.Context, caller auth.Principal, domainOwner, domain, name, description string, upstreams []string, tags []meta.Tag) (*meta.Repository, error) {
+	if err := checkRepositoryText(name, &description, &upstreams); err != nil {
+		return nil, err
+	}
 	var r *meta.Repository
 	err := s.meta.Update(ctx, func(tx meta.Tx) error {
 		d, err := s.domain(ctx, tx, owner(domainOwner, caller.Account), domain)
@@ -57,6 +60,9 @@ func (s *Service) DescribeRepository(ctx context.Context, caller auth.Principal,
 // UpdateRepository changes a repository's description and, when upstreams is
 // not nil, replaces its upstream list.
 func (s *Service) UpdateRepository(ctx context.Context, caller auth.Principal, domainOwner, domain, name string, description *string, upstreams *[]string) (*meta.Repository, error) {
+	if err := checkRepositoryText(name, description, upstreams); err != nil {
+		return nil, err
+	}
 	var r *meta.Repository
 	err := s.meta.Update(ctx, func(tx meta.Tx) error {
 		var d *meta.Domain

@@ -45,6 +45,9 @@ func putTags(ctx context.Context, tx meta.Tx, arn string, tags []meta.Tag) error
 	if len(tags) == 0 {
 		return nil
 	}
+	if err := checkTagText(tags); err != nil {
+		return err
+	}
 	have, err := tx.ListTags(ctx, arn)
 	if err != nil {
 		return err

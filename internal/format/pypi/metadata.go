@@ -2,6 +2,7 @@ package pypi
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/arca-repo/arca/internal/meta"
 	"github.com/arca-repo/arca/internal/pkgsvc"
@@ -184,7 +185,11 @@ func (m coreMetadata) versionMeta() pkgsvc.VersionMeta {
 	if m.LicenseExpression == "" {
 		lic, _, _ := strings.Cut(clean(m.License), "\n")
 		if len(lic) > maxLicenseName {
-			lic = lic[:maxLicenseName]
+			cut := maxLicenseName
+			for cut > 0 && !utf8.RuneStart(lic[cut]) {
+				cut-- // never cut a character in two: the service refuses invalid UTF-8
+			}
+			lic = lic[:cut]
 		}
 		addLicense(lic)
 	}
