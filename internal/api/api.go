@@ -10,7 +10,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -33,16 +32,12 @@ type Handler struct {
 	authz      *authz.Authorizer
 	verifier   *sigv4.Verifier
 	log        *slog.Logger
-	spoolDir   string
 	maxPayload int64
 	audit      audit.Logger
 }
 
 // Options tune a Handler.
 type Options struct {
-	// SpoolDir holds streamed bodies that must be hashed before they can be
-	// authenticated (see verifyStreamed); "" disables spooling.
-	SpoolDir string
 	// MaxPayload caps a streamed body (the largest asset).
 	MaxPayload int64
 	// Audit records every call routed to an operation; nil discards.
@@ -51,7 +46,7 @@ type Options struct {
 
 // New returns a control-plane handler.
 func New(svc *pkgsvc.Service, creds auth.Credentials, log *slog.Logger, o Options) *Handler {
-	h := &Handler{svc: svc, creds: creds, log: log, spoolDir: o.SpoolDir, maxPayload: o.MaxPayload,
+	h := &Handler{svc: svc, creds: creds, log: log, maxPayload: o.MaxPayload,
 		authz: authz.New(creds, svc), audit: o.Audit}
 	if h.audit == nil {
 		h.audit = audit.Discard
@@ -89,8 +84,16 @@ type handlerFunc func(h *Handler, c *call) (any, error)
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := auditRecord{at: time.Now()}
+	body := &requestBody{ReadCloser: r.Body, length: r.ContentLength}
+	r.Body = body
 	err := h.serve(w, r, &rec)
 	if err != nil {
+		if body.unread() {
+			// Refused before the body was read (say, unauthenticated): close
+			// the connection after the answer rather than let the server
+			// wait for the rest of a body nobody will read.
+			w.Header().Set("Connection", "close")
+		}
 		h.fail(w, r, err)
 	}
 	if rec.op != nil {
@@ -107,28 +110,26 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rec *auditRecord
 		}
 		return apierr.New(apierr.UnknownOperation, "No operation matches %s %s.", r.Method, r.URL.Path)
 	}
+	// Everything the signature's headers allow (a well-formed Authorization
+	// header or presigned query, a known access key, the credential scope,
+	// the signing time) is verified before a byte of the body is read: an
+	// unauthenticated client cannot make arca wait for, read or store a body.
+	pending, err := h.verifier.Check(r)
+	if err != nil {
+		return err
+	}
+	defer pending.Release()
 	var body []byte
-	bodyHash := ""
+	var res sigv4.Result
+	var wrongHash error
 	if op.Payload == "" {
-		var err error
-		body, err = io.ReadAll(io.LimitReader(r.Body, MaxJSONBody+1))
-		if err != nil {
-			return apierr.New(apierr.Validation, "Could not read the request body: %v", err)
-		}
-		if len(body) > MaxJSONBody {
-			return apierr.Invalid("The request body exceeds %d bytes.", MaxJSONBody)
+		if body, err = readJSON(r); err != nil {
+			return err
 		}
 		sum := sha256.Sum256(body)
-		bodyHash = hex.EncodeToString(sum[:])
-	}
-	var res sigv4.Result
-	var err error
-	if op.Payload == "" {
-		res, err = h.verifier.Verify(r, bodyHash)
+		res, err = pending.Verify(hex.EncodeToString(sum[:]))
 	} else {
-		var cleanup func()
-		res, cleanup, err = h.verifyStreamed(r)
-		defer cleanup()
+		res, wrongHash, err = h.verifyStreamed(r, pending)
 	}
 	if err != nil {
 		return err
@@ -150,6 +151,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rec *auditRecord
 	rec.call = c
 	if err := h.authorize(c); err != nil {
 		return err
+	}
+	if wrongHash != nil {
+		return wrongHash
 	}
 	out, err := fn(h, c)
 	if err != nil {

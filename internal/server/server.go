@@ -122,7 +122,8 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	spool := filepath.Join(cfg.DataDir, "tmp")
-	mux.Handle("/v1/", api.New(st.Service, creds, log, api.Options{SpoolDir: spool, MaxPayload: cfg.MaxAssetSize, Audit: auditLogger}))
+	controlPlane := api.New(st.Service, creds, log, api.Options{MaxPayload: cfg.MaxAssetSize, Audit: auditLogger})
+	mux.Handle("/v1/", controlPlane)
 	formats := format.Formats{
 		"npm":  npm.New(st.Service, npm.Options{SpoolDir: spool, Log: log}),
 		"pypi": pypi.New(st.Service, pypi.Options{SpoolDir: spool, Log: log}),
@@ -142,7 +143,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 		notFound(w, r)
 	}))
 	s.http = &http.Server{
-		Handler:           s.middleware(mux),
+		Handler:           s.middleware(planeErrors(mux, controlPlane, dp.Handles, formats)),
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

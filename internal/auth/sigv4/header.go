@@ -127,56 +127,60 @@ func checkSignedHeaders(sh string) error {
 	return nil
 }
 
-// With bodyIsPayload the canonical payload hash is bodySHA256, whatever
-// x-amz-content-sha256 says (see VerifyBody).
-func (v *Verifier) verifyHeader(r *http.Request, bodySHA256, authz string, bodyIsPayload bool) (Result, error) {
+// checkHeader is Check for a header-signed request.
+func (v *Verifier) checkHeader(r *http.Request, authz string) (*Pending, error) {
 	a, err := parseAuthorization(authz)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	c, err := parseCredential(a.credential)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	if err := checkSignedHeaders(a.signedHeaders); err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	want, err := decodeSignature(a.signature)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	signedAt, amzDate, err := requestTime(r)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	if err := v.checkScope(c, signedAt); err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	if err := v.checkSkew(signedAt); err != nil {
-		return Result{}, err
+		return nil, err
 	}
-	payload, err := headerPayloadHash(r, bodySHA256)
+	if err := checkContentSHA256(r); err != nil {
+		return nil, err
+	}
+	secret, err := v.secret(r, c.accessKeyID)
+	if err != nil {
+		return nil, err
+	}
+	p := &Pending{r: r, c: c, amzDate: amzDate, want: want, key: signingKey(secret, c.date, v.Region, v.Service)}
+	if err := p.canonicalPrefix(a.signedHeaders); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// finishHeader checks a header-signed request's signature. With
+// bodyIsPayload the canonical payload hash is bodySHA256, whatever
+// x-amz-content-sha256 says (see VerifyBody).
+func (p *Pending) finishHeader(bodySHA256 string, bodyIsPayload bool) (Result, error) {
+	payload, err := headerPayloadHash(p.r, bodySHA256)
 	if bodyIsPayload {
 		payload, err = bodySHA256, nil
 	}
 	if err != nil {
 		return Result{}, err
 	}
-	secret, err := v.secret(r, c.accessKeyID)
-	if err != nil {
-		return Result{}, err
-	}
-	key := signingKey(secret, c.date, v.Region, v.Service)
-
-	buf := getBuf()
-	defer putBuf(buf)
-	canon, err := appendCanonicalPrefix((*buf)[:0], r, a.signedHeaders, false)
-	if err != nil {
-		return Result{}, err
-	}
-	canon = append(canon, payload...)
-	*buf = canon
-	if ok, sts := sign(&key, amzDate, c, canon, &want); !ok {
+	canon := append(p.prefix, payload...)
+	if ok, sts := sign(&p.key, p.amzDate, p.c, canon, &p.want); !ok {
 		return Result{}, mismatch(canon, sts)
 	}
 	// Checked only once the signature holds, so that an unauthenticated
@@ -184,7 +188,7 @@ func (v *Verifier) verifyHeader(r *http.Request, bodySHA256, authz string, bodyI
 	if !bodyIsPayload && bodySHA256 != "" && isHexDigest(payload) && !strings.EqualFold(payload, bodySHA256) {
 		return Result{}, invalidSig("The provided 'x-amz-content-sha256' header does not match what was computed.")
 	}
-	return Result{AccessKeyID: c.accessKeyID, PayloadHash: payload}, nil
+	return Result{AccessKeyID: p.c.accessKeyID, PayloadHash: payload}, nil
 }
 
 // requestTime returns the signing time from X-Amz-Date, or failing that the
@@ -213,13 +217,7 @@ func requestTime(r *http.Request) (time.Time, string, error) {
 // empty-body digest when the request provably has no body.
 func headerPayloadHash(r *http.Request, bodySHA256 string) (string, error) {
 	if h := r.Header.Get("X-Amz-Content-Sha256"); h != "" {
-		// Chunk-signed streaming payloads (STREAMING-AWS4-HMAC-SHA256-PAYLOAD)
-		// would need per-chunk verification of the body; refuse rather than
-		// let the caller believe the body was covered.
-		if h != unsignedPayload && !isHexDigest(h) {
-			return "", invalidSig("x-amz-content-sha256 must be UNSIGNED-PAYLOAD or the hex SHA-256 of the body; chunk-signed streaming payloads are not supported.")
-		}
-		return h, nil
+		return h, checkContentSHA256(r)
 	}
 	if bodySHA256 != "" {
 		return bodySHA256, nil
@@ -228,4 +226,15 @@ func headerPayloadHash(r *http.Request, bodySHA256 string) (string, error) {
 		return emptySHA256, nil
 	}
 	return "", invalidSig("Missing required header for this request: x-amz-content-sha256")
+}
+
+// checkContentSHA256 refuses an x-amz-content-sha256 header that is neither
+// UNSIGNED-PAYLOAD nor a hex digest. Chunk-signed streaming payloads
+// (STREAMING-AWS4-HMAC-SHA256-PAYLOAD) would need per-chunk verification of
+// the body; refuse rather than let the caller believe the body was covered.
+func checkContentSHA256(r *http.Request) error {
+	if h := r.Header.Get("X-Amz-Content-Sha256"); h != "" && h != unsignedPayload && !isHexDigest(h) {
+		return invalidSig("x-amz-content-sha256 must be UNSIGNED-PAYLOAD or the hex SHA-256 of the body; chunk-signed streaming payloads are not supported.")
+	}
+	return nil
 }

@@ -55,9 +55,10 @@ func parsePresignQuery(raw string) (presignQuery, bool, error) {
 	return q, found, nil
 }
 
-func (v *Verifier) verifyPresigned(r *http.Request, bodySHA256 string, q presignQuery) (Result, error) {
+// checkPresigned is Check for a presigned request.
+func (v *Verifier) checkPresigned(r *http.Request, q presignQuery) (*Pending, error) {
 	if q.algorithm != algorithm {
-		return Result{}, invalidSig("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\".")
+		return nil, invalidSig("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\".")
 	}
 	for _, p := range [...]struct{ name, val string }{
 		{"X-Amz-Credential", q.credential},
@@ -67,77 +68,78 @@ func (v *Verifier) verifyPresigned(r *http.Request, bodySHA256 string, q presign
 		{"X-Amz-Signature", q.signature},
 	} {
 		if p.val == "" {
-			return Result{}, invalidSig("AWS query-string parameters must include '%s'. Re-examine the query-string parameters.", p.name)
+			return nil, invalidSig("AWS query-string parameters must include '%s'. Re-examine the query-string parameters.", p.name)
 		}
 	}
 	c, err := parseCredential(q.credential)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	signedAt, err := time.Parse(amzDateLayout, q.date)
 	if err != nil {
-		return Result{}, invalidSig("X-Amz-Date must be in the ISO8601 basic format yyyyMMdd'T'HHmmss'Z'.")
+		return nil, invalidSig("X-Amz-Date must be in the ISO8601 basic format yyyyMMdd'T'HHmmss'Z'.")
 	}
 	expires, err := strconv.Atoi(q.expires)
 	if err != nil || expires < 1 || expires > maxPresignExpiry {
-		return Result{}, invalidSig("X-Amz-Expires must be a whole number of seconds from 1 to 604800 (one week).")
+		return nil, invalidSig("X-Amz-Expires must be a whole number of seconds from 1 to 604800 (one week).")
 	}
 	if err := checkSignedHeaders(q.signedHeaders); err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	want, err := decodeSignature(q.signature)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	if err := v.checkScope(c, signedAt); err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	// A URL signed in the future (beyond clock skew) is not valid yet; one
 	// signed in the past is valid until X-Amz-Expires runs out, whatever the skew.
 	now := v.now()
 	if signedAt.After(now.Add(v.skew())) {
-		return Result{}, v.checkSkew(signedAt)
+		return nil, v.checkSkew(signedAt)
 	}
 	if deadline := signedAt.Add(time.Duration(expires) * time.Second); now.After(deadline) {
-		return Result{}, invalidSig("Request has expired: it was valid until %s and it is now %s.",
+		return nil, invalidSig("Request has expired: it was valid until %s and it is now %s.",
 			deadline.Format(amzDateLayout), now.Format(amzDateLayout))
 	}
 	secret, err := v.secret(r, c.accessKeyID)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
-	key := signingKey(secret, c.date, v.Region, v.Service)
+	p := &Pending{r: r, presigned: true, c: c, amzDate: q.date, want: want,
+		key: signingKey(secret, c.date, v.Region, v.Service), presignSHA: q.contentSHA256}
+	if err := p.canonicalPrefix(q.signedHeaders); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
 
-	buf := getBuf()
-	defer putBuf(buf)
-	prefix, err := appendCanonicalPrefix((*buf)[:0], r, q.signedHeaders, true)
-	if err != nil {
-		return Result{}, err
-	}
-	*buf = prefix
+// finishPresigned checks a presigned request's signature.
+func (p *Pending) finishPresigned(bodySHA256 string) (Result, error) {
 	// SDKs disagree on the payload hash of a presigned request: some sign
 	// UNSIGNED-PAYLOAD, some the digest of an empty body, some the value they
 	// also send as X-Amz-Content-Sha256. Try each; only a few HMACs.
-	candidates := [...]string{q.contentSHA256, r.Header.Get("X-Amz-Content-Sha256"), bodySHA256, unsignedPayload, emptySHA256}
+	candidates := [...]string{p.presignSHA, p.r.Header.Get("X-Amz-Content-Sha256"), bodySHA256, unsignedPayload, emptySHA256}
 	for _, payload := range candidates {
 		if payload == "" {
 			continue
 		}
-		if ok, _ := sign(&key, q.date, c, append(prefix, payload...), &want); !ok {
+		if ok, _ := sign(&p.key, p.amzDate, p.c, append(p.prefix, payload...), &p.want); !ok {
 			continue
 		}
 		if bodySHA256 != "" && isHexDigest(payload) && !strings.EqualFold(payload, bodySHA256) {
 			return Result{}, invalidSig("The payload hash the request was signed with does not match the request body.")
 		}
-		return Result{AccessKeyID: c.accessKeyID, Presigned: true, PayloadHash: payload}, nil
+		return Result{AccessKeyID: p.c.accessKeyID, Presigned: true, PayloadHash: payload}, nil
 	}
 	// Report the most likely convention (UNSIGNED-PAYLOAD unless the client
 	// named one) in the diagnostics.
 	payload := unsignedPayload
-	if q.contentSHA256 != "" {
-		payload = q.contentSHA256
+	if p.presignSHA != "" {
+		payload = p.presignSHA
 	}
-	canon := append(prefix, payload...)
-	_, sts := sign(&key, q.date, c, canon, &want)
+	canon := append(p.prefix, payload...)
+	_, sts := sign(&p.key, p.amzDate, p.c, canon, &p.want)
 	return Result{}, mismatch(canon, sts)
 }

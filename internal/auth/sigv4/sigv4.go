@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/arca-repo/arca/internal/apierr"
@@ -72,32 +71,17 @@ func UnknownAccessKey() *apierr.Error {
 // Verify authenticates r. bodySHA256 is the lowercase hex SHA-256 of the request body when the
 // caller buffered it, or "" when the body is streamed (then the request must carry
 // x-amz-content-sha256 for header auth, unless it has no body at all). It does not read r.Body.
+// It is Check followed by Pending.Verify.
 //
 // The canonical URI is computed from r.URL.EscapedPath(), so Verify must run
 // before anything rewrites r.URL (http.StripPrefix and the like).
 func (v *Verifier) Verify(r *http.Request, bodySHA256 string) (Result, error) {
-	authz, hasHeader := r.Header["Authorization"]
-	presigned := strings.Contains(r.URL.RawQuery, "X-Amz-Algorithm=")
-	var q presignQuery
-	if presigned {
-		var err error
-		if q, presigned, err = parsePresignQuery(r.URL.RawQuery); err != nil {
-			return Result{}, err
-		}
+	p, err := v.Check(r)
+	if err != nil {
+		return Result{}, err
 	}
-	switch {
-	case hasHeader && presigned:
-		return Result{}, invalidSig("Only one authentication mechanism is allowed; " +
-			"send either the Authorization header or the X-Amz-Algorithm query parameters.")
-	case presigned:
-		return v.verifyPresigned(r, bodySHA256, q)
-	case hasHeader:
-		if len(authz) != 1 {
-			return Result{}, invalidSig("Only one Authorization header is allowed.")
-		}
-		return v.verifyHeader(r, bodySHA256, authz[0], false)
-	}
-	return Result{}, missingAuth("Missing Authentication Token")
+	defer p.Release()
+	return p.Verify(bodySHA256)
 }
 
 // VerifyBody authenticates a header-signed request whose body the caller
@@ -106,13 +90,14 @@ func (v *Verifier) Verify(r *http.Request, bodySHA256 string) (Result, error) {
 // body's real hash while sending a caller-supplied value in that header
 // (PublishPackageVersion's assetSHA256), so a publish whose declared hash is
 // wrong verifies only this way, and can then be refused for the hash rather
-// than the signature.
+// than the signature. It is Check followed by Pending.VerifyBody.
 func (v *Verifier) VerifyBody(r *http.Request, bodySHA256 string) (Result, error) {
-	authz, ok := r.Header["Authorization"]
-	if !ok || len(authz) != 1 || strings.Contains(r.URL.RawQuery, "X-Amz-Algorithm=") {
-		return v.Verify(r, bodySHA256)
+	p, err := v.Check(r)
+	if err != nil {
+		return Result{}, err
 	}
-	return v.verifyHeader(r, bodySHA256, authz[0], true)
+	defer p.Release()
+	return p.VerifyBody(bodySHA256)
 }
 
 // IsSignatureMismatch reports whether err is Verify's "signature does not
