@@ -7,6 +7,7 @@
 package dataplane
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -20,9 +21,13 @@ import (
 	"github.com/arca-repo/arca/internal/pkgsvc"
 )
 
-// TokenVerifier checks authorization tokens.
+// TokenVerifier checks authorization tokens: signature, expiry, and that
+// the principal still exists with the unique id the token was issued to.
 type TokenVerifier interface {
-	Verify(tok string, now time.Time) (token.Claims, error)
+	// Verify returns the token's claims, or an UnrecognizedClient or
+	// ExpiredToken error for a token to refuse (another kind when the check
+	// itself failed).
+	Verify(ctx context.Context, tok string, now time.Time) (token.Claims, error)
 }
 
 // Handler routes repository-endpoint requests to formats.
@@ -78,23 +83,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fh.Unauthorized(w, "An authorization token is required: get one with `aws codeartifact get-authorization-token`.")
 		return
 	}
-	claims, err := h.tokens.Verify(tok, h.now())
-	if err != nil {
+	// A token carries its principal, not its permissions: the principal
+	// must still exist with the unique id the token names (a user deleted
+	// and created again is another principal), and its permissions are
+	// evaluated now, so removing the principal or its permission takes the
+	// token's power away at once.
+	claims, err := h.tokens.Verify(r.Context(), tok, h.now())
+	if k := apierr.KindOf(err); k == apierr.UnrecognizedClient || k == apierr.ExpiredToken {
 		fh.Unauthorized(w, apierr.As(err).Message)
+		return
+	} else if err != nil {
+		h.fail(fh, w, r, err)
 		return
 	}
 	if claims.Domain != domain || claims.DomainOwner != owner {
 		fh.Error(w, apierr.New(apierr.AccessDenied, "The authorization token is for domain %s-%s, not %s-%s.", claims.Domain, claims.DomainOwner, domain, owner))
 		return
 	}
-	// A token carries its principal, not its permissions: they are
-	// evaluated now, so removing the principal or its permission takes the
-	// token's power away at once.
 	caller = auth.Principal{Account: claims.Account, ARN: claims.PrincipalARN}
-	if !h.authz.Exists(caller) {
-		fh.Unauthorized(w, "The principal this authorization token was issued to no longer exists.")
-		return
-	}
 	d, repo, err := h.svc.ResolveRepository(r.Context(), owner, domain, parts[3])
 	if err != nil {
 		h.fail(fh, w, r, err)

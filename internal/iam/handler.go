@@ -244,6 +244,27 @@ var iamOps = map[string]func(*Handler, *request) (any, error){
 		}
 		return nil, h.svc.DeleteUser(q.ctx, q.caller.Account, name)
 	},
+	"GetUser": func(h *Handler, q *request) (any, error) {
+		name := q.targetUser()
+		if name == "" { // the root, asking about itself
+			if err := h.authorize(q, q.caller.ARN); err != nil {
+				return nil, err
+			}
+			return &struct {
+				User userXML `xml:"User"`
+			}{userXML{UserID: q.caller.Account, Arn: q.caller.ARN}}, nil
+		}
+		if err := h.authorizeUser(q, name); err != nil {
+			return nil, err
+		}
+		u, err := h.svc.GetUser(q.ctx, q.caller.Account, name)
+		if err != nil {
+			return nil, err
+		}
+		return &struct {
+			User userXML `xml:"User"`
+		}{userXMLOf(u)}, nil
+	},
 	"ListUsers": func(h *Handler, q *request) (any, error) {
 		if p := q.get("PathPrefix"); p != "" && p != "/" {
 			return nil, validation("Only the path prefix / is supported.")
@@ -395,16 +416,22 @@ func encodeDocument(doc string) string {
 
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
+// userXML is an IAM User; the root (GetUser without a name) has only an
+// id and an ARN, and a user of the identities file no creation time.
 type userXML struct {
-	Path       string `xml:"Path"`
-	UserName   string `xml:"UserName"`
+	Path       string `xml:"Path,omitempty"`
+	UserName   string `xml:"UserName,omitempty"`
 	UserID     string `xml:"UserId"`
 	Arn        string `xml:"Arn"`
-	CreateDate string `xml:"CreateDate"`
+	CreateDate string `xml:"CreateDate,omitempty"`
 }
 
 func userXMLOf(u User) userXML {
-	return userXML{Path: u.Path, UserName: u.UserName, UserID: u.UserID, Arn: u.ARN, CreateDate: isoTime(u.CreatedTime)}
+	x := userXML{Path: u.Path, UserName: u.UserName, UserID: u.UserID, Arn: u.ARN}
+	if !u.CreatedTime.IsZero() {
+		x.CreateDate = isoTime(u.CreatedTime)
+	}
+	return x
 }
 
 type listUsersResult struct {

@@ -226,6 +226,23 @@ func (s *Service) DeleteUser(ctx context.Context, account, name string) error {
 	})
 }
 
+// GetUser describes a user: an IAM-managed one as stored, a user of the
+// identities file with its derived UserId (and no creation time, which the
+// file does not record).
+func (s *Service) GetUser(ctx context.Context, account, name string) (User, error) {
+	if err := checkUserName("UserName", name); err != nil {
+		return User{}, err
+	}
+	if arn := UserARN(account, name); s.creds.baseKnown(arn) {
+		return User{Path: "/", UserName: name, UserID: pseudoUserID(arn), ARN: arn}, nil
+	}
+	u, err := getUser(ctx, s.store, account, name)
+	if err != nil {
+		return User{}, err
+	}
+	return userOf(u), nil
+}
+
 // ListUsers lists an account's IAM-managed users ordered by name; marker is
 // "" on the last page.
 func (s *Service) ListUsers(ctx context.Context, account, marker string, maxItems int) ([]User, string, error) {
@@ -469,16 +486,11 @@ type CallerIdentity struct {
 
 // GetCallerIdentity describes the principal p.
 func (s *Service) GetCallerIdentity(ctx context.Context, p auth.Principal) (CallerIdentity, error) {
-	ci := CallerIdentity{Account: p.Account, ARN: p.ARN, UserID: p.Account}
-	if m := userARNRE.FindStringSubmatch(p.ARN); m != nil {
-		ci.UserID = pseudoUserID(p.ARN) // a user of the identities file
-		if u, err := s.store.GetIAMUser(ctx, m[1], m[2]); err == nil && u.ARN == p.ARN {
-			ci.UserID = u.UserID
-		} else if err != nil && !apierr.Is(err, apierr.NotFound) && !s.creds.baseKnown(p.ARN) {
-			return CallerIdentity{}, err
-		}
+	id, err := s.creds.PrincipalID(ctx, p.ARN)
+	if err != nil {
+		return CallerIdentity{}, err
 	}
-	return ci, nil
+	return CallerIdentity{Account: p.Account, ARN: p.ARN, UserID: id}, nil
 }
 
 // Alphabets of generated identifiers.
@@ -509,7 +521,8 @@ func randomString(n int, alphabet string) string {
 }
 
 // pseudoUserID is a stable AIDA… id for a user of the identities file,
-// which has none of its own.
+// which has none of its own: derived from the ARN (account and name), so it
+// is the same on every node and across restarts and reloads.
 func pseudoUserID(arn string) string {
 	h := sha256.Sum256([]byte(arn))
 	out := make([]byte, 16)

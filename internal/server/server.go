@@ -73,10 +73,13 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 		}
 		creds = identities
 	}
-	tokens, tokenKey, err := tokenIssuer(&cfg)
+	issuer, tokenKey, err := tokenIssuer(&cfg)
 	if err != nil {
 		return nil, err
 	}
+	// Tokens are bound to their principal's unique id, which IAM (built
+	// below, on the store) knows.
+	tokens := iam.NewTokens(issuer)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, err
@@ -103,6 +106,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 		iamSvc.SetIdentities(identities)
 	}
 	creds = iamSvc.Credentials()
+	tokens.Use(iamSvc.Credentials())
 	iamHandler := iam.NewHandler(iamSvc, cfg.Region, log)
 	// Uploads in flight when a previous process died are garbage now; a
 	// live upload of another process sharing the directory holds a lock on

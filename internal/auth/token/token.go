@@ -1,8 +1,10 @@
 // Package token owns CodeArtifact authorization tokens: the opaque bearer
 // strings GetAuthorizationToken hands out and the package-manager endpoints
 // accept as a password. A token is a server-signed, self-contained claim set
-// (domain, its owner, the principal it acts for, validity window), so it is
-// verified without touching the database.
+// (domain, its owner, the principal it acts for and that principal's unique
+// id, validity window), so its signature and expiry are verified without
+// touching the database. Whether the principal still exists with that id is
+// for the caller to check (iam.Tokens does).
 //
 // Wire format, all URL-safe so it can sit in "https://aws:TOKEN@host/" or an
 // .npmrc line:
@@ -10,6 +12,10 @@
 //	"arca1." + base64url-nopad( body || HMAC-SHA256(key, "arca1." || body) )
 //	body = key id (4 bytes) | uvarint issued-at | uvarint expires (Unix seconds)
 //	       | 4 × (uvarint length | bytes): domain owner, domain, account, principal ARN
+//	       [ | uvarint length | bytes: principal id ]
+//
+// The principal id is absent from tokens issued before it existed (and from
+// tokens issued with an empty one); when present it is never empty.
 //
 // A typical token is about 200 characters.
 package token
@@ -35,8 +41,12 @@ type Claims struct {
 	Domain       string
 	Account      string // account of the principal the token acts for
 	PrincipalARN string
-	IssuedAt     time.Time
-	Expires      time.Time
+	// PrincipalID is the principal's unique id (an IAM UserId such as
+	// AIDA…), so a token of a deleted principal is told apart from one of a
+	// new principal with the same ARN; "" in tokens issued without one.
+	PrincipalID string
+	IssuedAt    time.Time
+	Expires     time.Time
 }
 
 const (
@@ -101,13 +111,17 @@ func (i *Issuer) Issue(c Claims) (string, error) {
 		return "", err
 	}
 	k := &i.keys[0]
-	body := make([]byte, 0, 64+len(c.DomainOwner)+len(c.Domain)+len(c.Account)+len(c.PrincipalARN))
+	body := make([]byte, 0, 64+len(c.DomainOwner)+len(c.Domain)+len(c.Account)+len(c.PrincipalARN)+len(c.PrincipalID))
 	body = append(body, k.id[:]...)
 	body = binary.AppendUvarint(body, uint64(c.IssuedAt.Unix()))
 	body = binary.AppendUvarint(body, uint64(c.Expires.Unix()))
 	for _, s := range [...]string{c.DomainOwner, c.Domain, c.Account, c.PrincipalARN} {
 		body = binary.AppendUvarint(body, uint64(len(s)))
 		body = append(body, s...)
+	}
+	if c.PrincipalID != "" {
+		body = binary.AppendUvarint(body, uint64(len(c.PrincipalID)))
+		body = append(body, c.PrincipalID...)
 	}
 	body = k.sum(body, body)
 	return prefix + b64.EncodeToString(body), nil
@@ -182,8 +196,15 @@ func decode(b []byte) (Claims, bool) {
 		*dst = string(b[n : n+int(l)])
 		b = b[n+int(l):]
 	}
+	if len(b) > 0 { // the optional principal id, never empty when present
+		l, n := binary.Uvarint(b)
+		if n <= 0 || l == 0 || l > maxField || l != uint64(len(b)-n) {
+			return c, false
+		}
+		c.PrincipalID = string(b[n:])
+	}
 	c.IssuedAt, c.Expires = time.Unix(int64(iat), 0).UTC(), time.Unix(int64(exp), 0).UTC()
-	return c, len(b) == 0
+	return c, true
 }
 
 func validate(c Claims) error {
@@ -196,8 +217,8 @@ func validate(c Claims) error {
 	if c.Domain == "" || c.PrincipalARN == "" {
 		return apierr.Invalid("token: domain and principal ARN are required")
 	}
-	if len(c.Domain) > maxField || len(c.PrincipalARN) > maxField {
-		return apierr.Invalid("token: domain or principal ARN longer than %d bytes", maxField)
+	if len(c.Domain) > maxField || len(c.PrincipalARN) > maxField || len(c.PrincipalID) > maxField {
+		return apierr.Invalid("token: domain, principal ARN or principal id longer than %d bytes", maxField)
 	}
 	// Compared in whole seconds, the precision the token keeps.
 	if c.IssuedAt.Unix() <= 0 || c.Expires.Unix() <= c.IssuedAt.Unix() {

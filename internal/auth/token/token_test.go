@@ -19,6 +19,7 @@ var (
 		Domain:       "my-domain",
 		Account:      "444455556666",
 		PrincipalARN: "arn:aws:sts::444455556666:assumed-role/ci-publisher/session-1234",
+		PrincipalID:  "AIDAJQABLZS4A3QDU576Q",
 		IssuedAt:     t0,
 		Expires:      t0.Add(12 * time.Hour),
 	}
@@ -62,6 +63,39 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatalf("claims = %+v, want %+v", got, claims)
 	}
 	t.Logf("token (%d chars): %s", len(tok), tok)
+}
+
+// A token issued without a principal id (as every token was before ids
+// were bound) verifies with an empty PrincipalID, so the caller can decide
+// what it is worth; a present but empty id field is not a spelling Issue
+// produces, and is refused.
+func TestWithoutPrincipalID(t *testing.T) {
+	iss := issuer(t, key1)
+	c := claims
+	c.PrincipalID = ""
+	tok, err := iss.Issue(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := iss.Verify(tok, t0); err != nil || got != c {
+		t.Fatalf("Verify = %+v, %v; want %+v", got, err, c)
+	}
+	withID, _ := iss.Issue(claims)
+	if len(withID) <= len(tok) {
+		t.Fatalf("a token with a principal id is not longer than one without: %d <= %d", len(withID), len(tok))
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(tok, prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := append(bytes.Clone(raw[:len(raw)-tagLen]), 0) // an id field of length 0
+	forged := prefix + base64.RawURLEncoding.EncodeToString(iss.keys[0].sum(body, body))
+	_, err = iss.Verify(forged, t0)
+	wantKind(t, err, apierr.UnrecognizedClient, "The authorization token is invalid.")
+	c.PrincipalID = strings.Repeat("A", maxField+1)
+	if _, err := iss.Issue(c); !apierr.Is(err, apierr.Validation) {
+		t.Fatalf("Issue with an overlong principal id = %v, want Validation", err)
+	}
 }
 
 func TestExpiryBoundary(t *testing.T) {
