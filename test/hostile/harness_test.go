@@ -711,6 +711,7 @@ const (
 	controlJSON dialect = iota // {"__type": ..., "message": ...} + X-Amzn-ErrorType
 	npmJSON                    // {"error": ...}
 	plainText                  // PyPI: a text body
+	anyError                   // any 4xx that is not an HTML page (where no plane is addressed)
 )
 
 // checkRefusal counts a wrong answer to bad input in c.Bad and returns why
@@ -758,7 +759,7 @@ func dialectProblem(status int, h http.Header, body []byte, d dialect) string {
 		if err := json.Unmarshal(body, &doc); err != nil || doc.Error == "" {
 			return fmt.Sprintf("%d body is not npm's {\"error\"}: %.200s", status, body)
 		}
-	case plainText:
+	case plainText, anyError:
 		if strings.HasPrefix(ct, "text/html") {
 			return fmt.Sprintf("%d HTML body, want text: %.200s", status, body)
 		}
