@@ -88,10 +88,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = body
 	err := h.serve(w, r, &rec)
 	if err != nil {
-		if body.unread() {
+		if body.unread() && r.ProtoMajor == 1 {
 			// Refused before the body was read (say, unauthenticated): close
-			// the connection after the answer rather than let the server
-			// wait for the rest of a body nobody will read.
+			// the connection after the answer rather than let net/http wait
+			// for the rest of a body nobody will read. (HTTP/2 drops an
+			// unread stream's body without that, and would take the header
+			// as a request to shut the shared connection down.)
 			w.Header().Set("Connection", "close")
 		}
 		h.fail(w, r, err)
