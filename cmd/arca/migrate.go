@@ -33,10 +33,13 @@ func migrateCmd(args []string, stdout, stderr io.Writer) error {
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: arca migrate [flags]
 
-Copies every domain, repository, tag, package, version and asset — and each
-referenced blob, re-verifying its SHA-256 — into empty destination stores.
-Stop the servers using the source first. S3 credentials come from
-ARCA_S3_ACCESS_KEY_ID / ARCA_S3_SECRET_ACCESS_KEY or the AWS credential chain.
+Copies every domain, repository, tag, resource policy, package, version and
+asset — and each referenced blob, re-verifying its SHA-256 — into empty
+destination stores. Stop the servers using the source first. A run that fails
+leaves the destination marked unfinished: fix the cause and run the same
+command again; it continues where the first stopped and ends with an exact
+copy. S3 credentials come from ARCA_S3_ACCESS_KEY_ID /
+ARCA_S3_SECRET_ACCESS_KEY or the AWS credential chain.
 
 Examples:
   arca migrate --from-data ./arca-data \
@@ -103,8 +106,12 @@ Flags:
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "migrated %d domains, %d repositories, %d tags, %d packages, %d versions, %d assets; %d blobs (%s) verified\n",
-		rep.Domains, rep.Repositories, rep.Tags, rep.Packages, rep.Versions, rep.Assets, rep.Blobs, size(rep.Bytes))
+	if rep.Resumed {
+		fmt.Fprintf(stdout, "resumed an unfinished migration: %d packages were already copied, %d of %d blobs were already stored\n",
+			rep.KeptPackages, rep.Blobs-rep.CopiedBlobs, rep.Blobs)
+	}
+	fmt.Fprintf(stdout, "migrated %d domains, %d repositories, %d tags, %d policies, %d packages, %d versions, %d assets; %d blobs (%s) verified\n",
+		rep.Domains, rep.Repositories, rep.Tags, rep.Policies, rep.Packages, rep.Versions, rep.Assets, rep.Blobs, size(rep.Bytes))
 	return nil
 }
 

@@ -80,6 +80,8 @@ func populate(t *testing.T, s *side) {
 		_, err = s.svc.PutPackageOriginConfiguration(ctx, root, pkgsvc.Coord{Domain: d, Repository: "app", Format: "generic",
 			Namespace: "ns", Package: "blocked"}, meta.Block, meta.Allow)
 		must(err)
+		_, err = s.svc.PutPermissionsPolicy(ctx, root, pkgsvc.PolicyTarget{Domain: d, Repository: "app"}, "", readPolicy)
+		must(err)
 		// A package-manager package: format metadata and dist-tags.
 		dom, repo, err := s.svc.ResolveRepository(ctx, root.Account, d, "base")
 		must(err)
@@ -109,13 +111,14 @@ func dump(t *testing.T, s *side) string {
 			t.Fatal(err)
 		}
 		tags, _ := r.ListTags(ctx, s.svc.DomainARN(d.Owner, d.Name))
-		fmt.Fprintf(&b, "domain %+v tags %v\n", *dd, tags)
+		fmt.Fprintf(&b, "domain %+v tags %v policy %s\n", *dd, tags, policyOf(t, r, s.svc.DomainARN(d.Owner, d.Name)))
 		repos, _ := all(func(o meta.ListOptions) ([]meta.Repository, string, error) {
 			return r.ListRepositories(ctx, meta.RepositoryFilter{DomainID: d.ID}, o)
 		})
 		for _, repo := range repos {
-			tags, _ := r.ListTags(ctx, s.svc.RepositoryARN(d.Owner, d.Name, repo.Name))
-			fmt.Fprintf(&b, " repo %+v tags %v\n", repo, tags)
+			arn := s.svc.RepositoryARN(d.Owner, d.Name, repo.Name)
+			tags, _ := r.ListTags(ctx, arn)
+			fmt.Fprintf(&b, " repo %+v tags %v policy %s\n", repo, tags, policyOf(t, r, arn))
 			pkgs, _ := all(func(o meta.ListOptions) ([]meta.Package, string, error) {
 				return r.ListPackages(ctx, meta.PackageFilter{RepositoryID: repo.ID}, o)
 			})
@@ -147,6 +150,20 @@ func dump(t *testing.T, s *side) string {
 	return b.String()
 }
 
+const readPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"codeartifact:ReadFromRepository","Resource":"*"}]}`
+
+// policyOf renders a resource's policy ("-" if none).
+func policyOf(t *testing.T, r meta.Reader, arn string) string {
+	p, err := r.GetResourcePolicy(context.Background(), arn)
+	if apierr.Is(err, apierr.NotFound) {
+		return "-"
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Revision + " " + p.Document
+}
+
 type countingProgress struct {
 	blobs, done int
 	bytes, seen int64
@@ -171,7 +188,7 @@ func TestMigrateCopiesEverything(t *testing.T) {
 	}
 	// 4 distinct byte strings per domain (3 generic, 1 npm); the copies and
 	// shared bytes are stored once.
-	if rep.Blobs != 8 || rep.Domains != 2 || rep.Repositories != 4 || rep.Tags != 4 {
+	if rep.Blobs != 8 || rep.CopiedBlobs != 8 || rep.Domains != 2 || rep.Repositories != 4 || rep.Tags != 4 || rep.Policies != 2 || rep.Resumed {
 		t.Fatalf("report %+v", rep)
 	}
 	if prog.blobs != rep.Blobs || prog.done != rep.Blobs || prog.bytes != rep.Bytes || prog.seen != rep.Bytes || !prog.finished {
@@ -204,5 +221,105 @@ func TestMigrateRefusesACorruptBlob(t *testing.T) {
 	_, err := Run(context.Background(), src.stores, dst.stores, "us-east-1", nil)
 	if err == nil || !strings.Contains(err.Error(), filepath.Base(victim)) {
 		t.Fatalf("migrating a corrupt blob: %v; want an error naming %s", err, filepath.Base(victim))
+	}
+}
+
+// blobFile finds the file holding data's blob in domain d of a side.
+func blobFile(t *testing.T, s *side, domain string, data []byte) string {
+	t.Helper()
+	dom, err := s.svc.DescribeDomain(context.Background(), root, "", domain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found string
+	filepath.WalkDir(filepath.Join(s.dir, "blobs"), func(p string, e os.DirEntry, err error) error {
+		if err == nil && !e.IsDir() && filepath.Base(p) == sha(data) && strings.Contains(p, dom.ID) {
+			found = p
+		}
+		return nil
+	})
+	if found == "" {
+		t.Fatalf("no blob file for %q in domain %s", data, domain)
+	}
+	return found
+}
+
+// A migration that fails half-way leaves a destination marked unfinished;
+// the next run continues it, follows what changed in the source meanwhile
+// (a fix, deletions, status changes), copies only the blobs still missing,
+// and ends with an exact copy.
+func TestMigrateResumesAfterAFailure(t *testing.T) {
+	ctx := context.Background()
+	src := openSide(t, t.TempDir())
+	populate(t, src)
+	// The last package walked (beta/base, npm) has a corrupt blob.
+	tarball := []byte("npm tarball of beta")
+	victim := blobFile(t, src, "beta", tarball)
+	if err := os.WriteFile(victim, []byte("corrupted"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dst := openSide(t, t.TempDir())
+	for run := 1; run <= 2; run++ {
+		_, err := Run(ctx, src.stores, dst.stores, "us-east-1", nil)
+		if err == nil || apierr.Is(err, apierr.Conflict) {
+			t.Fatalf("run %d over a corrupt blob: %v, want a failure that is not a refusal", run, err)
+		}
+		for _, want := range []string{sha(tarball), `npm package "scope/lib" in beta/base`, `asset "lib-1.0.0.tgz" of version "1.0.0"`, "run the same migration again"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("run %d: error %q does not say %q", run, err, want)
+			}
+		}
+	}
+	if marked, err := hasMark(ctx, dst.stores.Meta); err != nil || !marked {
+		t.Fatalf("the failed destination is not marked unfinished: %v %v", marked, err)
+	}
+	if _, err := dst.svc.DescribePackage(ctx, root, pkgsvc.Coord{Domain: "acme", Repository: "base", Format: "generic", Namespace: "ns", Package: "p0"}); err != nil {
+		t.Fatalf("the failed run copied nothing before the bad package: %v", err)
+	}
+	// A partial copy is no source, and another installation's domains are
+	// not mistaken for this one's.
+	if _, err := Run(ctx, dst.stores, openSide(t, t.TempDir()).stores, "us-east-1", nil); !apierr.Is(err, apierr.Conflict) {
+		t.Errorf("migrating from an unfinished destination: %v, want ConflictException", err)
+	}
+	other := openSide(t, t.TempDir())
+	populate(t, other)
+	if _, err := Run(ctx, other.stores, dst.stores, "us-east-1", nil); err == nil || !strings.Contains(err.Error(), "not a copy of the source's") {
+		t.Errorf("resuming from another installation: %v, want a refusal naming the domain", err)
+	}
+
+	// Meanwhile the source changes: things already copied are deleted or
+	// modified, and the bad blob is restored.
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := src.svc.DeletePackage(ctx, root, pkgsvc.Coord{Domain: "acme", Repository: "base", Format: "generic", Namespace: "ns", Package: "p1"})
+	must(err)
+	_, err = src.svc.UpdatePackageVersionsStatus(ctx, root, pkgsvc.Coord{Domain: "acme", Repository: "base", Format: "generic", Namespace: "ns", Package: "p0"},
+		[]string{"1.0"}, nil, "", meta.StatusUnlisted)
+	must(err)
+	must(src.svc.TagResource(ctx, root, src.svc.DomainARN(root.Account, "acme"), []meta.Tag{{Key: "added", Value: "later"}}))
+	_, err = src.svc.DeleteRepository(ctx, root, "", "acme", "app")
+	must(err)
+	must(os.WriteFile(victim, tarball, 0o600))
+
+	var prog countingProgress
+	rep, err := Run(ctx, src.stores, dst.stores, "us-east-1", &prog)
+	if err != nil {
+		t.Fatalf("resumed run: %v", err)
+	}
+	if want, got := dump(t, src), dump(t, dst); want != got {
+		t.Fatalf("after resuming, the destination differs from the source:\n--- source\n%s\n--- destination\n%s", want, got)
+	}
+	if !rep.Resumed || rep.KeptPackages == 0 || rep.CopiedBlobs == 0 || rep.CopiedBlobs >= rep.Blobs || prog.done != rep.Blobs {
+		t.Errorf("resumed run's report %+v (progress %+v): want a resumed run that kept packages and copied only some blobs", rep, prog)
+	}
+	if marked, err := hasMark(ctx, dst.stores.Meta); err != nil || marked {
+		t.Errorf("the finished destination is still marked: %v %v", marked, err)
+	}
+	if _, err := Run(ctx, src.stores, dst.stores, "us-east-1", nil); !apierr.Is(err, apierr.Conflict) {
+		t.Errorf("migrating again into the finished destination: %v, want ConflictException", err)
 	}
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
+	_ "modernc.org/sqlite" // the source's database file, edited behind arca's back
 )
 
 // populate builds an installation with every kind of state migrate must
@@ -117,5 +119,82 @@ func TestClusterMigrateThereAndBack(t *testing.T) {
 	}
 	if out, errOut, code := runArca(t, nil, "migrate", "--from-data", src.DataDir, "--to-data", dir2); code == 0 {
 		t.Errorf("migrating into the non-empty directory succeeded:\n%s%s", out, errOut)
+	}
+}
+
+// A migration that fails half-way — here on a row PostgreSQL refuses, put
+// into the source's SQLite file behind arca's back — names the bad item and
+// leaves a destination the next run continues: once the source is fixed,
+// the same command finishes with a full copy, every listing and byte equal
+// to the source's.
+func TestClusterMigrateResumesAfterAFailure(t *testing.T) {
+	src := startServer(t, serverOpts{})
+	blobs := populate(t, src.client())
+	before := snapshot(t, src)
+	if code := src.Stop(); code != 0 {
+		t.Fatalf("stopping the SQLite node: exit %d", code)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(src.DataDir, "arca.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// A copy of mig-b's other/lib 1.1 whose version holds a NUL: SQLite
+	// keeps it, PostgreSQL cannot. mig-b is copied after mig-a.
+	const badID, badVersion = "bad-version-row", "1.1\x00bad"
+	res, err := db.Exec(`INSERT INTO package_versions (id, package_id, version, sort_key, revision, status, created_time,
+		published_time, summary, home_page, source_code_repository, licenses, dependencies, readme, origin_type,
+		origin_repository, origin_external_conn, format_metadata)
+		SELECT ?, package_id, ?, sort_key, revision, status, created_time, published_time, summary, home_page,
+		       source_code_repository, licenses, dependencies, readme, origin_type, origin_repository, origin_external_conn, format_metadata
+		  FROM package_versions WHERE version = '1.1'
+		   AND package_id = (SELECT id FROM packages WHERE namespace = 'other' AND name = 'lib')`, badID, badVersion)
+	if err != nil {
+		t.Fatalf("inserting the bad row: %v", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("inserted %d bad rows, want 1", n)
+	}
+
+	cl := newCluster(t, 0)
+	toPG := []string{"migrate", "--from-data", src.DataDir, "--to-database", cl.DSN, "--to-blobs", cl.BlobURL}
+	for run := 1; run <= 2; run++ {
+		out, errOut, code := runArca(t, cl.Env(), toPG...)
+		if code == 0 {
+			t.Fatalf("run %d migrated a row PostgreSQL cannot store:\n%s", run, out)
+		}
+		t.Logf("run %d: exit %d: %s", run, code, errOut)
+		for _, want := range []string{`generic package "other/lib" in mig-b/solo`, `version "1.1\x00bad"`, "NUL", "run the same migration again"} {
+			if !strings.Contains(errOut, want) {
+				t.Errorf("run %d: the error does not say %q:\n%s", run, want, errOut)
+			}
+		}
+		if strings.Contains(errOut, "already holds domains") {
+			t.Errorf("run %d was refused as a non-empty destination:\n%s", run, errOut)
+		}
+	}
+	// What the failed runs copied stays: mig-a is complete.
+	var copied int
+	pgQuery(t, `SELECT count(*) FROM `+cl.Schema+`.packages`, []any{&copied})
+	if copied == 0 {
+		t.Errorf("the failed runs left no packages in the destination")
+	}
+
+	// Fix the source, run the same command again.
+	if _, err := db.Exec(`DELETE FROM package_versions WHERE id = ?`, badID); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runArca(t, cl.Env(), toPG...)
+	if code != 0 || !strings.Contains(out, "resumed an unfinished migration") || !strings.Contains(out, fmt.Sprintf("%d blobs", blobs)) {
+		t.Fatalf("the resumed migrate: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	if keys := cl.blobKeys(t); len(keys) != blobs {
+		t.Errorf("bucket holds %d blobs after the resumed migrate, want %d: %v", len(keys), blobs, keys)
+	}
+	node := cl.start(t)
+	sameInstallation(t, "PostgreSQL + S3 after a failed and a resumed migrate", before, snapshot(t, node))
+	// Finished: a further run is refused as any non-empty destination is.
+	if out, errOut, code := runArca(t, cl.Env(), toPG...); code == 0 || !strings.Contains(errOut, "already holds domains") {
+		t.Errorf("migrating into the finished destination: exit %d\n%s%s", code, out, errOut)
 	}
 }
