@@ -100,6 +100,9 @@ func refusedTexts(t *testing.T, backend string, s *server) map[string]answer {
 	control("NUL in PutPackageOriginConfiguration", rawRequest{Method: "POST", Path: "/v1/package",
 		Query: url.Values{"domain": {"txt"}, "repository": {"repo"}, "format": {"generic"}, "namespace": {"ns"}, "package": {"blo\x00cked"}},
 		Body:  bytes.NewReader([]byte(`{"restrictions":{"publish":"BLOCK","upstream":"ALLOW"}}`))}, "NUL character (U+0000)")
+	// The model's pattern for a KMS key (\S+) lets a NUL through too.
+	control("NUL in a domain's encryption key", rawRequest{Method: "POST", Path: "/v1/domain", Query: url.Values{"domain": {"txt-key"}},
+		Body: bytes.NewReader([]byte(`{"encryptionKey":"arn:aws:kms:us-east-1:000000000000:key/a\u0000b"}`))}, "NUL character (U+0000)")
 	// Descriptions and tags: the model's pattern \P{C} refuses them.
 	control("NUL in a repository description", rawRequest{Method: "PUT", Path: "/v1/repository",
 		Query: url.Values{"domain": {"txt"}, "repository": {"repo"}},
@@ -164,6 +167,9 @@ func refusedTexts(t *testing.T, backend string, s *server) map[string]answer {
 			names = append(names, string(p.Format)+":"+aws.ToString(p.Namespace)+"/"+aws.ToString(p.Package))
 		}
 		t.Errorf("%s: refused requests left packages behind: %q", backend, names)
+	}
+	if _, err := c.DescribeDomain(ctx(t), &codeartifact.DescribeDomainInput{Domain: aws.String("txt-key")}); !isNotFound(err) {
+		t.Errorf("%s: the refused CreateDomain left a domain: %v", backend, err)
 	}
 	// And the same clients still publish good text.
 	publish(t, c, pkgRef{Domain: "txt", Repo: "repo", Namespace: "ns", Package: "fine"}, "1.0", "a.bin", asset, false)
