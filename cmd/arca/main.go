@@ -165,9 +165,9 @@ func serve(args []string, stderr io.Writer) error {
 	return srv.Run(ctx)
 }
 
-// gc collects garbage once, beside a running server or not: the blob locks
-// it shares with the server's uploads keep it from deleting a blob an upload
-// is about to reference.
+// gc collects garbage once, beside a running server or not: the per-blob
+// locks it shares with the server's uploads keep it from deleting a blob an
+// upload is about to reference, and only those blobs are skipped.
 func gc(args []string, stdout, stderr io.Writer) error {
 	var dryRun bool
 	cfg, err := loadConfig("arca gc", args, stderr, func(fs *flag.FlagSet) {
@@ -192,8 +192,12 @@ func gc(args []string, stdout, stderr io.Writer) error {
 	} else {
 		fmt.Fprintf(stdout, "%d blobs scanned, %d deleted, %d bytes freed\n", rep.Scanned, rep.Deleted, rep.FreedBytes)
 	}
-	if len(rep.Busy) > 0 {
-		fmt.Fprintf(stdout, "%d domains skipped: an upload or copy was in flight; run again later\n", len(rep.Busy))
+	if n := len(rep.Busy); n > 0 {
+		noun := "blobs"
+		if n == 1 {
+			noun = "blob"
+		}
+		fmt.Fprintf(stdout, "%d %s skipped: an upload or copy about to reference them was in flight; the next run decides them\n", n, noun)
 	}
 	return nil
 }

@@ -144,20 +144,6 @@ type Tx interface {
 	IAMWriter
 }
 
-// BlobLocker coordinates garbage collection with uploads, across every
-// process that shares the store. An upload or copy holds a namespace's lock
-// shared from before its bytes are stored until the metadata that
-// references them commits; the collector holds it exclusive while it decides
-// a blob is unreferenced and deletes it. So a blob that an upload found
-// already stored (deduplicated) cannot vanish before the upload's reference
-// commits.
-type BlobLocker interface {
-	// LockBlobs takes the lock on a blob namespace (a domain id). With try,
-	// a lock that is not free at once returns ok=false instead of waiting.
-	// unlock releases it; it is nil when ok is false or err is not nil.
-	LockBlobs(ctx context.Context, namespace string, exclusive, try bool) (unlock func(), ok bool, err error)
-}
-
 // Store is a metadata backend.
 type Store interface {
 	Reader

@@ -77,15 +77,11 @@ func (s *Service) CopyPackageVersions(ctx context.Context, caller auth.Principal
 	if err != nil {
 		return nil, err
 	}
-	// Rows about to reference existing blobs: keep the collector out.
-	unlock, _, err := s.meta.LockBlobs(ctx, d.ID, false, false)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
 	b := newBatch()
 	var created bool // whether the destination package is stored
-	err = s.meta.Update(ctx, func(tx meta.Tx) error {
+	// The copied rows reference blobs already stored: updateHolding keeps
+	// the collector off them until the rows commit.
+	err = s.updateHolding(ctx, d.ID, func(tx meta.Tx, hold func(versionID string) error) error {
 		*b = *newBatch()
 		src, err := s.copySources(ctx, tx, d, in)
 		if err != nil {
@@ -115,6 +111,15 @@ func (s *Service) CopyPackageVersions(ctx context.Context, caller auth.Principal
 			seen[ver] = true
 			if err := s.copyVersion(ctx, tx, b, src, dstPkg, &created, ver, in); err != nil {
 				return err
+			}
+			if _, ok := b.Successful[ver]; ok {
+				cp, err := tx.GetPackageVersion(ctx, dstPkg.ID, ver)
+				if err != nil {
+					return err
+				}
+				if err := hold(cp.ID); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -483,13 +483,10 @@ func (s *Service) resolveVersion(ctx context.Context, r Repo, format, namespace,
 // creates accepts upstream versions and refuses publishes, as CodeArtifact
 // sets it up.
 func (s *Service) retain(ctx context.Context, r Repo, src *meta.Package, version string) error {
-	unlock, _, err := s.meta.LockBlobs(ctx, r.Domain.ID, false, false)
-	if err != nil {
-		return err
-	}
-	defer unlock()
 	now := s.now().UTC()
-	return s.meta.Update(ctx, func(tx meta.Tx) error {
+	// The retained rows reference the upstream's blobs: updateHolding keeps
+	// the collector off them until the rows commit.
+	return s.updateHolding(ctx, r.Domain.ID, func(tx meta.Tx, hold func(versionID string) error) error {
 		p, err := packageFor(ctx, tx, r.Repository.ID, src.Format, src.Namespace, src.Name, meta.Block, meta.Allow, now)
 		if err != nil {
 			return err
@@ -508,8 +505,11 @@ func (s *Service) retain(ctx context.Context, r Repo, src *meta.Package, version
 		if !servable(v.Status) {
 			return notServed(src.Format, src.Namespace, src.Name, version, v.Status, "")
 		}
-		_, err = copyVersionRows(ctx, tx, v, p.ID)
-		return err
+		cp, err := copyVersionRows(ctx, tx, v, p.ID)
+		if err != nil {
+			return err
+		}
+		return hold(cp.ID)
 	})
 }
 

@@ -2,26 +2,30 @@ package pkgsvc
 
 import (
 	"context"
+	"errors"
 	"sort"
 
+	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/blob"
+	"github.com/arca-repo/arca/internal/meta"
 )
 
 // GCReport says what a garbage collection found and did.
 type GCReport struct {
-	Scanned      int      // blobs looked at
-	Garbage      int      // blobs no asset references
-	GarbageBytes int64    // their total size
-	Deleted      int      // blobs removed (0 in a dry run)
-	FreedBytes   int64    // bytes removed (0 in a dry run)
-	Busy         []string // namespaces skipped because an upload held them
+	Scanned      int         // blobs looked at
+	Garbage      int         // blobs no asset references
+	GarbageBytes int64       // their total size
+	Deleted      int         // blobs removed (0 in a dry run)
+	FreedBytes   int64       // bytes removed (0 in a dry run)
+	Busy         []blob.Info // blobs skipped because an upload or copy of them was in flight
 }
 
 // CollectGarbage removes blobs that no asset row of their domain references.
-// Each domain's blobs are decided and deleted under the domain's exclusive
-// blob lock, taken only if free: a domain with an upload or copy in flight is
-// skipped this round (listed in Busy), so a blob an upload is about to
-// reference is never deleted. With dryRun nothing is removed.
+// Each blob is decided and deleted under its own exclusive blob lock, taken
+// only if free: a blob that an upload or copy is about to reference is
+// skipped this round (listed in Busy) and so never deleted, while every other
+// blob of the domain is collected whatever the load. With dryRun nothing is
+// removed.
 func (s *Service) CollectGarbage(ctx context.Context, dryRun bool) (*GCReport, error) {
 	byNS := map[string][]blob.Info{}
 	err := s.blobs.Walk(ctx, func(i blob.Info) error {
@@ -46,34 +50,97 @@ func (s *Service) CollectGarbage(ctx context.Context, dryRun bool) (*GCReport, e
 }
 
 func (s *Service) collectNamespace(ctx context.Context, ns string, blobs []blob.Info, dryRun bool, rep *GCReport) error {
-	unlock, ok, err := s.meta.LockBlobs(ctx, ns, true, true)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		rep.Busy = append(rep.Busy, ns)
-		return nil
-	}
-	defer unlock()
+	locks := s.meta.BlobLocks(ns)
+	defer locks.Close()
 	for _, b := range blobs {
 		rep.Scanned++
-		used, err := s.meta.AssetReferenced(ctx, ns, b.SHA256)
+		ok, err := locks.Lock(ctx, b.SHA256, true, true)
 		if err != nil {
 			return err
 		}
-		if used {
+		if !ok {
+			rep.Busy = append(rep.Busy, b)
 			continue
 		}
-		rep.Garbage++
-		rep.GarbageBytes += b.Size
-		if dryRun {
-			continue
-		}
-		if err := s.blobs.Delete(ctx, ns, b.SHA256); err != nil {
+		if err := s.collectBlob(ctx, b, dryRun, rep); err != nil {
 			return err
 		}
-		rep.Deleted++
-		rep.FreedBytes += b.Size
+		if err := locks.Unlock(b.SHA256); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// collectBlob deletes b if nothing references it; the caller holds b's lock
+// exclusive, so no upload or copy can be about to.
+func (s *Service) collectBlob(ctx context.Context, b blob.Info, dryRun bool, rep *GCReport) error {
+	used, err := s.meta.AssetReferenced(ctx, b.Namespace, b.SHA256)
+	if err != nil || used {
+		return err
+	}
+	rep.Garbage++
+	rep.GarbageBytes += b.Size
+	if dryRun {
+		return nil
+	}
+	if err := s.blobs.Delete(ctx, b.Namespace, b.SHA256); err != nil {
+		return err
+	}
+	rep.Deleted++
+	rep.FreedBytes += b.Size
+	return nil
+}
+
+// errBlobGone says a blob that rows are about to reference is not stored:
+// the collector deleted it, unreferenced, before its lock was taken.
+var errBlobGone = errors.New("blob collected before it was referenced")
+
+// holdBlob takes the blob's lock shared on locks and checks that the blob is
+// stored: once both hold, the blob stays until locks closes. errBlobGone if
+// the blob is not stored.
+func (s *Service) holdBlob(ctx context.Context, locks meta.BlobLocks, ns, sha string) error {
+	if _, err := locks.Lock(ctx, sha, false, false); err != nil {
+		return err
+	}
+	_, err := s.blobs.Stat(ctx, ns, sha)
+	if apierr.Is(err, apierr.NotFound) {
+		return errBlobGone
+	}
+	return err
+}
+
+// updateHolding runs an Update that copies asset rows, which reference blobs
+// already stored, in domain ns. fn calls hold with each version whose asset
+// rows it inserted, before returning: hold takes those blobs' locks shared
+// (kept until the Update returns) and checks they are stored. A blob found
+// collected means the rows fn copied from were deleted after its snapshot
+// began (PostgreSQL can serialize a copy before a delete that committed
+// first); the Update runs again on a fresh snapshot, which no longer sees
+// them.
+func (s *Service) updateHolding(ctx context.Context, ns string, fn func(tx meta.Tx, hold func(versionID string) error) error) error {
+	locks := s.meta.BlobLocks(ns)
+	defer locks.Close()
+	for attempt := 1; ; attempt++ {
+		err := s.meta.Update(ctx, func(tx meta.Tx) error {
+			return fn(tx, func(versionID string) error {
+				assets, err := allAssets(ctx, tx, versionID)
+				if err != nil {
+					return err
+				}
+				for _, a := range assets {
+					if err := s.holdBlob(ctx, locks, ns, a.SHA256); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		})
+		if !errors.Is(err, errBlobGone) {
+			return err
+		}
+		if attempt == 3 {
+			return apierr.New(apierr.Internal, "A blob the copied version references is missing from the blob store.")
+		}
+	}
 }

@@ -2,6 +2,7 @@ package pkgsvc
 
 import (
 	"context"
+	"errors"
 	"io"
 	"time"
 
@@ -160,21 +161,39 @@ func versionClosed(in PublishInput, status string) error {
 		in.Version, displayName(in.Format, in.Namespace, in.Package), status)
 }
 
-// storeBlob streams body into the domain's blob namespace under the
-// domain's blob lock, held shared from before the bytes are stored until
-// the caller calls unlock after the rows that reference them commit, so
-// the collector cannot delete a blob this upload found already stored.
+// storeBlob streams body into the domain's blob namespace holding the
+// blob's lock shared, from before the bytes are stored (or found already
+// stored) until the caller calls unlock after the rows that reference them
+// commit, so the collector cannot delete a blob this upload found already
+// stored. Only this one blob is locked: the collector goes on with every
+// other blob of the domain meanwhile.
 func (s *Service) storeBlob(ctx context.Context, domainID string, body io.Reader, sha256 string) (blob.Digests, func(), error) {
-	unlock, _, err := s.meta.LockBlobs(ctx, domainID, false, false)
-	if err != nil {
-		return blob.Digests{}, nil, err
+	locks := s.meta.BlobLocks(domainID)
+	if sha256 != "" {
+		if _, err := locks.Lock(ctx, sha256, false, false); err != nil {
+			locks.Close()
+			return blob.Digests{}, nil, err
+		}
 	}
 	dg, err := s.blobs.Put(ctx, domainID, body, sha256, s.maxAssetSize)
+	if err == nil && sha256 == "" {
+		// The digest is known only now: lock the blob, then make sure the
+		// collector did not remove it in between (it was unreferenced).
+		err = s.holdBlob(ctx, locks, domainID, dg.SHA256)
+		if errors.Is(err, errBlobGone) {
+			err = apierr.New(apierr.Internal, "The uploaded bytes were garbage-collected before they were referenced; retry the upload.")
+			if seeker, ok := body.(io.Seeker); ok {
+				if _, err = seeker.Seek(0, io.SeekStart); err == nil {
+					dg, err = s.blobs.Put(ctx, domainID, body, dg.SHA256, s.maxAssetSize)
+				}
+			}
+		}
+	}
 	if err != nil {
-		unlock()
+		locks.Close()
 		return blob.Digests{}, nil, err
 	}
-	return dg, unlock, nil
+	return dg, locks.Close, nil
 }
 
 // putAsset returns v's asset name, inserting it with the digests dg when

@@ -107,14 +107,19 @@ func TestGCSparesABlobAnUploadFoundAlreadyStored(t *testing.T) {
 		pause = &pausingBlobs{Store: b, stored: make(chan struct{}, 1), release: make(chan struct{})}
 		return pause
 	})
-	data := []byte("shared bytes")
-	go func() { <-pause.stored; pause.release <- struct{}{} }()
-	e.mustPublish("src", "p", "1.0", data)
-	if _, err := e.svc.DeletePackageVersions(e.ctx, caller, coord("src", "p"), []string{"1.0"}, ""); err != nil {
-		t.Fatal(err)
+	data, other := []byte("shared bytes"), []byte("other garbage")
+	for _, p := range []struct {
+		pkg  string
+		data []byte
+	}{{"p", data}, {"q", other}} {
+		go func() { <-pause.stored; pause.release <- struct{}{} }()
+		e.mustPublish("src", p.pkg, "1.0", p.data)
+		if _, err := e.svc.DeletePackageVersions(e.ctx, caller, coord("src", p.pkg), []string{"1.0"}, ""); err != nil {
+			t.Fatal(err)
+		}
 	}
-	// The blob is unreferenced now. A second publish of the same bytes finds
-	// it stored and pauses before committing its reference.
+	// Both blobs are unreferenced now. A second publish of the first bytes
+	// finds them stored and pauses before committing its reference.
 	done := make(chan error, 1)
 	go func() { _, err := e.publish("src", "p", "2.0", data); done <- err }()
 	<-pause.stored
@@ -122,8 +127,11 @@ func TestGCSparesABlobAnUploadFoundAlreadyStored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Deleted != 0 || len(rep.Busy) != 1 {
-		t.Fatalf("collector during an upload: %+v; want the domain skipped as busy and nothing deleted", rep)
+	if rep.Scanned != 2 || rep.Deleted != 1 || len(rep.Busy) != 1 || rep.Busy[0].SHA256 != sum(data) {
+		t.Fatalf("collector during an upload: %+v; want the uploaded blob skipped as busy and only the other garbage deleted", rep)
+	}
+	if _, err := e.blobs.Stat(e.ctx, rep.Busy[0].Namespace, sum(other)); !apierr.Is(err, apierr.NotFound) {
+		t.Fatalf("the other garbage after collection: %v, want it deleted", err)
 	}
 	pause.release <- struct{}{}
 	if err := <-done; err != nil {

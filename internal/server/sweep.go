@@ -36,6 +36,6 @@ func (s *Server) sweep(ctx context.Context) {
 			}
 		}
 		s.log.Info("garbage collected", "scanned", rep.Scanned, "deleted", rep.Deleted,
-			"freed_bytes", rep.FreedBytes, "busy_domains", len(rep.Busy))
+			"freed_bytes", rep.FreedBytes, "busy_blobs", len(rep.Busy))
 	}
 }

@@ -11,8 +11,9 @@ import (
 )
 
 // `arca gc` on PostgreSQL + S3: it deletes unreferenced objects from the
-// bucket and keeps referenced ones, and the PostgreSQL advisory lock keeps it
-// (another process) off a domain while a node streams an upload into it.
+// bucket and keeps referenced ones, and the blob's PostgreSQL advisory lock
+// keeps it (another process) off the one blob a node streams an upload of,
+// while it collects the domain's other garbage.
 func TestClusterGarbageCollection(t *testing.T) {
 	cl := newCluster(t, 2)
 	a, b := cl.Nodes[0], cl.Nodes[1]
@@ -65,11 +66,17 @@ func TestClusterGarbageCollection(t *testing.T) {
 		t.Fatal(err)
 	}
 	dataKey := ns + "/" + sum
-	if got := cl.blobKeys(t); len(got) != 2 {
-		t.Fatalf("bucket = %v, want %s and %s", got, keepKey, dataKey)
+	// Garbage of the same domain that no upload is about to reference.
+	other := bytes.Repeat([]byte("garbage beside the stalled upload "), 3000)
+	publish(t, cb, p, "5.0", "a.bin", other, false)
+	if _, err := p.deleteVersions(t, cb, []string{"5.0"}, ""); err != nil {
+		t.Fatal(err)
 	}
-	if cl.sharedBlobLockHeld(t, ns) {
-		t.Fatal("the domain's blob lock is held before any upload: the lock probe is wrong")
+	if got := cl.blobKeys(t); len(got) != 3 {
+		t.Fatalf("bucket = %v, want %s, %s and the other garbage", got, keepKey, dataKey)
+	}
+	if cl.sharedBlobLockHeld(t, ns, sum) {
+		t.Fatal("the blob's lock is held before any upload: the lock probe is wrong")
 	}
 
 	pr, pw := io.Pipe()
@@ -97,16 +104,16 @@ func TestClusterGarbageCollection(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(20 * time.Second)
-	for !cl.sharedBlobLockHeld(t, ns) {
+	for !cl.sharedBlobLockHeld(t, ns, sum) {
 		if time.Now().After(deadline) {
-			t.Fatal("node A never took the domain's shared blob lock for the stalled upload")
+			t.Fatal("node A never took the blob's shared lock for the stalled upload")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 
 	for _, r := range []gcReport{cl.gc(t, "--dry-run"), cl.gc(t)} {
-		if r.Busy != 1 || r.Count != 0 || r.Bytes != 0 {
-			t.Errorf("arca gc beside an upload on node A: %+v, want the domain skipped as busy, nothing deleted\n%s", r, r.Out)
+		if r.Scanned != 3 || r.Busy != 1 || r.Count != 1 || r.Bytes != int64(len(other)) {
+			t.Errorf("arca gc beside an upload on node A: %+v, want the uploaded blob skipped as busy and only the other garbage (%d bytes) collected\n%s", r, len(other), r.Out)
 		}
 	}
 	if got := cl.blobKeys(t); !reflect.DeepEqual(got, sortedPair(keepKey, dataKey)) {

@@ -163,12 +163,12 @@ func (cl *cluster) blobKeys(t testing.TB) []string {
 	return keys
 }
 
-// sharedBlobLockHeld reports whether some session holds the shared blob lock
-// of namespace ns in the cluster's schema (an upload in flight): the key is
-// computed as internal/meta/postgres derives it.
-func (cl *cluster) sharedBlobLockHeld(t testing.TB, ns string) bool {
+// sharedBlobLockHeld reports whether some session holds the shared lock on
+// blob sha of namespace ns in the cluster's schema (an upload in flight): the
+// key is computed as internal/meta/postgres derives it.
+func (cl *cluster) sharedBlobLockHeld(t testing.TB, ns, sha string) bool {
 	t.Helper()
-	sum := sha256.Sum256([]byte("arca-blobs:" + cl.Schema + "\x00" + ns))
+	sum := sha256.Sum256([]byte("arca-blob:" + cl.Schema + "\x00" + ns + "\x00" + sha))
 	key := binary.BigEndian.Uint64(sum[:8])
 	var n int
 	pgQuery(t, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND mode = 'ShareLock'

@@ -23,10 +23,10 @@ import (
 var (
 	gcDryRE  = regexp.MustCompile(`dry run: (\d+) blobs scanned, (\d+) unreferenced \((\d+) bytes\) would be deleted`)
 	gcRealRE = regexp.MustCompile(`(?m)^(\d+) blobs scanned, (\d+) deleted, (\d+) bytes freed`)
-	gcBusyRE = regexp.MustCompile(`(\d+) domains? skipped`)
+	gcBusyRE = regexp.MustCompile(`(\d+) blobs? skipped`)
 )
 
-// gcReport is what `arca gc` printed: counts, bytes and busy domains.
+// gcReport is what `arca gc` printed: counts, bytes and busy blobs.
 type gcReport struct {
 	Scanned, Count, Busy int
 	Bytes                int64

@@ -27,6 +27,12 @@ func TestGarbageCollectionBesideUpload(t *testing.T) {
 	if got := blobFiles(t, s.DataDir); !reflect.DeepEqual(got, []string{sum}) {
 		t.Fatalf("blob files = %v, want the unreferenced %s", got, sum)
 	}
+	// Garbage of the same domain that no upload is about to reference.
+	other := bytes.Repeat([]byte("garbage beside the stalled upload "), 3000)
+	publish(t, c, p, "5.0", "a.bin", other, false)
+	if _, err := p.deleteVersions(t, c, []string{"5.0"}, ""); err != nil {
+		t.Fatal(err)
+	}
 
 	pr, pw := io.Pipe()
 	req := s.newRequest(t, rawRequest{Method: "POST", Path: "/v1/package/version/publish",
@@ -51,8 +57,8 @@ func TestGarbageCollectionBesideUpload(t *testing.T) {
 	if _, err := pw.Write(data[:half]); err != nil {
 		t.Fatal(err)
 	}
-	// The server is streaming into its temp file: the upload holds the
-	// domain's blob lock.
+	// The server is streaming into its temp file: the upload holds its
+	// blob's lock.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var got int64
@@ -73,8 +79,8 @@ func TestGarbageCollectionBesideUpload(t *testing.T) {
 	dry := runGC(t, s.DataDir, "--dry-run")
 	gc := runGC(t, s.DataDir)
 	for _, r := range []gcReport{dry, gc} {
-		if r.Busy != 1 || r.Count != 0 || r.Bytes != 0 {
-			t.Errorf("arca gc beside an upload: %+v, want the domain skipped as busy and nothing deleted\n%s", r, r.Out)
+		if r.Scanned != 2 || r.Busy != 1 || r.Count != 1 || r.Bytes != int64(len(other)) {
+			t.Errorf("arca gc beside an upload: %+v, want the uploaded blob skipped as busy and only the other garbage (%d bytes) collected\n%s", r, len(other), r.Out)
 		}
 	}
 	if got := blobFiles(t, s.DataDir); !reflect.DeepEqual(got, []string{sum}) {

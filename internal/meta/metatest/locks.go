@@ -9,67 +9,111 @@ import (
 func lockTests() tests {
 	return tests{
 		{"BlobLocks", testBlobLocks},
+		{"BlobLocksPerBlob", testBlobLocksPerBlob},
 	}
 }
 
-// Shared holders coexist; an exclusive holder excludes everyone; try never
-// waits; a waiting lock gives up with its context; namespaces are separate.
+const (
+	blobA = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	blobB = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+)
+
+// Shared holders of a blob coexist; an exclusive holder excludes everyone;
+// try never waits; a waiting lock gives up with its context; Close releases.
 func testBlobLocks(f *fixture) {
 	t := f.t
 	ctx := f.ctx
-	s1, ok, err := f.s.LockBlobs(ctx, "ns-a", false, false)
+	s1, s2, probe := f.s.BlobLocks("ns-a"), f.s.BlobLocks("ns-a"), f.s.BlobLocks("ns-a")
+	defer probe.Close()
+	ok, err := s1.Lock(ctx, blobA, false, false)
 	must(t, err, "shared lock")
-	s2, ok2, err := f.s.LockBlobs(ctx, "ns-a", false, true)
+	ok2, err := s2.Lock(ctx, blobA, false, true)
 	must(t, err, "second shared lock")
 	if !ok || !ok2 {
 		t.Fatal("two shared locks must coexist")
 	}
-	if _, ok, err := f.s.LockBlobs(ctx, "ns-a", true, true); err != nil || ok {
+	if ok, err := probe.Lock(ctx, blobA, true, true); err != nil || ok {
 		t.Fatalf("try-exclusive while shared is held: ok=%v err=%v, want not ok", ok, err)
 	}
-	ex, ok, err := f.s.LockBlobs(ctx, "ns-b", true, true)
-	must(t, err, "exclusive on another namespace")
-	if !ok {
-		t.Fatal("namespaces must not share a lock")
+	if ok, err := s1.Lock(ctx, blobA, false, true); err != nil || !ok {
+		t.Fatalf("locking a blob the set holds: ok=%v err=%v, want ok", ok, err)
 	}
-	ex()
 
 	// A waiting exclusive lock gets the lock once the shared holders leave.
 	var got atomic.Bool
-	done := make(chan func())
+	ex := f.s.BlobLocks("ns-a")
+	done := make(chan error)
 	go func() {
-		u, _, err := f.s.LockBlobs(context.Background(), "ns-a", true, false)
+		_, err := ex.Lock(context.Background(), blobA, true, false)
 		if err == nil {
 			got.Store(true)
 		}
-		done <- u
+		done <- err
 	}()
 	time.Sleep(50 * time.Millisecond)
 	if got.Load() {
 		t.Fatal("exclusive lock granted while shared locks are held")
 	}
-	s1()
-	s2()
-	var unlockEx func()
+	s1.Close()
+	s2.Close()
+	s1.Close() // twice is harmless
 	select {
-	case unlockEx = <-done:
+	case err := <-done:
+		must(t, err, "waiting exclusive lock")
 	case <-time.After(10 * time.Second):
 		t.Fatal("exclusive lock not granted after the shared holders left")
-	}
-	if unlockEx == nil {
-		t.Fatal("exclusive lock returned no unlock")
 	}
 	// While exclusive is held, a shared waiter gives up when its context ends.
 	cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
-	if _, ok, err := f.s.LockBlobs(cctx, "ns-a", false, false); err == nil || ok {
+	waiter := f.s.BlobLocks("ns-a")
+	if ok, err := waiter.Lock(cctx, blobA, false, false); err == nil || ok {
 		t.Fatalf("shared lock under an exclusive holder: ok=%v err=%v, want the context's error", ok, err)
 	}
-	unlockEx()
-	u, ok, err := f.s.LockBlobs(ctx, "ns-a", false, true)
-	must(t, err, "shared after release")
-	if !ok {
-		t.Fatal("lock not free after release (a cancelled waiter must not keep it)")
+	waiter.Close()
+	must(t, ex.Unlock(blobA), "unlock")
+	if ok, err := probe.Lock(ctx, blobA, false, true); err != nil || !ok {
+		t.Fatalf("lock not free after Unlock (a cancelled waiter must not keep it): ok=%v err=%v", ok, err)
 	}
-	u()
+	ex.Close()
+}
+
+// Locks are per blob: an upload holding one blob leaves every other blob of
+// the namespace, and the same blob of another namespace, to the collector.
+func testBlobLocksPerBlob(f *fixture) {
+	t := f.t
+	ctx := f.ctx
+	upload, gc := f.s.BlobLocks("ns-a"), f.s.BlobLocks("ns-a")
+	defer upload.Close()
+	defer gc.Close()
+	if ok, err := upload.Lock(ctx, blobA, false, false); err != nil || !ok {
+		t.Fatalf("shared lock: ok=%v err=%v", ok, err)
+	}
+	if ok, err := gc.Lock(ctx, blobA, true, true); err != nil || ok {
+		t.Fatalf("try-exclusive on the uploaded blob: ok=%v err=%v, want not ok", ok, err)
+	}
+	if ok, err := gc.Lock(ctx, blobB, true, true); err != nil || !ok {
+		t.Fatalf("try-exclusive on another blob of the namespace: ok=%v err=%v, want ok", ok, err)
+	}
+	other := f.s.BlobLocks("ns-b")
+	if ok, err := other.Lock(ctx, blobA, true, true); err != nil || !ok {
+		t.Fatalf("try-exclusive on the same blob in another namespace: ok=%v err=%v, want ok", ok, err)
+	}
+	other.Close()
+	// Unlock releases one blob and keeps the others.
+	must(t, gc.Unlock(blobB), "unlock B")
+	must(t, gc.Unlock(blobB), "unlock B again")
+	if ok, err := upload.Lock(ctx, blobB, false, true); err != nil || !ok {
+		t.Fatalf("shared lock on B after the collector unlocked it: ok=%v err=%v", ok, err)
+	}
+	if ok, err := gc.Lock(ctx, blobB, true, true); err != nil || ok {
+		t.Fatalf("try-exclusive on B held shared: ok=%v err=%v, want not ok", ok, err)
+	}
+	// Holding several blobs on one set, Close releases them all.
+	upload.Close()
+	for _, b := range []string{blobA, blobB} {
+		if ok, err := gc.Lock(ctx, b, true, true); err != nil || !ok {
+			t.Fatalf("try-exclusive after the upload's set closed: ok=%v err=%v", ok, err)
+		}
+	}
 }

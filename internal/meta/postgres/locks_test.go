@@ -7,6 +7,17 @@ import (
 	"time"
 )
 
+// lockBlob takes one blob lock on a set of its own, closed by unlock.
+func lockBlob(ctx context.Context, s *Store, ns string, exclusive, try bool) (func(), bool, error) {
+	set := s.BlobLocks(ns)
+	ok, err := set.Lock(ctx, "blob", exclusive, try)
+	if err != nil || !ok {
+		set.Close()
+		return nil, ok, err
+	}
+	return set.Close, true, nil
+}
+
 // acquired is how many connections of s's lock pool are out, held by locks.
 func acquired(s *Store) int32 { return s.locks.Stat().AcquiredConns() }
 
@@ -14,7 +25,7 @@ func acquired(s *Store) int32 { return s.locks.Stat().AcquiredConns() }
 // namespace ns of s (a bigint advisory key is split into classid, objid).
 func waiters(t *testing.T, s *Store, ns string) int {
 	t.Helper()
-	key := uint64(blobLockKey(s.schema, ns))
+	key := uint64(blobLockKey(s.schema, ns, "blob"))
 	var n int
 	err := s.pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_locks
 		WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1
@@ -27,19 +38,19 @@ func waiters(t *testing.T, s *Store, ns string) int {
 
 // Blob locks are advisory locks in the server, so two stores (two arca
 // processes) on one schema exclude each other.
-func TestLockBlobsAcrossStores(t *testing.T) {
+func TestBlobLocksAcrossStores(t *testing.T) {
 	dsn, _ := newSchema(t)
 	a, b := openStore(t, dsn), openStore(t, dsn)
 	ctx := context.Background()
 
-	unlockA, ok, err := a.LockBlobs(ctx, "ns", true, false)
+	unlockA, ok, err := lockBlob(ctx, a, "ns", true, false)
 	if err != nil || !ok {
 		t.Fatalf("exclusive lock in a: ok=%v err=%v", ok, err)
 	}
-	if _, ok, err := b.LockBlobs(ctx, "ns", false, true); err != nil || ok {
+	if _, ok, err := lockBlob(ctx, b, "ns", false, true); err != nil || ok {
 		t.Fatalf("try-shared in b under a's exclusive lock: ok=%v err=%v, want not ok", ok, err)
 	}
-	if unlock, ok, err := b.LockBlobs(ctx, "other", true, true); err != nil || !ok {
+	if unlock, ok, err := lockBlob(ctx, b, "other", true, true); err != nil || !ok {
 		t.Fatalf("another namespace in b: ok=%v err=%v", ok, err)
 	} else {
 		unlock()
@@ -48,7 +59,7 @@ func TestLockBlobsAcrossStores(t *testing.T) {
 	// A waiter in b gives up with its context and leaves nothing behind.
 	cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
-	if _, ok, err := b.LockBlobs(cctx, "ns", false, false); !errors.Is(err, context.DeadlineExceeded) || ok {
+	if _, ok, err := lockBlob(cctx, b, "ns", false, false); !errors.Is(err, context.DeadlineExceeded) || ok {
 		t.Fatalf("waiting shared lock in b: ok=%v err=%v, want the context's error", ok, err)
 	}
 	if n := acquired(b); n != 0 {
@@ -66,7 +77,7 @@ func TestLockBlobsAcrossStores(t *testing.T) {
 	// A blocking waiter in b gets the lock once a releases it.
 	got := make(chan func())
 	go func() {
-		unlock, _, err := b.LockBlobs(ctx, "ns", true, false)
+		unlock, _, err := lockBlob(ctx, b, "ns", true, false)
 		if err != nil {
 			t.Error(err)
 		}
@@ -85,14 +96,14 @@ func TestLockBlobsAcrossStores(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("b not granted the lock after a released it")
 	}
-	if _, ok, _ := a.LockBlobs(ctx, "ns", false, true); ok {
+	if _, ok, _ := lockBlob(ctx, a, "ns", false, true); ok {
 		t.Fatal("a locked shared while b holds the lock exclusive")
 	}
 	unlockB()
 	if n := acquired(a) + acquired(b); n != 0 {
 		t.Fatalf("%d connections still out after every unlock", n)
 	}
-	unlock, ok, err := a.LockBlobs(ctx, "ns", true, true)
+	unlock, ok, err := lockBlob(ctx, a, "ns", true, true)
 	if err != nil || !ok {
 		t.Fatalf("lock not free after every holder left: ok=%v err=%v", ok, err)
 	}
@@ -100,17 +111,17 @@ func TestLockBlobsAcrossStores(t *testing.T) {
 }
 
 // Stores on different schemas of one database have separate blob locks.
-func TestLockBlobsPerSchema(t *testing.T) {
+func TestBlobLocksPerSchema(t *testing.T) {
 	dsnA, _ := newSchema(t)
 	dsnB, _ := newSchema(t)
 	a, b := openStore(t, dsnA), openStore(t, dsnB)
 	ctx := context.Background()
-	unlock, ok, err := a.LockBlobs(ctx, "ns", true, true)
+	unlock, ok, err := lockBlob(ctx, a, "ns", true, true)
 	if err != nil || !ok {
 		t.Fatalf("lock in a: ok=%v err=%v", ok, err)
 	}
 	defer unlock()
-	u, ok, err := b.LockBlobs(ctx, "ns", true, true)
+	u, ok, err := lockBlob(ctx, b, "ns", true, true)
 	if err != nil || !ok {
 		t.Fatalf("same namespace in another schema: ok=%v err=%v, want free", ok, err)
 	}

@@ -19,7 +19,7 @@ func TestLocksCannotStarveTransactions(t *testing.T) {
 	defer cancel()
 	var unlocks []func()
 	for _, ns := range []string{"a", "b"} {
-		u, ok, err := s.LockBlobs(ctx, ns, false, false)
+		u, ok, err := lockBlob(ctx, s, ns, false, false)
 		if err != nil || !ok {
 			t.Fatalf("LockBlobs(%s): %v %v", ns, ok, err)
 		}

@@ -16,8 +16,9 @@
 // PostgreSQL advisory lock, so nodes starting together migrate once.
 //
 // Blob locks (meta.BlobLocker) are PostgreSQL session advisory locks and so
-// work across every process sharing the database. Each held lock pins one
-// pooled connection until it is released: the pool must be larger than the
+// work across every process sharing the database. Each lock set holding a
+// lock (one per upload, copy or collection in flight) pins one pooled
+// connection until it is closed: the pool must be larger than the
 // number of uploads and collections that may hold a lock at once, plus the
 // connections those holders need for their own reads and Updates. Open
 // defaults the pool to max(16, 4×GOMAXPROCS) connections; the pool_max_conns

@@ -7,7 +7,8 @@ import (
 )
 
 // Two stores on one file stand for two processes (a server and `arca gc`):
-// flock excludes them from each other as it does goroutines of one process.
+// record locks exclude them from each other as they do goroutines of one
+// process, per blob.
 func TestBlobLocksAcrossStores(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "arca.db")
 	a, err := Open(path)
@@ -21,17 +22,21 @@ func TestBlobLocksAcrossStores(t *testing.T) {
 	}
 	defer b.Close()
 	ctx := context.Background()
-	unlock, ok, err := a.LockBlobs(ctx, "dom", false, false)
-	if err != nil || !ok {
+	up := a.BlobLocks("dom")
+	defer up.Close()
+	if ok, err := up.Lock(ctx, "blob1", false, false); err != nil || !ok {
 		t.Fatalf("shared lock: %v %v", ok, err)
 	}
-	if _, ok, err := b.LockBlobs(ctx, "dom", true, true); err != nil || ok {
+	gc := b.BlobLocks("dom")
+	defer gc.Close()
+	if ok, err := gc.Lock(ctx, "blob1", true, true); err != nil || ok {
 		t.Fatalf("exclusive in another store while shared is held: ok=%v err=%v", ok, err)
 	}
-	unlock()
-	unlock, ok, err = b.LockBlobs(ctx, "dom", true, true)
-	if err != nil || !ok {
+	if ok, err := gc.Lock(ctx, "blob2", true, true); err != nil || !ok {
+		t.Fatalf("exclusive on another blob in another store: ok=%v err=%v", ok, err)
+	}
+	up.Close()
+	if ok, err := gc.Lock(ctx, "blob1", true, true); err != nil || !ok {
 		t.Fatalf("exclusive after release: ok=%v err=%v", ok, err)
 	}
-	unlock()
 }
