@@ -129,8 +129,8 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	controlPlane := api.New(st.Service, creds, log, api.Options{MaxPayload: cfg.MaxAssetSize, Audit: auditLogger})
 	mux.Handle("/v1/", controlPlane)
 	formats := format.Formats{
-		"npm":  npm.New(st.Service, npm.Options{SpoolDir: spool, Log: log}),
-		"pypi": pypi.New(st.Service, pypi.Options{SpoolDir: spool, Log: log}),
+		"npm":  npm.New(st.Service, npm.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, Log: log}),
+		"pypi": pypi.New(st.Service, pypi.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, Log: log}),
 	}
 	dp := dataplane.New(st.Service, tokens, formats, authz.New(creds, st.Service), log)
 	dp.Audit = dataPlaneAudit(auditLogger, cfg.Region)

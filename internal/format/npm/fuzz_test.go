@@ -26,7 +26,7 @@ func FuzzPublish(f *testing.F) {
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, p := range []pkgName{{Name: "x"}, {Scope: "s", Name: "x"}} {
-			b, err := decodePublish(bytes.NewReader(body), dir, nil)
+			b, err := decodePublish(bytes.NewReader(body), dir, 0, nil)
 			if err != nil {
 				if apierr.KindOf(err) != apierr.Validation {
 					t.Fatalf("decode error of kind %v: %v", apierr.KindOf(err), err)
@@ -73,10 +73,28 @@ func FuzzPublishReader(f *testing.F) {
 	f.Add([]byte(`{"versions":null,"_attachments":null,"name":"\ud83d\ude00"} `))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, body []byte) {
-		b, err := decodePublish(bytes.NewReader(body), dir, nil)
+		// The same document under a tarball limit: refused (TooLarge)
+		// exactly when its data decodes past the limit, else read the
+		// same; the spool goes with a refusal.
+		lb, lerr := decodePublish(bytes.NewReader(body), dir, fuzzTarballLimit, nil)
+		limitedSize := int64(-1)
+		if lb != nil {
+			if lb.Tarball != nil {
+				limitedSize = lb.Tarball.size
+			}
+			lb.Close()
+		}
+		checkSpoolGone(t, dir)
+		if k := apierr.KindOf(lerr); lerr != nil && k != apierr.Validation && k != apierr.TooLarge {
+			t.Fatalf("limited decode error of kind %v: %v", k, lerr)
+		}
+		b, err := decodePublish(bytes.NewReader(body), dir, 0, nil)
 		if err != nil {
 			if apierr.KindOf(err) != apierr.Validation {
 				t.Fatalf("decode error of kind %v: %v", apierr.KindOf(err), err)
+			}
+			if lerr == nil {
+				t.Fatalf("accepted under a limit, refused without: %v", err)
 			}
 			checkSpoolGone(t, dir)
 			return
@@ -85,6 +103,14 @@ func FuzzPublishReader(f *testing.F) {
 			b.Close()
 			checkSpoolGone(t, dir)
 		}()
+		switch over := b.Tarball != nil && b.Tarball.size > fuzzTarballLimit; {
+		case over && !apierr.Is(lerr, apierr.TooLarge):
+			t.Fatalf("%d bytes of data under a limit of %d: %v", b.Tarball.size, fuzzTarballLimit, lerr)
+		case !over && lerr != nil:
+			t.Fatalf("refused under a limit it is within: %v", lerr)
+		case !over && b.Tarball != nil && limitedSize != b.Tarball.size:
+			t.Fatalf("spooled %d bytes under a limit, %d without", limitedSize, b.Tarball.size)
+		}
 		if !json.Valid(body) {
 			t.Fatalf("accepted invalid JSON")
 		}
@@ -154,6 +180,10 @@ func FuzzPublishReader(f *testing.F) {
 		}
 	})
 }
+
+// fuzzTarballLimit is the tarball limit FuzzPublishReader also reads
+// under.
+const fuzzTarballLimit = 8
 
 // FuzzJSONValue: the streaming reader's grammar is encoding/json's.
 func FuzzJSONValue(f *testing.F) {

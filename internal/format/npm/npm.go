@@ -26,7 +26,10 @@ type Handler struct {
 	svc      *pkgsvc.Service
 	cache    *sizecache.Cache[*rendered] // rendered packuments by view key
 	spoolDir string                      // where publishes are spooled; "" = the system's
-	log      *slog.Logger
+	// maxTarball caps a published tarball (decoded), maxDocument the
+	// whole publish document: see publishLimit.
+	maxTarball, maxDocument int64
+	log                     *slog.Logger
 }
 
 // Options configure a Handler; the zero value works.
@@ -34,6 +37,10 @@ type Options struct {
 	// SpoolDir is where published tarballs are spooled while they are
 	// checked ("" = the system's temporary directory).
 	SpoolDir string
+	// MaxAssetSize caps a published tarball, in bytes (0 = 5 GiB, the
+	// server's default max_asset_size); the publish document is bounded
+	// accordingly (see publishLimit).
+	MaxAssetSize int64
 	// Log receives internal errors (nil = slog.Default()).
 	Log *slog.Logger
 }
@@ -44,12 +51,17 @@ const packumentCacheBytes = 64 << 20
 // New returns the npm format handler.
 func New(svc *pkgsvc.Service, opts ...Options) *Handler {
 	h := &Handler{svc: svc, cache: sizecache.New(packumentCacheBytes, (*rendered).size), log: slog.Default()}
+	maxAsset := int64(0)
 	for _, o := range opts {
-		h.spoolDir = o.SpoolDir
+		h.spoolDir, maxAsset = o.SpoolDir, o.MaxAssetSize
 		if o.Log != nil {
 			h.log = o.Log
 		}
 	}
+	if maxAsset <= 0 {
+		maxAsset = 5 << 30
+	}
+	h.maxTarball, h.maxDocument = publishLimit(maxAsset)
 	return h
 }
 

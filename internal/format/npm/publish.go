@@ -19,8 +19,27 @@ import (
 	"github.com/arca-repo/arca/internal/pkgsvc"
 )
 
-// maxPublishBody is CodeArtifact's cap on an npm publish request.
+// maxPublishBody is CodeArtifact's cap on an npm publish request: 2 GB
+// whatever the asset-size quota.
 const maxPublishBody = 2 << 30
+
+// publishOverhead is what a publish document may hold besides its
+// tarball's base64: the versions member (at most maxVersionsMember), and
+// room for a top-level readme and the other members npm sends.
+const publishOverhead = maxVersionsMember + 32<<20
+
+// publishLimit returns the bounds of a publish for a server whose assets
+// are at most maxAsset bytes: the tarball, decoded, at most maxAsset; the
+// whole document at most the base64 of that (plus 1/64 for line breaks
+// some encoders insert) and publishOverhead, and never more than
+// maxPublishBody.
+func publishLimit(maxAsset int64) (tarball, document int64) {
+	if maxAsset >= maxPublishBody {
+		return maxAsset, maxPublishBody
+	}
+	b64 := (maxAsset + 2) / 3 * 4
+	return maxAsset, min(b64+b64/64+publishOverhead, maxPublishBody)
+}
 
 // maxManifest bounds the manifest kept with a version (readme excluded):
 // every packument carries it.
@@ -48,8 +67,9 @@ type publishBody struct {
 	Length         *int64
 	Tarball        *spool
 
-	spoolDir string
-	seen     map[string]bool // top-level members read
+	spoolDir   string
+	maxTarball int64           // cap on the decoded data (0 = none)
+	seen       map[string]bool // top-level members read
 }
 
 // Close removes the spooled tarball, if any.
@@ -63,12 +83,13 @@ func (b *publishBody) Close() {
 // decodePublish reads a publish body in constant memory (but for the
 // members it keeps, each bounded), spooling the first attachment's data,
 // decoded, to a temporary file in spoolDir ("" = the system's) and hashing
-// it on the way. beforeData, if set, is called with what has been read so
+// it on the way; data longer than maxTarball bytes (0 = no limit) is a
+// TooLarge error the moment it passes the limit. beforeData, if set, is called with what has been read so
 // far when that data starts, so that a caller can refuse a publish before
 // its tarball is spooled. Members may come in any order. The caller must
 // Close the body.
-func decodePublish(r io.Reader, spoolDir string, beforeData func(*publishBody) error) (*publishBody, error) {
-	b := &publishBody{spoolDir: spoolDir, seen: map[string]bool{}}
+func decodePublish(r io.Reader, spoolDir string, maxTarball int64, beforeData func(*publishBody) error) (*publishBody, error) {
+	b := &publishBody{spoolDir: spoolDir, maxTarball: maxTarball, seen: map[string]bool{}}
 	ok := false
 	defer func() {
 		// On an error, and when panicking: the spooled file never
@@ -181,10 +202,19 @@ func (b *publishBody) readAttachment(d *jsonReader, beforeData func(*publishBody
 		}
 		b.Tarball = s
 		br := &base64Reader{d: d}
-		err = s.fill(base64.NewDecoder(base64.StdEncoding, br))
+		var data io.Reader = base64.NewDecoder(base64.StdEncoding, br)
+		if b.maxTarball > 0 {
+			// One byte more than allowed tells a tarball at the limit
+			// from one past it.
+			data = io.LimitReader(data, b.maxTarball+1)
+		}
+		err = s.fill(data)
 		if errors.Is(err, io.ErrUnexpectedEOF) && br.done {
 			// The decoder's: the data stops within a group of four.
 			return base64.CorruptInputError(s.size)
+		}
+		if err == nil && b.maxTarball > 0 && s.size > b.maxTarball {
+			return apierr.New(apierr.TooLarge, "Attachment '%s' is larger than the maximum asset size of %d bytes.", b.AttachmentName, b.maxTarball)
 		}
 		return err
 	})
@@ -205,7 +235,7 @@ func publishError(err error) error {
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &mbe):
-		return apierr.Invalid("The publish request is larger than %d bytes.", int64(maxPublishBody))
+		return apierr.New(apierr.TooLarge, "The publish request is larger than %d bytes.", mbe.Limit)
 	case errors.As(err, &ce):
 		return apierr.Invalid("An attachment's data is not valid base64.")
 	case errors.As(err, &se), errors.As(err, &no):

@@ -69,7 +69,7 @@ func publishDoc(name, version, attName string, data []byte, dist map[string]any,
 
 func decodeValidate(t *testing.T, p pkgName, body []byte) (*upload, error) {
 	t.Helper()
-	b, err := decodePublish(bytes.NewReader(body), t.TempDir(), nil)
+	b, err := decodePublish(bytes.NewReader(body), t.TempDir(), 0, nil)
 	if err != nil {
 		return nil, err
 	}

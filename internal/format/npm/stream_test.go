@@ -2,6 +2,7 @@ package npm
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/format"
+	"github.com/arca-repo/arca/internal/pkgsvc"
 )
 
 // decodeString decodes a publish document from s, spooling in a fresh
@@ -23,7 +25,7 @@ import (
 func decodeString(t *testing.T, s string) (*publishBody, error) {
 	t.Helper()
 	dir := t.TempDir()
-	b, err := decodePublish(strings.NewReader(s), dir, nil)
+	b, err := decodePublish(strings.NewReader(s), dir, 0, nil)
 	t.Cleanup(func() {
 		if b != nil {
 			b.Close()
@@ -209,11 +211,11 @@ func TestDecodeReadErrors(t *testing.T) {
 	w := httptest.NewRecorder()
 	body := io.NopCloser(strings.NewReader(`{"_attachments":{"a":{"data":"` + strings.Repeat("A", 4000) + `"}}}`))
 	mb := http.MaxBytesReader(w, body, 1000)
-	_, err := decodePublish(mb, t.TempDir(), nil)
+	_, err := decodePublish(mb, t.TempDir(), 0, nil)
 	if err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("oversize body: %v", err)
 	}
-	_, err = decodePublish(io.MultiReader(strings.NewReader(`{"_attachments":{"a":{"data":"AAAA`), errReader{}), t.TempDir(), nil)
+	_, err = decodePublish(io.MultiReader(strings.NewReader(`{"_attachments":{"a":{"data":"AAAA`), errReader{}), t.TempDir(), 0, nil)
 	if err == nil || apierr.KindOf(err) != apierr.Validation || !strings.Contains(err.Error(), "could not be read: connection reset") {
 		t.Errorf("read error: %v", err)
 	}
@@ -229,7 +231,7 @@ func TestDecodeBeforeData(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "missing")
 	doc := `{"name":"x","versions":{"1.0.0":{"name":"x","version":"2.0.0"}},"_attachments":{"x-1.0.0.tgz":{"data":"H4sI"}}}`
 	var seen *publishBody
-	_, err := decodePublish(strings.NewReader(doc), missing, func(b *publishBody) error {
+	_, err := decodePublish(strings.NewReader(doc), missing, 0, func(b *publishBody) error {
 		seen = b
 		return precheckPublish(pkgName{Name: "x"}, b)
 	})
@@ -240,13 +242,13 @@ func TestDecodeBeforeData(t *testing.T) {
 		t.Errorf("beforeData saw %+v", seen)
 	}
 	// Without the refusal, the spool directory is needed: a server error.
-	_, err = decodePublish(strings.NewReader(doc), missing, nil)
+	_, err = decodePublish(strings.NewReader(doc), missing, 0, nil)
 	if apierr.KindOf(err) != apierr.Internal {
 		t.Errorf("unwritable spool directory: %v", err)
 	}
 	// Versions after the attachments: nothing to check yet.
 	late := `{"_attachments":{"x-1.0.0.tgz":{"data":"H4sI"}},"versions":{"1.0.0":{"name":"x","version":"2.0.0"}}}`
-	b, err := decodePublish(strings.NewReader(late), t.TempDir(), func(b *publishBody) error { return precheckPublish(pkgName{Name: "x"}, b) })
+	b, err := decodePublish(strings.NewReader(late), t.TempDir(), 0, func(b *publishBody) error { return precheckPublish(pkgName{Name: "x"}, b) })
 	if err != nil {
 		t.Fatalf("precheck without versions: %v", err)
 	}
@@ -255,11 +257,11 @@ func TestDecodeBeforeData(t *testing.T) {
 		`{"name":"y","_attachments":{"x-1.0.0.tgz":{"data":"H4sI"}}}`,
 		`{"versions":{"1.0.0":{},"1.0.1":{}},"_attachments":{"x-1.0.0.tgz":{"data":"H4sI"}}}`,
 	} {
-		if _, err := decodePublish(strings.NewReader(doc), missing, func(b *publishBody) error { return precheckPublish(pkgName{Name: "x"}, b) }); apierr.KindOf(err) != apierr.Validation {
+		if _, err := decodePublish(strings.NewReader(doc), missing, 0, func(b *publishBody) error { return precheckPublish(pkgName{Name: "x"}, b) }); apierr.KindOf(err) != apierr.Validation {
 			t.Errorf("%s: %v", doc, err)
 		}
 	}
-	if _, err := decodePublish(strings.NewReader(doc), missing, func(b *publishBody) error { return precheckPublish(pkgName{Name: "_x"}, b) }); err == nil || !strings.Contains(err.Error(), "invalid") {
+	if _, err := decodePublish(strings.NewReader(doc), missing, 0, func(b *publishBody) error { return precheckPublish(pkgName{Name: "_x"}, b) }); err == nil || !strings.Contains(err.Error(), "invalid") {
 		t.Errorf("invalid new name: %v", err)
 	}
 }
@@ -353,7 +355,7 @@ func TestDecodePanicCleansUp(t *testing.T) {
 				t.Error("no panic")
 			}
 		}()
-		decodePublish(r, dir, nil)
+		decodePublish(r, dir, 0, nil)
 	}()
 	checkSpoolGone(t, dir)
 }
@@ -361,3 +363,65 @@ func TestDecodePanicCleansUp(t *testing.T) {
 type panicReader struct{}
 
 func (panicReader) Read([]byte) (int, error) { panic("boom") }
+
+func TestPublishLimit(t *testing.T) {
+	for _, c := range []struct{ max, tarball, document int64 }{
+		{3000, 3000, 4000 + 62 + publishOverhead},
+		{1 << 20, 1 << 20, (1<<20+2)/3*4 + (1<<20+2)/3*4/64 + publishOverhead},
+		{5 << 30, 5 << 30, maxPublishBody}, // CodeArtifact's 2 GB cap holds whatever the quota
+		{1<<63 - 1, 1<<63 - 1, maxPublishBody},
+	} {
+		if tb, doc := publishLimit(c.max); tb != c.tarball || doc != c.document {
+			t.Errorf("publishLimit(%d) = %d, %d; want %d, %d", c.max, tb, doc, c.tarball, c.document)
+		}
+	}
+}
+
+// A tarball past max_asset_size is cut off the moment it passes it (413,
+// nothing stored, no spool file left); one at the limit is published; a
+// body declared longer than the document may be is refused before a byte
+// is read.
+func TestPublishSizeLimits(t *testing.T) {
+	e := newHandlerEnv(t)
+	dir := t.TempDir()
+	big := tgz(t, [2]string{"package/package.json", `{}`}, [2]string{"package/blob", string(noise(4000))})
+	limit := int64(len(big))
+	e.h = New(e.svc, Options{SpoolDir: dir, MaxAssetSize: limit})
+	w := e.do("PUT", "x", nil, publishDoc("x", "1.0.0", "x-1.0.0.tgz", big, map[string]any{"integrity": sri512(big)}, nil))
+	if w.Code != 200 {
+		t.Fatalf("a tarball at the limit: %d %s", w.Code, w.Body)
+	}
+	e.h = New(e.svc, Options{SpoolDir: dir, MaxAssetSize: limit - 1})
+	w = e.do("PUT", "x", nil, publishDoc("x", "1.0.1", "x-1.0.1.tgz", big, map[string]any{"integrity": sri512(big)}, nil))
+	if w.Code != 413 || !strings.Contains(w.Body.String(), "larger than the maximum asset size") || !json.Valid(w.Body.Bytes()) {
+		t.Errorf("a tarball past the limit: %d %s", w.Code, w.Body)
+	}
+	checkSpoolGone(t, dir)
+	c := pkgsvc.Coord{DomainOwner: e.r.Domain.Owner, Domain: e.r.Domain.Name, Repository: e.r.Repository.Name, Format: "npm", Package: "x"}
+	if _, _, err := e.svc.DescribePackageVersion(context.Background(), rootCaller, c, "1.0.1"); !apierr.Is(err, apierr.NotFound) {
+		t.Errorf("the refused version: %v", err)
+	}
+
+	body := &countingReader{r: bytes.NewReader(publishDoc("x", "1.0.2", "x-1.0.2.tgz", big, nil, nil))}
+	r := httptest.NewRequest("PUT", "/npm/d/acme-000000000000/js/x", body)
+	r.ContentLength = e.h.maxDocument + 1
+	rec := httptest.NewRecorder()
+	e.h.ServeRepository(&format.Request{W: rec, R: r, Caller: rootCaller, Domain: e.r.Domain, Repository: e.r.Repository, Path: "x",
+		Authorize: func(string, string) error { return nil }})
+	if rec.Code != 413 || body.n != 0 || !strings.Contains(rec.Body.String(), "at most") {
+		t.Errorf("a body declared too long: %d %s, %d bytes read", rec.Code, rec.Body, body.n)
+	}
+}
+
+// noise is n incompressible bytes.
+func noise(n int) []byte {
+	b := make([]byte, n)
+	x := uint64(88172645463325252)
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		b[i] = byte(x)
+	}
+	return b
+}

@@ -16,18 +16,21 @@ import (
 func (h *Handler) put(req *format.Request, p pkgName) {
 	r, w := req.R, req.W
 	if err := h.authorizePublish(req, p); err != nil {
-		h.Error(w, err)
+		h.refuse(req, err)
 		return
 	}
-	// Authorized before a byte is read; a publish is checked as far as it
-	// can be before its tarball is spooled.
-	rb := http.MaxBytesReader(w, r.Body, maxPublishBody)
-	body, err := decodePublish(rb, h.spoolDir, func(b *publishBody) error { return precheckPublish(p, b) })
+	// Authorized, and its declared size checked, before a byte is read; a
+	// publish is checked as far as it can be before its tarball is
+	// spooled, and cut off the moment it passes a limit.
+	if r.ContentLength > h.maxDocument {
+		h.refuse(req, apierr.New(apierr.TooLarge, "The publish request has %d bytes; at most %d are accepted (the tarball at most %d).",
+			r.ContentLength, h.maxDocument, h.maxTarball))
+		return
+	}
+	rb := http.MaxBytesReader(w, r.Body, h.maxDocument)
+	body, err := decodePublish(rb, h.spoolDir, h.maxTarball, func(b *publishBody) error { return precheckPublish(p, b) })
 	if err != nil {
-		// Read on (boundedly) so that a client still sending its tarball
-		// gets the answer rather than a reset connection.
-		_, _ = io.Copy(io.Discard, io.LimitReader(rb, maxDrain))
-		h.Error(w, err)
+		h.refuseRead(req, rb, err)
 		return
 	}
 	defer body.Close()
@@ -102,8 +105,14 @@ func (h *Handler) deprecate(req *format.Request, p pkgName, body *publishBody) {
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "id": p.Full()})
 }
 
-// maxDrain is how much of a refused publish is still read.
-const maxDrain = 64 << 20
+// refuse answers a write refused before a byte of its body was read.
+func (h *Handler) refuse(req *format.Request, err error) { h.refuseRead(req, nil, err) }
+
+// refuseRead answers a write refused while its body, read through rb, was
+// being read.
+func (h *Handler) refuseRead(req *format.Request, rb io.Reader, err error) {
+	format.Refuse(req.W, req.R, rb, func() { h.Error(req.W, err) })
+}
 
 // maxTagBody bounds a dist-tag write's body (a JSON string).
 const maxTagBody = 64 << 10

@@ -109,3 +109,57 @@ func matchNameVersion(filename, name, ver, project, version string) error {
 	}
 	return nil
 }
+
+// projectFromFilename returns the project (normalized) a distribution file
+// name says it is of, or "" when it does not say: not a wheel or sdist
+// name, or an sdist name that splits into a valid name and version in more
+// than one way ("a-b-1.0.tar.gz" is project a-b, but "a-1-1.tar.gz" could
+// be a 1-1 or a-1 1). It is what an upload is authorized on when its file
+// comes before its name field; checkFilename later holds the fields to it.
+func projectFromFilename(filename string) string {
+	if _, _, ok := strings.Cut(filename, "/"); ok || strings.ContainsAny(filename, "\\\x00") {
+		return ""
+	}
+	valid := func(name, ver string) string {
+		p, err := checkProjectName(name)
+		if err != nil {
+			return ""
+		}
+		if _, ok := pep440.Normalize(ver); !ok {
+			return ""
+		}
+		return p
+	}
+	switch fileKind(filename) {
+	case kindWheel:
+		parts := strings.Split(filename[:len(filename)-len(".whl")], "-")
+		if len(parts) != 5 && len(parts) != 6 {
+			return ""
+		}
+		return valid(parts[0], strings.ReplaceAll(parts[1], "_", "-"))
+	case kindSdist:
+		base := filename
+		for _, ext := range sdistExts {
+			if strings.HasSuffix(strings.ToLower(base), ext) {
+				base = base[:len(base)-len(ext)]
+				break
+			}
+		}
+		project := ""
+		for i := 0; i < len(base); i++ {
+			if base[i] != '-' {
+				continue
+			}
+			p := valid(base[:i], base[i+1:])
+			switch {
+			case p == "":
+			case project == "" || project == p:
+				project = p
+			default:
+				return "" // ambiguous
+			}
+		}
+		return project
+	}
+	return ""
+}

@@ -66,5 +66,39 @@ func FuzzCheckFilename(f *testing.F) {
 		if err != nil && !apierr.Is(err, apierr.Validation) {
 			t.Fatalf("error of another kind: %v", err)
 		}
+		// An upload whose file comes first is authorized on the project
+		// its name gives: a file checkFilename accepts for a valid
+		// project never names another one.
+		p := projectFromFilename(file)
+		if p != "" {
+			if n, err := checkProjectName(p); err != nil || n != p {
+				t.Fatalf("projectFromFilename(%q) = %q, not a normalized project name", file, p)
+			}
+		}
+		if n, perr := checkProjectName(project); err == nil && perr == nil && n == project && p != "" && p != project {
+			t.Fatalf("%q is a file of %s, but projectFromFilename says %s", file, project, p)
+		}
 	})
+}
+
+func TestProjectFromFilename(t *testing.T) {
+	for file, want := range map[string]string{
+		"My_Pkg-1.0-py3-none-any.whl":         "my-pkg",
+		"my_pkg-1.0-1-py3-none-any.whl":       "my-pkg",
+		"my_pkg-1.0.tar.gz":                   "my-pkg",
+		"My.Pkg-2.0rc1.zip":                   "my-pkg",
+		"my-old-pkg-1.0.tar.gz":               "my-old-pkg", // only one split has a version
+		"a-1-1.tar.gz":                        "",           // a 1-1, or a-1 1
+		"my_pkg-1.0.whl":                      "",           // too few wheel parts
+		"my_pkg-notaversion-py3-none-any.whl": "",
+		"-1.0.tar.gz":                         "",
+		"pkg.tar.gz":                          "",
+		"pkg-1.0.exe":                         "",
+		"../pkg-1.0.tar.gz":                   "",
+		"":                                    "",
+	} {
+		if got := projectFromFilename(file); got != want {
+			t.Errorf("projectFromFilename(%q) = %q, want %q", file, got, want)
+		}
+	}
 }

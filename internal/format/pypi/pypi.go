@@ -27,7 +27,10 @@ type Handler struct {
 	svc    *pkgsvc.Service
 	cache  *sizecache.Cache[cachedPage]
 	tmpDir string // where uploads are spooled; "" = the system's
-	log    *slog.Logger
+	// maxFile caps an uploaded distribution file, maxForm the whole
+	// upload form (maxFile + formOverhead).
+	maxFile, maxForm int64
+	log              *slog.Logger
 }
 
 // Options configure a Handler; the zero value works.
@@ -35,6 +38,10 @@ type Options struct {
 	// SpoolDir is where uploads are spooled while they are checked (""
 	// = the system's temporary directory).
 	SpoolDir string
+	// MaxAssetSize caps an uploaded file, in bytes (0 = 5 GiB, the
+	// server's default max_asset_size); the whole upload form may have
+	// formOverhead bytes more.
+	MaxAssetSize int64
 	// Log receives internal errors (nil = slog.Default()).
 	Log *slog.Logger
 }
@@ -43,11 +50,15 @@ type Options struct {
 func New(svc *pkgsvc.Service, opts ...Options) *Handler {
 	h := &Handler{svc: svc, cache: sizecache.New(32<<20, cachedPage.size), log: slog.Default()}
 	for _, o := range opts {
-		h.tmpDir = o.SpoolDir
+		h.tmpDir, h.maxFile = o.SpoolDir, o.MaxAssetSize
 		if o.Log != nil {
 			h.log = o.Log
 		}
 	}
+	if h.maxFile <= 0 {
+		h.maxFile = 5 << 30
+	}
+	h.maxForm = h.maxFile + formOverhead
 	return h
 }
 

@@ -21,12 +21,15 @@ import (
 )
 
 // Bounds on the non-file fields of an upload form, which are held in
-// memory (the description is the largest).
+// memory (the description is the largest), and on the other file parts
+// (signature, attestations), read and dropped, which count with them.
 const (
 	maxFieldBytes = 16 << 20
 	maxFields     = 10000
-	// maxDrain is how much of a refused upload is still read.
-	maxDrain = 64 << 20
+	// formOverhead is what an upload form may hold besides its file: the
+	// fields and other parts (maxFieldBytes), and as much again for the
+	// multipart framing (part headers, boundaries).
+	formOverhead = 2 * maxFieldBytes
 )
 
 // upload is a parsed legacy-API upload form: its fields, and the
@@ -55,11 +58,13 @@ func (u *upload) Close() {
 
 // readUpload parses a multipart/form-data upload, streaming the "content"
 // file part to a temporary file in tmpDir ("" = the system's) and
-// discarding other file parts (gpg_signature, attestations). beforeFile,
-// if set, is called with the fields read so far when the content part
+// discarding other file parts (gpg_signature, attestations). A content
+// part longer than maxFile bytes (0 = no limit) is a TooLarge error the
+// moment it passes the limit. beforeFile, if set, is called with the
+// fields read so far and the content part's file name when that part
 // starts (twine sends the fields first), so a caller can refuse an upload
 // before its bytes are spooled.
-func readUpload(r *http.Request, tmpDir string, beforeFile func(fields map[string][]string) error) (_ *upload, err error) {
+func readUpload(r *http.Request, tmpDir string, maxFile int64, beforeFile func(fields map[string][]string, filename string) error) (_ *upload, err error) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
 		return nil, apierr.Invalid("An upload must be multipart/form-data (Content-Type was %q).", r.Header.Get("Content-Type"))
@@ -81,7 +86,7 @@ func readUpload(r *http.Request, tmpDir string, beforeFile func(fields map[strin
 			break
 		}
 		if err != nil {
-			return nil, apierr.Invalid("Malformed multipart upload: %v.", err)
+			return nil, readError(err)
 		}
 		if n >= maxFields {
 			return nil, apierr.Invalid("The upload has more than %d parts.", maxFields)
@@ -97,7 +102,7 @@ func readUpload(r *http.Request, tmpDir string, beforeFile func(fields map[strin
 				return nil, apierr.Invalid("The content part has no file name.")
 			}
 			if beforeFile != nil {
-				if err := beforeFile(u.fields); err != nil {
+				if err := beforeFile(u.fields, u.filename); err != nil {
 					return nil, err
 				}
 			}
@@ -110,20 +115,36 @@ func readUpload(r *http.Request, tmpDir string, beforeFile func(fields map[strin
 			// nothing of ours to remove mid-upload.
 			os.Remove(f.Name())
 			u.file = f
-			if u.size, err = io.Copy(f, part); err != nil {
+			var src io.Reader = part
+			if maxFile > 0 {
+				// One byte more than allowed tells a file at the limit
+				// from one past it.
+				src = io.LimitReader(part, maxFile+1)
+			}
+			if u.size, err = io.Copy(f, src); err != nil {
+				if e := readError(err); e.Kind != apierr.Validation || e.Reason == apierr.ReasonOther {
+					return nil, e // too large, or stalled
+				}
 				return nil, apierr.Invalid("Reading the uploaded file: %v.", err)
 			}
+			if maxFile > 0 && u.size > maxFile {
+				return nil, apierr.New(apierr.TooLarge, "%s is larger than the maximum asset size of %d bytes.", u.filename, maxFile)
+			}
 		case part.FileName() != "":
-			if _, err := io.Copy(io.Discard, part); err != nil {
-				return nil, apierr.Invalid("Malformed multipart upload: %v.", err)
+			k, err := io.Copy(io.Discard, io.LimitReader(part, maxFieldBytes-fieldBytes+1))
+			if err != nil {
+				return nil, readError(err)
+			}
+			if fieldBytes += k; fieldBytes > maxFieldBytes {
+				return nil, apierr.Invalid("The upload's metadata fields and signature parts exceed %d bytes.", maxFieldBytes)
 			}
 		default:
 			b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes-fieldBytes+1))
 			if err != nil {
-				return nil, apierr.Invalid("Malformed multipart upload: %v.", err)
+				return nil, readError(err)
 			}
 			if fieldBytes += int64(len(b)); fieldBytes > maxFieldBytes {
-				return nil, apierr.Invalid("The upload's metadata fields exceed %d bytes.", maxFieldBytes)
+				return nil, apierr.Invalid("The upload's metadata fields and signature parts exceed %d bytes.", maxFieldBytes)
 			}
 			u.fields[name] = append(u.fields[name], string(b))
 		}
@@ -132,6 +153,21 @@ func readUpload(r *http.Request, tmpDir string, beforeFile func(fields map[strin
 		return nil, apierr.Invalid("The upload has no content part (the distribution file).")
 	}
 	return u, nil
+}
+
+// readError is what went wrong reading the form: the body past its limit
+// (TooLarge), an error the body already classified (e.g. a stalled
+// upload), or malformed multipart.
+func readError(err error) *apierr.Error {
+	var mbe *http.MaxBytesError
+	var ae *apierr.Error
+	switch {
+	case errors.As(err, &mbe):
+		return apierr.New(apierr.TooLarge, "The upload is larger than %d bytes.", mbe.Limit)
+	case errors.As(err, &ae):
+		return ae
+	}
+	return apierr.Invalid("Malformed multipart upload: %v.", err)
 }
 
 // projectNameRE is PEP 508's project name.
@@ -164,41 +200,58 @@ func checkDigest(fields map[string][]string, key string, size int) (string, erro
 // upload handles a twine (legacy API) upload to the repository endpoint.
 func (h *Handler) upload(req *format.Request) {
 	repo := pkgsvc.Repo{Domain: req.Domain, Repository: req.Repository}
-	project, authorized := "", false
-	authorize := func(fields map[string][]string) error {
-		vs := fields["name"]
-		if len(vs) == 0 {
-			return nil // refused once the whole form is read
-		}
-		p, err := checkProjectName(strings.TrimSpace(vs[0]))
-		if err != nil {
-			return err
+	r := req.R
+	// The declared size is checked before a byte is read, and the form is
+	// cut off the moment it passes its limit.
+	if r.ContentLength > h.maxForm {
+		h.refuse(req, apierr.New(apierr.TooLarge, "The upload has %d bytes; at most %d are accepted (the file at most %d).",
+			r.ContentLength, h.maxForm, h.maxFile))
+		return
+	}
+	// A copy of the request reads the form, so that net/http still sees
+	// its own body in the one it serves.
+	rb := http.MaxBytesReader(req.W, r.Body, h.maxForm)
+	r = r.WithContext(r.Context())
+	r.Body = rb
+	// Authorized before the file is spooled: on the project the name field
+	// gives, or, when the file comes first, on the one its file name gives
+	// (the name field must then agree).
+	project := ""
+	authorize := func(fields map[string][]string, filename string) error {
+		var p string
+		if vs := fields["name"]; len(vs) > 0 {
+			var err error
+			if p, err = checkProjectName(strings.TrimSpace(vs[0])); err != nil {
+				return err
+			}
+		} else if p = projectFromFilename(filename); p == "" {
+			return apierr.Invalid("The upload's file %q comes before its name field, and its name does not say which project it is of: send the name field first, as twine does.", filename)
 		}
 		arn := h.svc.PackageARN(req.Domain.Owner, req.Domain.Name, req.Repository.Name, "pypi", "", p)
 		if err := req.Authorize("codeartifact:PublishPackageVersion", arn); err != nil {
 			return err
 		}
-		project, authorized = p, true
+		project = p
 		return nil
 	}
-	u, err := readUpload(req.R, h.tmpDir, authorize)
+	u, err := readUpload(r, h.tmpDir, h.maxFile, authorize)
 	if err != nil {
-		// Read on (boundedly) so that a client still sending its file
-		// gets the answer rather than a reset connection.
-		_, _ = io.Copy(io.Discard, io.LimitReader(req.R.Body, maxDrain))
-		h.Error(req.W, err)
+		h.refuseRead(req, rb, err)
 		return
 	}
 	defer u.Close()
-	if !authorized {
-		if err := authorize(u.fields); err != nil {
-			h.Error(req.W, err)
-			return
-		}
-		if !authorized {
-			h.Error(req.W, apierr.Invalid("The upload has no name field."))
-			return
-		}
+	if project == "" { // never: the content part was authorized
+		h.Error(req.W, apierr.New(apierr.Internal, "an upload was read without authorization"))
+		return
+	}
+	name, err := checkProjectName(u.first("name"))
+	if err != nil {
+		h.Error(req.W, err)
+		return
+	}
+	if name != project {
+		h.Error(req.W, apierr.Invalid("The name field says project %s, but file %s is of project %s.", name, u.filename, project))
+		return
 	}
 	in, err := h.preparePublish(u, project)
 	if err != nil {
@@ -211,6 +264,15 @@ func (h *Handler) upload(req *format.Request) {
 	}
 	req.W.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	io.WriteString(req.W, "OK\n")
+}
+
+// refuse answers an upload refused before a byte of its body was read.
+func (h *Handler) refuse(req *format.Request, err error) { h.refuseRead(req, nil, err) }
+
+// refuseRead answers an upload refused while its body, read through rb,
+// was being read.
+func (h *Handler) refuseRead(req *format.Request, rb io.Reader, err error) {
+	format.Refuse(req.W, req.R, rb, func() { h.Error(req.W, err) })
 }
 
 // preparePublish validates a parsed upload of project and turns it into

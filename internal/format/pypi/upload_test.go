@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -113,7 +114,7 @@ func TestReadUpload(t *testing.T) {
 		formPart{name: "requires_dist", value: []byte("a")}, formPart{name: "requires_dist", value: []byte("b")},
 		formPart{name: "gpg_signature", filename: "x.asc", value: []byte("sig")})
 	var seen map[string][]string
-	u, err := readUpload(multipartRequest(t, parts), t.TempDir(), func(f map[string][]string) error { seen = f; return nil })
+	u, err := readUpload(multipartRequest(t, parts), t.TempDir(), 0, func(f map[string][]string, _ string) error { seen = f; return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,15 +150,15 @@ func TestReadUploadRefusals(t *testing.T) {
 		"two contents":    {multipartRequest(t, []formPart{content, content}), "more than one content"},
 		"content no name": {multipartRequest(t, []formPart{{name: "content", value: []byte("x")}}), "no file name"},
 	} {
-		_, err := readUpload(c.req, dir, nil)
+		_, err := readUpload(c.req, dir, 0, nil)
 		if !apierr.Is(err, apierr.Validation) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v; want a ValidationException about %q", name, err, c.want)
 		}
 	}
 	// A refusal before the file part spools nothing.
 	denied := apierr.New(apierr.AccessDenied, "no")
-	_, err := readUpload(multipartRequest(t, []formPart{{name: "name", value: []byte("p")}, content}), dir,
-		func(map[string][]string) error { return denied })
+	_, err := readUpload(multipartRequest(t, []formPart{{name: "name", value: []byte("p")}, content}), dir, 0,
+		func(map[string][]string, string) error { return denied })
 	if !apierr.Is(err, apierr.AccessDenied) {
 		t.Errorf("beforeFile refusal: %v", err)
 	}
@@ -168,7 +169,7 @@ func TestReadUploadRefusals(t *testing.T) {
 	r := multipartRequest(t, []formPart{content})
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body[:len(body)-20]))
-	if _, err := readUpload(r, dir, nil); !apierr.Is(err, apierr.Validation) {
+	if _, err := readUpload(r, dir, 0, nil); !apierr.Is(err, apierr.Validation) {
 		t.Errorf("truncated upload: %v", err)
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
@@ -178,7 +179,7 @@ func TestReadUploadRefusals(t *testing.T) {
 
 func prepare(t *testing.T, parts []formPart) (*upload, error) {
 	t.Helper()
-	u, err := readUpload(multipartRequest(t, parts), t.TempDir(), nil)
+	u, err := readUpload(multipartRequest(t, parts), t.TempDir(), 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,6 +315,131 @@ func TestCheckProjectName(t *testing.T) {
 	for _, in := range []string{"", "-a", "a-", "a b", "a/b", "ä", strings.Repeat("a", 256)} {
 		if _, err := checkProjectName(in); !apierr.Is(err, apierr.Validation) {
 			t.Errorf("checkProjectName(%q) = %v, want a ValidationException", in, err)
+		}
+	}
+}
+
+// The file is cut off the moment it passes the limit: a TooLarge error,
+// and the spool file gone with it; a file at the limit is read whole.
+func TestReadUploadFileLimit(t *testing.T) {
+	dir := t.TempDir()
+	const limit = 1000
+	at := twineForm("p", "1.0", "sdist", "p-1.0.tar.gz", bytes.Repeat([]byte("x"), limit))
+	u, err := readUpload(multipartRequest(t, at), dir, limit, nil)
+	if err != nil {
+		t.Fatalf("a file at the limit: %v", err)
+	}
+	if u.size != limit {
+		t.Errorf("size %d, want %d", u.size, limit)
+	}
+	u.Close()
+	over := twineForm("p", "1.0", "sdist", "p-1.0.tar.gz", bytes.Repeat([]byte("x"), limit+1))
+	_, err = readUpload(multipartRequest(t, over), dir, limit, nil)
+	if !apierr.Is(err, apierr.TooLarge) || !strings.Contains(err.Error(), "p-1.0.tar.gz is larger than the maximum asset size of 1000 bytes") {
+		t.Errorf("a file past the limit: %v; want TooLarge", err)
+	}
+	checkSpoolGone(t, dir)
+	// The whole form past its bound (http.MaxBytesReader, as the handler
+	// sets it) is TooLarge too, wherever it is cut.
+	r := multipartRequest(t, at)
+	r.Body = http.MaxBytesReader(httptest.NewRecorder(), r.Body, 300)
+	if _, err := readUpload(r, dir, limit, nil); !apierr.Is(err, apierr.TooLarge) {
+		t.Errorf("a form past its bound: %v; want TooLarge", err)
+	}
+	// Signature and attestation parts count with the fields.
+	big := twineForm("p", "1.0", "sdist", "p-1.0.tar.gz", []byte("x"),
+		formPart{name: "attestations", filename: "a.json", value: bytes.Repeat([]byte("a"), maxFieldBytes+1)})
+	if _, err := readUpload(multipartRequest(t, big), dir, limit, nil); !apierr.Is(err, apierr.Validation) ||
+		!strings.Contains(err.Error(), "signature parts exceed") {
+		t.Errorf("an oversized attestation part: %v", err)
+	}
+}
+
+// beforeFile sees the content part's file name, so that an upload whose
+// file comes before its name field can still be authorized before it is
+// spooled.
+func TestReadUploadContentFirst(t *testing.T) {
+	dir := t.TempDir()
+	parts := []formPart{{name: "content", filename: "my_pkg-1.0-py3-none-any.whl", value: []byte("PK")},
+		{name: "name", value: []byte("my-pkg")}, {name: "version", value: []byte("1.0")}}
+	var gotName string
+	var gotFields int
+	denied := apierr.New(apierr.AccessDenied, "no")
+	_, err := readUpload(multipartRequest(t, parts), dir, 0, func(f map[string][]string, name string) error {
+		gotName, gotFields = name, len(f)
+		return denied
+	})
+	if !apierr.Is(err, apierr.AccessDenied) || gotName != "my_pkg-1.0-py3-none-any.whl" || gotFields != 0 {
+		t.Errorf("beforeFile saw %q with %d fields, readUpload: %v", gotName, gotFields, err)
+	}
+	checkSpoolGone(t, dir)
+}
+
+// FuzzReadUpload: any form body (under a fixed boundary) is parsed or
+// refused as the client's fault, the file never longer than its limit,
+// and no spool file outlives a refusal or Close.
+func FuzzReadUpload(f *testing.F) {
+	const boundary = "fuzzboundary"
+	form := func(parts []formPart) []byte {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		mw.SetBoundary(boundary)
+		for _, p := range parts {
+			var w io.Writer
+			if p.filename != "" {
+				w, _ = mw.CreateFormFile(p.name, p.filename)
+			} else {
+				w, _ = mw.CreateFormField(p.name)
+			}
+			w.Write(p.value)
+		}
+		mw.Close()
+		return b.Bytes()
+	}
+	f.Add(form(twineForm("p", "1.0", "sdist", "p-1.0.tar.gz", []byte("0123456789"))))
+	f.Add(form(twineForm("p", "1.0", "sdist", "p-1.0.tar.gz", []byte("0123456789abcdefghij"))))
+	f.Add(form([]formPart{{name: "content", filename: "p-1.0.tar.gz", value: []byte("x")}, {name: "name", value: []byte("p")}}))
+	f.Add(form([]formPart{{name: "gpg_signature", filename: "s.asc", value: []byte("sig")}, {name: "content", filename: "a", value: nil}}))
+	f.Add([]byte("--" + boundary + "\r\nContent-Disposition: form-data; name=\"content\"; filename=\"x\"\r\n\r\nabc"))
+	dir := f.TempDir()
+	const limit = 16
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r := httptest.NewRequest("POST", "/", bytes.NewReader(body))
+		r.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
+		calls := 0
+		u, err := readUpload(r, dir, limit, func(_ map[string][]string, name string) error {
+			calls++
+			if name == "" {
+				t.Fatal("beforeFile called without a file name")
+			}
+			projectFromFilename(name)
+			return nil
+		})
+		if err != nil {
+			if k := apierr.KindOf(err); k != apierr.Validation && k != apierr.TooLarge {
+				t.Fatalf("error of kind %v: %v", k, err)
+			}
+		} else {
+			if calls != 1 || u.filename == "" || u.size > limit {
+				t.Fatalf("accepted with %d beforeFile calls, file %q of %d bytes", calls, u.filename, u.size)
+			}
+			u.Close()
+		}
+		checkSpoolGone(t, dir)
+	})
+}
+
+// checkSpoolGone fails when a spool file in dir is left behind or still
+// open (spool files are unlinked at once: only the descriptor shows them).
+func checkSpoolGone(t testing.TB, dir string) {
+	t.Helper()
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("spool files left behind: %v", left)
+	}
+	fds, _ := os.ReadDir("/proc/self/fd")
+	for _, fd := range fds {
+		if target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name())); err == nil && strings.HasPrefix(target, dir+string(filepath.Separator)) {
+			t.Errorf("spool file still open: %s", target)
 		}
 	}
 }

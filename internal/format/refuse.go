@@ -1,0 +1,45 @@
+package format
+
+import (
+	"io"
+	"net/http"
+)
+
+// MaxDrain is how much of a refused upload's body is still read, and
+// thrown away, after the answer.
+const MaxDrain = 64 << 20
+
+// Refuse answers a request whose body is refused before it is read whole
+// (too large, not authorized, malformed): answer writes the error, which is
+// flushed at once, so a client reading while it sends (npm, Go, curl) has
+// it before another byte is read. Then, on HTTP/1.1, up to MaxDrain more
+// bytes of body (the request's when nil) are read and thrown away, never
+// stored, so that a client that reads its answer only once it has sent
+// everything (twine: Python's requests) gets it rather than a reset
+// connection if its body is not much larger, and one that reads while it
+// sends has its answer before the connection is closed. The connection is
+// closed after that (HTTP/2 drops the stream's body without it).
+//
+// HTTP/1.1 allows reading a body after the answer only in full-duplex
+// mode (net/http's server has it); where that is hidden the answer goes
+// alone.
+func Refuse(w http.ResponseWriter, r *http.Request, body io.Reader, answer func()) {
+	if r.ProtoMajor != 1 {
+		answer()
+		return
+	}
+	w.Header().Set("Connection", "close")
+	rc := http.NewResponseController(w)
+	if rc.EnableFullDuplex() != nil {
+		answer()
+		return
+	}
+	answer()
+	_ = rc.Flush()
+	if body == nil {
+		body = r.Body
+	}
+	if body != nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(body, MaxDrain))
+	}
+}
