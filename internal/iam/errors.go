@@ -84,7 +84,22 @@ func asError(err error) *Error {
 		return &Error{Code: CodeExpiredToken, Status: http.StatusForbidden, Message: ae.Message}
 	case apierr.Throttling:
 		return &Error{Code: "Throttling", Status: http.StatusBadRequest, Message: ae.Message}
+	case apierr.Unavailable:
+		// AWS's common error for a temporary failure; SDKs retry a 503.
+		return &Error{Code: "ServiceUnavailable", Status: http.StatusServiceUnavailable, Message: ae.Message, Err: err}
+	case apierr.StorageFull:
+		return &Error{Code: CodeServiceFailure, Status: http.StatusInsufficientStorage, Message: ae.Message, Err: err}
 	}
 	return &Error{Code: CodeServiceFailure, Status: http.StatusInternalServerError,
 		Message: "The request processing has failed because of an unknown error, exception or failure.", Err: err}
+}
+
+// setRetryHeaders tells the client when to retry an outage (Retry-After),
+// as the other planes do.
+func setRetryHeaders(h http.Header, err error) {
+	var e *Error
+	if errors.As(err, &e) && e.Err == nil {
+		return // an IAM error of its own, never an outage
+	}
+	apierr.SetRetryHeaders(h, apierr.As(err))
 }

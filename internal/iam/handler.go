@@ -184,6 +184,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, ns string, err er
 	if !e.Sender() {
 		typ = "Receiver"
 	}
+	setRetryHeaders(w.Header(), err)
 	writeXML(w, e.Status, errorResponse{NS: ns, Error: errorBody{Type: typ, Code: e.Code, Message: e.Message}, RequestID: requestID(w)})
 }
 

@@ -111,6 +111,9 @@ func (s *Service) PublishFormat(ctx context.Context, caller auth.Principal, r Re
 	if err := s.precheckFormatPublish(ctx, s.meta, repo, in, name); err != nil {
 		return nil, err
 	}
+	if err := s.admit(&in.Body); err != nil {
+		return nil, err
+	}
 	dg, unlock, err := s.storeBlob(ctx, d.ID, in.Body, in.SHA256)
 	if err != nil {
 		return nil, err

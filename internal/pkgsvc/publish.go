@@ -57,6 +57,9 @@ func (s *Service) Publish(ctx context.Context, caller auth.Principal, in Publish
 	if err := s.precheckPublish(ctx, s.meta, repo, in); err != nil {
 		return nil, err
 	}
+	if err := s.admit(&in.Body); err != nil {
+		return nil, err
+	}
 	dg, unlock, err := s.storeBlob(ctx, d.ID, in.Body, in.SHA256)
 	if err != nil {
 		return nil, err

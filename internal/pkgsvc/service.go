@@ -34,7 +34,9 @@ type Options struct {
 	// RedirectDownloads hands clients a presigned URL of the blob store
 	// (when it can make one) instead of streaming the bytes.
 	RedirectDownloads bool
-	Now               func() time.Time
+	// Space is the free-space reserve uploads must leave (nil: none).
+	Space SpaceReserve
+	Now   func() time.Time
 }
 
 // Service implements the CodeArtifact operations.
@@ -48,6 +50,7 @@ type Service struct {
 	redirect     bool
 	now          func() time.Time
 	fmt          formatState
+	space        SpaceReserve
 }
 
 // New returns a Service.
@@ -62,6 +65,7 @@ func New(o Options) *Service {
 		redirect:     o.RedirectDownloads,
 		now:          o.Now,
 		fmt:          newFormatState(),
+		space:        o.Space,
 	}
 	if s.maxAssetSize <= 0 {
 		s.maxAssetSize = 5 << 30

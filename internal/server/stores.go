@@ -15,6 +15,7 @@ import (
 	"github.com/arca-repo/arca/internal/meta/postgres"
 	"github.com/arca-repo/arca/internal/meta/sqlite"
 	"github.com/arca-repo/arca/internal/pkgsvc"
+	"github.com/arca-repo/arca/internal/space"
 )
 
 // Stores are the storage backends the configuration selects, and the
@@ -90,6 +91,9 @@ func OpenStores(ctx context.Context, cfg config.Config, tokens pkgsvc.TokenIssue
 		Meta: store, Blobs: blobs, Tokens: tokens, Region: cfg.Region,
 		PublicURL: cfg.PublicURL, MaxAssetSize: cfg.MaxAssetSize,
 		RedirectDownloads: cfg.S3RedirectDownloads,
+		// The data directory holds the spool (and, by default, the blobs
+		// and the database): its file system keeps the reserve.
+		Space: space.New(cfg.DataDir, cfg.MinFreeSpace),
 	})
 	return &Stores{Meta: store, Blobs: blobs, Service: svc}, nil
 }

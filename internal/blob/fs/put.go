@@ -27,7 +27,7 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 
 	f, err := os.CreateTemp(s.tmp, tempPrefix+"*")
 	if err != nil {
-		return blob.Digests{}, apierr.Wrap(err, "creating upload file")
+		return blob.Digests{}, ioErr(err, "creating upload file")
 	}
 	tmpName := f.Name()
 	// The lock marks the file as a live upload for CleanTemp in any process;
@@ -55,11 +55,11 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 	// fsync before the rename: otherwise a crash could leave a renamed (thus
 	// visible) file whose data blocks never reached the disk.
 	if err := f.Sync(); err != nil {
-		return blob.Digests{}, apierr.Wrap(err, "syncing upload file")
+		return blob.Digests{}, ioErr(err, "syncing upload file")
 	}
 	closed = true
 	if err := f.Close(); err != nil {
-		return blob.Digests{}, apierr.Wrap(err, "closing upload file")
+		return blob.Digests{}, ioErr(err, "closing upload file")
 	}
 
 	d := h.Digests()
@@ -76,25 +76,25 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 		// Put that renamed it may not have reached its own fsync yet, and
 		// this caller is about to be told the blob is durable.
 		if err := syncDir(dir); err != nil {
-			return blob.Digests{}, apierr.Wrap(err, "syncing blob directory")
+			return blob.Digests{}, ioErr(err, "syncing blob directory")
 		}
 		return d, nil
 	}
 	if err := s.ensureDir(dir); err != nil {
-		return blob.Digests{}, apierr.Wrap(err, "creating blob directory")
+		return blob.Digests{}, ioErr(err, "creating blob directory")
 	}
 	// If a concurrent Put of the same bytes renamed first, this rename
 	// atomically replaces an identical file; readers holding the old one
 	// open are unaffected.
 	if err := os.Rename(tmpName, target); err != nil {
-		return blob.Digests{}, apierr.Wrap(err, "placing blob %s/%s", ns, d.SHA256)
+		return blob.Digests{}, ioErr(err, "placing blob %s/%s", ns, d.SHA256)
 	}
 	placed = true
 	if err := syncDir(dir); err != nil {
 		// The blob is visible but its name may not survive a crash; report
 		// failure so that the caller does not record it as stored. Leaving
 		// the file is harmless: it is complete and correct.
-		return blob.Digests{}, apierr.Wrap(err, "syncing blob directory")
+		return blob.Digests{}, ioErr(err, "syncing blob directory")
 	}
 	return d, nil
 }
@@ -130,7 +130,7 @@ func (s *Store) copyIn(ctx context.Context, f *os.File, r io.Reader, h *blob.Has
 			}
 			h.Write(p[:k])
 			if _, err := f.Write(p[:k]); err != nil {
-				return apierr.Wrap(err, "writing upload file")
+				return ioErr(err, "writing upload file")
 			}
 		}
 		if rerr == io.EOF {
@@ -175,4 +175,15 @@ func (s *Store) ensureDir(dir string) error {
 		}
 	}
 	return nil
+}
+
+// ioErr classifies a failed write of the store: no space left is
+// StorageFull about the blob store's disk; anything else is internal. The
+// cause (with its path) is logged, never sent.
+func ioErr(err error, format string, args ...any) error {
+	e := apierr.Wrap(err, format, args...)
+	if apierr.IsNoSpace(err) {
+		return apierr.DiskFull(apierr.DepBlob, e)
+	}
+	return e
 }

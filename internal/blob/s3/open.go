@@ -88,7 +88,7 @@ func (r *rangeReader) Read(p []byte) (int, error) {
 		return n, io.EOF
 	case err != nil:
 		r.drop()
-		return n, apierr.Wrap(err, "reading blob %s/%s", r.ns, r.sum)
+		return n, wrapErr(err, "reading blob %s/%s", r.ns, r.sum)
 	}
 	return n, nil
 }
@@ -189,7 +189,7 @@ func (s *Store) PresignGet(ctx context.Context, ns, sum string, ttl time.Duratio
 		&awss3.GetObjectInput{Bucket: &s.bucket, Key: aws.String(s.keys.blobKey(ns, sum))},
 		awss3.WithPresignExpires(ttl))
 	if err != nil {
-		return "", apierr.Wrap(err, "presigning blob %s/%s", ns, sum)
+		return "", wrapErr(err, "presigning blob %s/%s", ns, sum)
 	}
 	return req.URL, nil
 }

@@ -47,7 +47,7 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 		case ctx.Err() != nil:
 			return blob.Digests{}, apierr.Wrap(ctx.Err(), "upload cancelled")
 		}
-		return blob.Digests{}, apierr.Wrap(err, "uploading blob to S3")
+		return blob.Digests{}, wrapErr(err, "uploading blob to S3")
 	}
 	// From here on the temporary object exists and is always deleted: on
 	// success it has been copied, on failure it must not linger.
@@ -66,10 +66,10 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 		return d, nil
 	}
 	if err != nil && !isNotFound(err) {
-		return blob.Digests{}, apierr.Wrap(err, "checking blob %s/%s", ns, d.SHA256)
+		return blob.Digests{}, wrapErr(err, "checking blob %s/%s", ns, d.SHA256)
 	}
 	if err := s.copy(ctx, tmp, key, d.Size); err != nil {
-		return blob.Digests{}, apierr.Wrap(err, "placing blob %s/%s", ns, d.SHA256)
+		return blob.Digests{}, wrapErr(err, "placing blob %s/%s", ns, d.SHA256)
 	}
 	return d, nil
 }

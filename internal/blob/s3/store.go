@@ -167,7 +167,7 @@ func (s *Store) Delete(ctx context.Context, ns, sum string) error {
 	}
 	_, err := s.client.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: &s.bucket, Key: aws.String(s.keys.blobKey(ns, sum))})
 	if err != nil && !isNotFound(err) {
-		return apierr.Wrap(err, "deleting blob %s/%s", ns, sum)
+		return wrapErr(err, "deleting blob %s/%s", ns, sum)
 	}
 	return nil
 }
@@ -177,7 +177,7 @@ func objectErr(err error, what, ns, sum string) error {
 	if isNotFound(err) {
 		return apierr.Missing(apierr.ResAsset, sum, "Blob %s not found in namespace %s.", sum, ns)
 	}
-	return apierr.Wrap(err, "%s blob %s/%s", what, ns, sum)
+	return wrapErr(err, "%s blob %s/%s", what, ns, sum)
 }
 
 // isNotFound reports whether err says the object is absent. HeadObject

@@ -7,7 +7,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/blob"
 )
 
@@ -21,7 +20,7 @@ func (s *Store) Walk(ctx context.Context, fn func(blob.Info) error) error {
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return apierr.Wrap(err, "listing blobs")
+			return wrapErr(err, "listing blobs")
 		}
 		for _, o := range page.Contents {
 			ns, sum, ok := s.keys.parseBlobKey(aws.ToString(o.Key))
@@ -53,14 +52,14 @@ func (s *Store) CleanTemp(ctx context.Context, olderThan time.Duration) (int, er
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return removed, apierr.Wrap(err, "listing upload objects")
+			return removed, wrapErr(err, "listing upload objects")
 		}
 		for _, o := range page.Contents {
 			if !aws.ToTime(o.LastModified).Before(cutoff) {
 				continue
 			}
 			if _, err := s.client.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: &s.bucket, Key: o.Key}); err != nil && !isNotFound(err) {
-				return removed, apierr.Wrap(err, "removing upload object %s", aws.ToString(o.Key))
+				return removed, wrapErr(err, "removing upload object %s", aws.ToString(o.Key))
 			}
 			removed++
 		}
@@ -83,7 +82,7 @@ func (s *Store) abortUploads(ctx context.Context, prefix string, cutoff time.Tim
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return aborted, apierr.Wrap(err, "listing multipart uploads")
+			return aborted, wrapErr(err, "listing multipart uploads")
 		}
 		for _, u := range page.Uploads {
 			if !aws.ToTime(u.Initiated).Before(cutoff) {
@@ -91,7 +90,7 @@ func (s *Store) abortUploads(ctx context.Context, prefix string, cutoff time.Tim
 			}
 			_, err := s.client.AbortMultipartUpload(ctx, &awss3.AbortMultipartUploadInput{Bucket: &s.bucket, Key: u.Key, UploadId: u.UploadId})
 			if err != nil && !isNotFound(err) {
-				return aborted, apierr.Wrap(err, "aborting multipart upload of %s", aws.ToString(u.Key))
+				return aborted, wrapErr(err, "aborting multipart upload of %s", aws.ToString(u.Key))
 			}
 			aborted++
 		}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
+	"time"
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/jackc/pgx/v5"
@@ -18,7 +21,33 @@ const (
 	// \u0000 escape in jsonb (22P05).
 	codeBadCharacter   = "22021"
 	codeUntranslatable = "22P05"
+	// The server's disk is full (class 53, insufficient resources).
+	codeDiskFull = "53100"
 )
+
+// connectTimeout bounds a new connection when the DSN sets no
+// connect_timeout (see Open).
+const connectTimeout = 5 * time.Second
+
+// isOutage reports whether err says PostgreSQL cannot serve now: it cannot
+// be reached or dropped the connection, is shutting down or starting up
+// (57P01-57P03), refuses connections (class 08, too many connections), or
+// is out of memory. All of these pass without anything arca could change.
+func isOutage(err error) bool {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) || apierr.IsUnreachable(err) || errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return true
+	}
+	if pgconn.Timeout(err) && !errors.Is(err, context.Canceled) {
+		return true
+	}
+	switch c := pgCode(err); {
+	case strings.HasPrefix(c, "08"), c == "57P01", c == "57P02", c == "57P03", c == "53300", c == "53200":
+		return true
+	}
+	return false
+}
 
 // pgCode is err's SQLSTATE, "" if err is not a PostgreSQL error.
 func pgCode(err error) string {
@@ -42,6 +71,11 @@ func internal(err error, op string) error {
 		e := apierr.Invalid("A value contains characters that cannot be stored (NUL or invalid UTF-8).")
 		e.Err = fmt.Errorf("postgres %s: %w", op, err)
 		return e
+	case codeDiskFull:
+		return apierr.DiskFull(apierr.DepMeta, fmt.Errorf("postgres %s: %w", op, err))
+	}
+	if isOutage(err) {
+		return apierr.Outage(apierr.DepMeta, fmt.Errorf("postgres %s: %w", op, err))
 	}
 	return apierr.Wrap(fmt.Errorf("postgres %s: %w", op, err), "An internal error occurred.")
 }
