@@ -1,0 +1,242 @@
+package hostile
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand"
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
+	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
+)
+
+// kill -9 rounds under concurrent publishers: each round, 8 publishers
+// publish generic versions (mostly small, every fourth 4 MiB so that kills
+// land mid-upload too) until the server is killed at a random moment; the
+// server restarts on the same data, and every publish that was ever
+// acknowledged must be there, Published, with its SHA-256, downloadable;
+// any version that was not acknowledged is either absent or complete; the
+// spool directory is empty. Short mode: 3 rounds on SQLite, 2 on
+// PostgreSQL + S3; long mode (-hostile.long): 15 and 8.
+func TestCrashRounds(t *testing.T) {
+	t.Parallel()
+	forBackends(t, true, func(t *testing.T, mk func(t *testing.T) *backend) {
+		b := mk(t)
+		rounds := pick(3, 15)
+		if b.Name != "sqlite" {
+			rounds = pick(2, 8)
+		}
+		crashRounds(t, b, rounds, 8)
+	})
+}
+
+// ackedAsset is what a publisher was told it stored.
+type ackedAsset struct {
+	SHA256 string
+	Size   int64
+}
+
+func crashRounds(t *testing.T, b *backend, rounds, publishers int) {
+	s := start(t, opts{Backend: b})
+	s.setup(t, "crash", "repo")
+	p := pkg{"crash", "repo", "ns", "pkg"}
+	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
+	var c counts
+	acked := map[string]ackedAsset{} // version → asset a.bin
+	var mu sync.Mutex
+	var inflightAtKill atomic.Int64
+	for round := 1; round <= rounds; round++ {
+		var stop atomic.Bool
+		var wg sync.WaitGroup
+		var ackedThisRound atomic.Int64
+		for i := 0; i < publishers; i++ {
+			i := i
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for n := 0; !stop.Load(); n++ {
+					v := fmt.Sprintf("r%d.p%d.%d", round, i, n)
+					size := 1024 + (i*7919+n*104729+round)%(64<<10)
+					if n%4 == 3 {
+						size = 4 << 20
+					}
+					seed := uint64(round)<<40 | uint64(i)<<20 | uint64(n)
+					body := genBytes(seed, size)
+					sum := sha256Hex(body)
+					req := s.publishRequest(t, root, p, v, "a.bin", bytes.NewReader(body), int64(size), sum)
+					killed := stop.Load()
+					r := sendCrash(&c, req, 60*time.Second, &stop)
+					if stop.Load() && r.Status == 0 {
+						if !killed {
+							inflightAtKill.Add(1)
+						}
+						return // the server is gone
+					}
+					if r.Status != 200 {
+						if r.Status > 0 && r.Status < 500 {
+							c.Bad.Add(1)
+						}
+						t.Errorf("round %d: publish %s: %d %v %.200s", round, v, r.Status, r.Err, r.Body)
+						return
+					}
+					var out struct {
+						Asset struct {
+							Hashes map[string]string `json:"hashes"`
+							Size   int64             `json:"size"`
+						} `json:"asset"`
+					}
+					if err := json.Unmarshal(r.Body, &out); err != nil || out.Asset.Hashes["SHA-256"] != sum || out.Asset.Size != int64(size) {
+						t.Errorf("round %d: publish %s acknowledged %s (size %d), want %s (%d): %v", round, v, out.Asset.Hashes["SHA-256"], out.Asset.Size, sum, size, err)
+					}
+					mu.Lock()
+					acked[v] = ackedAsset{sum, int64(size)}
+					mu.Unlock()
+					ackedThisRound.Add(1)
+				}
+			}()
+		}
+		time.Sleep(time.Duration(500+rng.Intn(2000)) * time.Millisecond)
+		stop.Store(true)
+		s.Kill()
+		wg.Wait()
+		s = s.restart(t)
+		lost := verifyCrash(t, s, p, acked, &c)
+		t.Logf("round %d: %d publishes acknowledged this round, %d in total, %d lost", round, ackedThisRound.Load(), len(acked), lost)
+		if lost > 0 {
+			break // the log says enough; later rounds would repeat it
+		}
+	}
+	t.Logf("publishes cut by a kill: %d", inflightAtKill.Load())
+	c.report(t)
+}
+
+// sendCrash is send for a server that may be killed meanwhile: an error
+// once stop is set is the kill's, not a hang.
+func sendCrash(c *counts, req *http.Request, deadline time.Duration, stop *atomic.Bool) result {
+	c.Tried.Add(1)
+	r := send(nil, req, deadline)
+	if stop.Load() && r.Status == 0 {
+		return r
+	}
+	if r.Hang {
+		c.Hangs.Add(1)
+	} else if r.Status >= 500 {
+		c.S5xx.Add(1)
+	}
+	return r
+}
+
+// verifyCrash checks the restarted server against what was acknowledged,
+// and returns how many acknowledged publishes are lost or wrong.
+func verifyCrash(t *testing.T, s *server, p pkg, acked map[string]ackedAsset, c *counts) int {
+	t.Helper()
+	lost := 0
+	// The spool is emptied on start.
+	if left := s.tmpEntries(t); len(left) != 0 {
+		t.Errorf("tmp holds %v after the restart", left)
+	}
+	// Every version the server has, acknowledged or not.
+	have := map[string]types.PackageVersionStatus{}
+	var next *string
+	for {
+		c.Tried.Add(1)
+		out, err := s.client().ListPackageVersions(ctx(t), &codeartifact.ListPackageVersionsInput{
+			Domain: aws.String(p.Domain), Repository: aws.String(p.Repo), Format: types.PackageFormatGeneric,
+			Namespace: aws.String(p.Namespace), Package: aws.String(p.Package), NextToken: next, MaxResults: aws.Int32(1000)})
+		if err != nil {
+			if len(acked) == 0 && isNotFound(err) {
+				break
+			}
+			t.Fatalf("ListPackageVersions after restart: %v", err)
+		}
+		for _, v := range out.Versions {
+			have[aws.ToString(v.Version)] = v.Status
+		}
+		if next = out.NextToken; next == nil {
+			break
+		}
+	}
+	versions := make([]string, 0, len(have))
+	for v := range have {
+		versions = append(versions, v)
+	}
+	sort.Strings(versions)
+	for v := range acked {
+		if _, ok := have[v]; !ok {
+			lost++
+			c.Lost.Add(1)
+			t.Errorf("acknowledged version %s is missing after the restart", v)
+		}
+	}
+	// Each version present: Published, exactly one asset, whose listed hash
+	// and size are what a download yields (and what was acknowledged).
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for _, v := range versions {
+		v := v
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			want, isAcked := acked[v]
+			fail := func(format string, args ...any) {
+				mu.Lock()
+				defer mu.Unlock()
+				if isAcked {
+					lost++
+					c.Lost.Add(1)
+					t.Errorf("acknowledged version %s: "+format, append([]any{v}, args...)...)
+				} else {
+					t.Errorf("unacknowledged version %s (cut by the kill) is partial: "+format, append([]any{v}, args...)...)
+				}
+			}
+			if st := have[v]; st != types.PackageVersionStatusPublished {
+				fail("status %s, want Published", st)
+				return
+			}
+			c.Tried.Add(1)
+			as, err := s.client().ListPackageVersionAssets(ctx(t), &codeartifact.ListPackageVersionAssetsInput{
+				Domain: aws.String(p.Domain), Repository: aws.String(p.Repo), Format: types.PackageFormatGeneric,
+				Namespace: aws.String(p.Namespace), Package: aws.String(p.Package), PackageVersion: aws.String(v)})
+			if err != nil {
+				fail("listing its assets: %v", err)
+				return
+			}
+			if len(as.Assets) != 1 || aws.ToString(as.Assets[0].Name) != "a.bin" {
+				fail("assets %v, want exactly a.bin", as.Assets)
+				return
+			}
+			listed, size := as.Assets[0].Hashes["SHA-256"], aws.ToInt64(as.Assets[0].Size)
+			if isAcked && (listed != want.SHA256 || size != want.Size) {
+				fail("listed SHA-256 %s size %d, acknowledged %s size %d", listed, size, want.SHA256, want.Size)
+				return
+			}
+			c.Tried.Add(1)
+			got, n, err := s.downloadSHA256(t, p, v, "a.bin")
+			if err != nil || got != listed || n != size {
+				fail("download: SHA-256 %s size %d (%v), listed %s size %d", got, n, err, listed, size)
+			}
+		}()
+	}
+	wg.Wait()
+	// Nothing keeps a temp file once the verification is done.
+	if open, ents := waitTmpFree(s, 5*time.Second); open != 0 || ents != 0 {
+		t.Errorf("after the verification the server holds %d temp files (%d entries in tmp)", open, ents)
+	}
+	return lost
+}
+
+func isNotFound(err error) bool {
+	var nf *types.ResourceNotFoundException
+	return errors.As(err, &nf)
+}
