@@ -303,6 +303,11 @@ func TestMigrateResumesAfterAFailure(t *testing.T) {
 	must(src.svc.TagResource(ctx, root, src.svc.DomainARN(root.Account, "acme"), []meta.Tag{{Key: "added", Value: "later"}}))
 	_, err = src.svc.DeleteRepository(ctx, root, "", "acme", "app")
 	must(err)
+	// beta/app, copied by the failed runs, is deleted and re-created.
+	_, err = src.svc.DeleteRepository(ctx, root, "", "beta", "app")
+	must(err)
+	_, err = src.svc.CreateRepository(ctx, root, "", "beta", "app", "re-created", []string{"base"}, nil)
+	must(err)
 	must(os.WriteFile(victim, tarball, 0o600))
 
 	var prog countingProgress

@@ -231,7 +231,15 @@ func (m *migration) copyRepository(d *meta.Domain, r *meta.Repository) (err erro
 		case err != nil:
 			return err
 		case have.ID != r.ID:
-			return apierr.New(apierr.Conflict, "the destination's repository %s/%s is not a copy of the source's (id %s, not %s); migrate into empty stores", d.Name, r.Name, have.ID, r.ID)
+			// The domain is this source's (copyDomain checked), so the
+			// source deleted and re-created the repository since the
+			// earlier run: replace the old copy.
+			if err := tx.DeleteRepository(m.ctx, have.ID); err != nil {
+				return err
+			}
+			if err := tx.InsertRepository(m.ctx, r); err != nil {
+				return err
+			}
 		default:
 			if err := tx.UpdateRepository(m.ctx, r); err != nil {
 				return err
