@@ -125,6 +125,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, ln: ln, stores: st, dirLock: dirLock, identities: identities, auditLog: auditLog}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyHandler(st))
 	spool := filepath.Join(cfg.DataDir, "tmp")
 	controlPlane := api.New(st.Service, creds, log, api.Options{MaxPayload: cfg.MaxAssetSize, Audit: auditLogger})
 	mux.Handle("/v1/", controlPlane)

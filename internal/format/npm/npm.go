@@ -208,6 +208,7 @@ func (h *Handler) Error(w http.ResponseWriter, err error) {
 		h.log.Error("npm request failed", "err", err)
 		msg = "internal error"
 	}
+	apierr.SetRetryHeaders(w.Header(), e)
 	writeError(w, e.Kind.Status(), msg)
 }
 

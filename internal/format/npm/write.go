@@ -28,7 +28,14 @@ func (h *Handler) put(req *format.Request, p pkgName) {
 		return
 	}
 	rb := http.MaxBytesReader(w, r.Body, h.maxDocument)
-	body, err := decodePublish(rb, h.spoolDir, h.maxTarball, func(b *publishBody) error { return precheckPublish(p, b) })
+	body, err := decodePublish(rb, h.spoolDir, h.maxTarball, func(b *publishBody) error {
+		if err := precheckPublish(p, b); err != nil {
+			return err
+		}
+		// The tarball is about to be spooled: refuse it if it would eat
+		// into the free-space reserve (the body's length bounds it).
+		return h.svc.AdmitUpload(r.ContentLength)
+	})
 	if err != nil {
 		h.refuseRead(req, rb, err)
 		return

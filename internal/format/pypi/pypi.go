@@ -180,11 +180,14 @@ func (h *Handler) Unauthorized(w http.ResponseWriter, message string) {
 // with the status.
 func (h *Handler) Error(w http.ResponseWriter, err error) {
 	e := apierr.As(err)
+	msg := e.Message
 	if e.Kind == apierr.Internal {
 		// New gets no logger: the server's default logger is the place.
 		h.log.Error("pypi request failed", "err", err)
+		msg = "internal error" // an internal message may name server files
 	}
 	w.Header().Del("Content-Length")
 	w.Header().Del("ETag")
-	http.Error(w, e.Message, e.Kind.Status())
+	apierr.SetRetryHeaders(w.Header(), e)
+	http.Error(w, msg, e.Kind.Status())
 }

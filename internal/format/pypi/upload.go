@@ -122,6 +122,13 @@ func readUpload(r *http.Request, tmpDir string, maxFile int64, beforeFile func(f
 				src = io.LimitReader(part, maxFile+1)
 			}
 			if u.size, err = io.Copy(f, src); err != nil {
+				var pe *os.PathError
+				if errors.As(err, &pe) {
+					// Writing the spool file failed: the server's fault
+					// (a full disk is StorageFull), and its path is not
+					// the client's to see.
+					return nil, apierr.Wrap(err, "spooling an upload")
+				}
 				if e := readError(err); e.Kind != apierr.Validation || e.Reason == apierr.ReasonOther {
 					return nil, e // too large, or stalled
 				}
@@ -232,7 +239,9 @@ func (h *Handler) upload(req *format.Request) {
 			return err
 		}
 		project = p
-		return nil
+		// Refuse a file that would eat into the free-space reserve
+		// before it is spooled (the body's length bounds it).
+		return h.svc.AdmitUpload(req.R.ContentLength)
 	}
 	u, err := readUpload(r, h.tmpDir, h.maxFile, authorize)
 	if err != nil {
