@@ -27,9 +27,15 @@ type requestBody struct {
 func (b *requestBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	b.n += int64(n)
+	var ae *apierr.Error
 	switch {
+	case err == nil:
 	case err == io.EOF:
 		b.eof = true
+	case errors.As(err, &ae), closedByServer(err):
+		// Already classified (say, a body cut off for making no
+		// progress), or a read after arca itself closed the body: a
+		// fault of ours, which stays an internal error.
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		e := apierr.New(apierr.Validation, "The request body ended after %d bytes, before the %d its Content-Length announced.", b.n, b.length)
 		if b.length < 0 {
@@ -37,8 +43,32 @@ func (b *requestBody) Read(p []byte) (int, error) {
 		}
 		e.Err = err
 		return n, e
+	default:
+		// Anything else the request body's reader reports is the client's
+		// doing: an HTTP/2 stream that ended short of its Content-Length
+		// or was reset, a connection that broke. Over HTTP/2 none of these
+		// is io.ErrUnexpectedEOF. Only errors from this reader are
+		// reclassified; a store's failure to write stays internal.
+		e := apierr.New(apierr.Validation, "The request body could not be read after %d bytes: the client closed or truncated it.", b.n)
+		e.Err = err
+		return n, e
 	}
 	return n, err
+}
+
+// closedByServer reports whether err is net/http's answer to a read of a
+// request body that the server side already closed: the handler closed it,
+// answered before reading it (HTTP/1 without full duplex), or returned.
+// HTTP/2 does not export these errors, so they are told by their text.
+func closedByServer(err error) bool {
+	if errors.Is(err, http.ErrBodyReadAfterClose) {
+		return true
+	}
+	switch err.Error() {
+	case "body closed by handler", "http2: request body closed due to handler exiting":
+		return true
+	}
+	return false
 }
 
 // unread reports whether bytes of the body may still be on their way.

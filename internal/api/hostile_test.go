@@ -94,8 +94,13 @@ func TestTruncatedBodyIsAValidationError(t *testing.T) {
 	}
 	other := errors.New("connection reset")
 	b = &requestBody{ReadCloser: io.NopCloser(&failing{data: "abc", err: other}), length: 10}
-	if _, err := io.ReadAll(b); err != other {
-		t.Errorf("other read error: %v, want it unchanged", err)
+	if _, err := io.ReadAll(b); !errors.As(err, &e) || e.Kind != apierr.Validation || !errors.Is(err, other) {
+		t.Errorf("other read error: %v, want a ValidationException wrapping it", err)
+	}
+	// A read after the server closed the body is arca's fault: unchanged.
+	b = &requestBody{ReadCloser: io.NopCloser(&failing{data: "abc", err: http.ErrBodyReadAfterClose}), length: 10}
+	if _, err := io.ReadAll(b); err != http.ErrBodyReadAfterClose {
+		t.Errorf("read after close: %v, want it unchanged", err)
 	}
 	b = &requestBody{ReadCloser: io.NopCloser(strings.NewReader("abc")), length: 3}
 	if _, err := io.ReadAll(b); err != nil || b.unread() {
