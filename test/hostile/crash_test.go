@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -104,6 +105,9 @@ func crashRounds(t *testing.T, b *backend, rounds, publishers int) {
 			}()
 		}
 		time.Sleep(time.Duration(500+rng.Intn(2000)) * time.Millisecond)
+		// A round in which nothing was acknowledged proves nothing: give
+		// slow backends the time for a few.
+		eventually(20*time.Second, func() bool { return ackedThisRound.Load() >= 4 })
 		stop.Store(true)
 		s.Kill()
 		wg.Wait()
@@ -115,6 +119,25 @@ func crashRounds(t *testing.T, b *backend, rounds, publishers int) {
 		}
 	}
 	t.Logf("publishes cut by a kill: %d", inflightAtKill.Load())
+	if !t.Failed() {
+		// What the kills left behind (blobs of uploads never committed) is
+		// garbage: a collection removes it and nothing acknowledged.
+		out := s.gc(t)
+		t.Logf("arca gc after the rounds: %s", strings.TrimSpace(out))
+		verifyCrash(t, s, p, acked, &c)
+		// The domain's size is the sum of its assets (each blob distinct).
+		var want int64
+		for _, a := range acked {
+			want += a.Size
+		}
+		d, err := s.client().DescribeDomain(ctx(t), &codeartifact.DescribeDomainInput{Domain: aws.String(p.Domain)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := d.Domain.AssetSizeBytes; got < want {
+			t.Errorf("assetSizeBytes = %d, want at least the %d bytes acknowledged", got, want)
+		}
+	}
 	c.report(t)
 }
 

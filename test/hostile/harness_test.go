@@ -323,6 +323,26 @@ func (s *server) restart(t testing.TB) *server {
 	return start(t, s.opts)
 }
 
+// gc runs `arca gc` against the server's stores (on SQLite its data
+// directory, beside the running server; on PostgreSQL + S3 a throwaway
+// one) and returns its output; a non-zero exit fails t.
+func (s *server) gc(t testing.TB, args ...string) string {
+	t.Helper()
+	dir := s.DataDir
+	if len(s.Backend.Env) > 0 {
+		dir = t.TempDir()
+	}
+	cmd := exec.Command(arcaBin, append([]string{"gc", "--data", dir}, args...)...)
+	cmd.Env = append(append(append(baseEnv(), "ARCA_ROOT_ACCESS_KEY_ID="+rootKey, "ARCA_ROOT_SECRET_ACCESS_KEY="+rootSecret),
+		s.Backend.Env...), s.opts.Env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("arca gc %v: %v\n%s", args, err, out.String())
+	}
+	return out.String()
+}
+
 // baseEnv is the test's environment without any ARCA_ variable.
 func baseEnv() []string {
 	var env []string
