@@ -61,6 +61,8 @@ func TestDiskFullReserve(t *testing.T) {
 		t.Errorf("twine upload: %s", why)
 	}
 
+	realClientsRefused(t, s, "full", "repo", tok)
+
 	// What frees space works below the reserve.
 	cl := s.client()
 	if _, err := cl.UpdatePackageVersionsStatus(ctx(t), &codeartifact.UpdatePackageVersionsStatusInput{
@@ -326,4 +328,86 @@ func runGC(t testing.TB, dir string) string {
 		t.Fatalf("arca gc: %v\n%s", err, out)
 	}
 	return string(out)
+}
+
+// realClientsRefused runs the aws CLI, npm and twine against a server whose
+// reserve is reached: each must fail and show the reserve's message (what
+// a user sees). A client missing from the machine is skipped.
+func realClientsRefused(t *testing.T, s *server, domain, repo, tok string) {
+	t.Helper()
+	work := t.TempDir()
+	env := []string{"HOME=" + work, "AWS_CONFIG_FILE=" + filepath.Join(work, "aws-config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(work, "aws-credentials"),
+		"AWS_ACCESS_KEY_ID=" + rootKey, "AWS_SECRET_ACCESS_KEY=" + rootSecret, "AWS_DEFAULT_REGION=" + region,
+		"AWS_PAGER=", "AWS_MAX_ATTEMPTS=1",
+		"NPM_CONFIG_USERCONFIG=" + filepath.Join(work, ".npmrc"), "NPM_CONFIG_CACHE=" + filepath.Join(work, "npm-cache"),
+		"NPM_CONFIG_UPDATE_NOTIFIER=false", "NPM_CONFIG_FETCH_RETRIES=0", "NPM_CONFIG_AUDIT=false", "NPM_CONFIG_FUND=false"}
+	for _, kv := range baseEnv() {
+		k, _, _ := strings.Cut(kv, "=")
+		if k != "HOME" && !strings.HasPrefix(k, "AWS_") && !strings.HasPrefix(strings.ToLower(k), "npm_") {
+			env = append(env, kv)
+		}
+	}
+	run := func(name string, dir string, args ...string) {
+		t.Helper()
+		bin, err := exec.LookPath(name)
+		if err != nil {
+			t.Logf("%s not on PATH: skipped", name)
+			return
+		}
+		cx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(cx, bin, args...)
+		cmd.Env, cmd.Dir = env, dir
+		out, err := cmd.CombinedOutput()
+		if err == nil {
+			t.Errorf("%s succeeded above the reserve's limit\n%s", name, out)
+			return
+		}
+		if !strings.Contains(string(out), "reserve") {
+			t.Errorf("%s failed without saying why (the reserve): %v\n%s", name, err, out)
+			return
+		}
+		t.Logf("%s refused: %s", name, lastLines(string(out), 3))
+	}
+	asset := filepath.Join(work, "big.bin")
+	data := genBytes(4242, fillAsset)
+	if err := os.WriteFile(asset, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run("aws", work, "codeartifact", "publish-package-version", "--endpoint-url", s.URL, "--domain", domain, "--repository", repo,
+		"--format", "generic", "--namespace", "ns", "--package", "p", "--package-version", "cli", "--asset-name", "big.bin",
+		"--asset-content", asset, "--asset-sha256", sha256Hex(data))
+
+	pkgDir := filepath.Join(work, "npmpkg")
+	if err := os.MkdirAll(pkgDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	_ = os.WriteFile(filepath.Join(pkgDir, "package.json"), []byte(`{"name":"bigpkg","version":"1.0.0"}`), 0o600)
+	_ = os.WriteFile(filepath.Join(pkgDir, "pad.bin"), genBytes(4343, fillAsset), 0o600)
+	reg := s.Endpoint("npm", domain, repo)
+	u, _ := url.Parse(reg)
+	_ = os.WriteFile(filepath.Join(work, ".npmrc"), []byte("registry="+reg+"\n//"+u.Host+u.Path+":_authToken="+tok+"\n"), 0o600)
+	run("npm", pkgDir, "publish")
+
+	dist := filepath.Join(work, "bigdist-1.0.tar.gz")
+	_ = os.WriteFile(dist, sdist(t, "bigdist", "1.0", fillAsset), 0o600)
+	// twine shows only the status line unless --verbose (then the body
+	// too), and retries a 5xx five times.
+	run("twine", work, "upload", "--verbose", "--non-interactive", "--disable-progress-bar", "--repository-url", s.Endpoint("pypi", domain, repo),
+		"-u", "aws", "-p", tok, dist)
+}
+
+// lastLines is the last n non-empty lines of s, joined by " | ".
+func lastLines(s string, n int) string {
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.TrimSpace(l) != "" {
+			lines = append(lines, strings.TrimSpace(l))
+		}
+	}
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
 }
