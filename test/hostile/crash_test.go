@@ -2,11 +2,14 @@ package hostile
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand"
 	"net/http"
+	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -51,7 +54,10 @@ func crashRounds(t *testing.T, b *backend, rounds, publishers int) {
 	p := pkg{"crash", "repo", "ns", "pkg"}
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 	var c counts
-	acked := map[string]ackedAsset{} // version → asset a.bin
+	acked := map[string]ackedAsset{}     // generic version → its asset a.bin
+	ackedNPM := map[string]ackedAsset{}  // crashnpm version → its tarball
+	ackedPyPI := map[string]ackedAsset{} // crashpy version → its sdist
+	tok := s.token(t, root, p.Domain)
 	var mu sync.Mutex
 	var inflightAtKill atomic.Int64
 	for round := 1; round <= rounds; round++ {
@@ -64,15 +70,30 @@ func crashRounds(t *testing.T, b *backend, rounds, publishers int) {
 			go func() {
 				defer wg.Done()
 				for n := 0; !stop.Load(); n++ {
-					v := fmt.Sprintf("r%d.p%d.%d", round, i, n)
 					size := 1024 + (i*7919+n*104729+round)%(64<<10)
 					if n%4 == 3 {
 						size = 4 << 20
 					}
-					seed := uint64(round)<<40 | uint64(i)<<20 | uint64(n)
-					body := genBytes(seed, size)
-					sum := sha256Hex(body)
-					req := s.publishRequest(t, root, p, v, "a.bin", bytes.NewReader(body), int64(size), sum)
+					kind, v, req, sum := "generic", fmt.Sprintf("r%d.p%d.%d", round, i, n), (*http.Request)(nil), ""
+					switch i {
+					case publishers - 2: // npm publish
+						kind, v = "npm", fmt.Sprintf("%d.%d.%d", round, i, n)
+						tgz := npmTarball(t, "crashnpm", v, size)
+						doc := npmPublishDoc("crashnpm", v, sriSHA512(tgz), tgz)
+						req = npmRequest(t, "PUT", s.Endpoint("npm", p.Domain, p.Repo)+"crashnpm", tok, bytes.NewReader(doc), int64(len(doc)))
+						sum, size = sha256Hex(tgz), len(tgz)
+					case publishers - 1: // twine upload
+						kind, v = "pypi", fmt.Sprintf("%d.%d.%d", round, i, n)
+						content := sdist(t, "crashpy", v, size)
+						ct, body := twineForm("crashpy", v, "crashpy-"+v+".tar.gz", content, false)
+						req = pypiRequest(t, s.Endpoint("pypi", p.Domain, p.Repo), tok, ct, bytes.NewReader(body), int64(len(body)))
+						sum, size = sha256Hex(content), len(content)
+					default:
+						seed := uint64(round)<<40 | uint64(i)<<20 | uint64(n)
+						body := genBytes(seed, size)
+						sum = sha256Hex(body)
+						req = s.publishRequest(t, root, p, v, "a.bin", bytes.NewReader(body), int64(size), sum)
+					}
 					killed := stop.Load()
 					r := sendCrash(&c, req, 60*time.Second, &stop)
 					if stop.Load() && r.Status == 0 {
@@ -88,17 +109,19 @@ func crashRounds(t *testing.T, b *backend, rounds, publishers int) {
 						t.Errorf("round %d: publish %s: %d %v %.200s", round, v, r.Status, r.Err, r.Body)
 						return
 					}
-					var out struct {
-						Asset struct {
-							Hashes map[string]string `json:"hashes"`
-							Size   int64             `json:"size"`
-						} `json:"asset"`
-					}
-					if err := json.Unmarshal(r.Body, &out); err != nil || out.Asset.Hashes["SHA-256"] != sum || out.Asset.Size != int64(size) {
-						t.Errorf("round %d: publish %s acknowledged %s (size %d), want %s (%d): %v", round, v, out.Asset.Hashes["SHA-256"], out.Asset.Size, sum, size, err)
+					if kind == "generic" {
+						var out struct {
+							Asset struct {
+								Hashes map[string]string `json:"hashes"`
+								Size   int64             `json:"size"`
+							} `json:"asset"`
+						}
+						if err := json.Unmarshal(r.Body, &out); err != nil || out.Asset.Hashes["SHA-256"] != sum || out.Asset.Size != int64(size) {
+							t.Errorf("round %d: publish %s acknowledged %s (size %d), want %s (%d): %v", round, v, out.Asset.Hashes["SHA-256"], out.Asset.Size, sum, size, err)
+						}
 					}
 					mu.Lock()
-					acked[v] = ackedAsset{sum, int64(size)}
+					map[string]map[string]ackedAsset{"generic": acked, "npm": ackedNPM, "pypi": ackedPyPI}[kind][v] = ackedAsset{sum, int64(size)}
 					mu.Unlock()
 					ackedThisRound.Add(1)
 				}
@@ -112,8 +135,9 @@ func crashRounds(t *testing.T, b *backend, rounds, publishers int) {
 		s.Kill()
 		wg.Wait()
 		s = s.restart(t)
-		lost := verifyCrash(t, s, p, acked, &c)
-		t.Logf("round %d: %d publishes acknowledged this round, %d in total, %d lost", round, ackedThisRound.Load(), len(acked), lost)
+		lost := verifyCrash(t, s, p, acked, &c) + verifyNPMCrash(t, s, p, tok, ackedNPM, &c) + verifyPyPICrash(t, s, p, tok, ackedPyPI, &c)
+		t.Logf("round %d: %d publishes acknowledged this round; in total %d generic, %d npm, %d PyPI; %d lost",
+			round, ackedThisRound.Load(), len(acked), len(ackedNPM), len(ackedPyPI), lost)
 		if lost > 0 {
 			break // the log says enough; later rounds would repeat it
 		}
@@ -125,10 +149,14 @@ func crashRounds(t *testing.T, b *backend, rounds, publishers int) {
 		out := s.gc(t)
 		t.Logf("arca gc after the rounds: %s", strings.TrimSpace(out))
 		verifyCrash(t, s, p, acked, &c)
+		verifyNPMCrash(t, s, p, tok, ackedNPM, &c)
+		verifyPyPICrash(t, s, p, tok, ackedPyPI, &c)
 		// The domain's size is the sum of its assets (each blob distinct).
 		var want int64
-		for _, a := range acked {
-			want += a.Size
+		for _, m := range []map[string]ackedAsset{acked, ackedNPM, ackedPyPI} {
+			for _, a := range m {
+				want += a.Size
+			}
 		}
 		d, err := s.client().DescribeDomain(ctx(t), &codeartifact.DescribeDomainInput{Domain: aws.String(p.Domain)})
 		if err != nil {
@@ -262,4 +290,112 @@ func verifyCrash(t *testing.T, s *server, p pkg, acked map[string]ackedAsset, c 
 func isNotFound(err error) bool {
 	var nf *types.ResourceNotFoundException
 	return errors.As(err, &nf)
+}
+
+// fetch GETs u with an authorization header (nil counts = not counted).
+func fetch(c *counts, u, authHeader string) result {
+	req, _ := http.NewRequest("GET", u, nil)
+	req.Header.Set("Authorization", authHeader)
+	return send(c, req, 60*time.Second)
+}
+
+// verifyNPMCrash checks package crashnpm after a restart: every
+// acknowledged version is in the packument and its tarball downloads with
+// the acknowledged SHA-256; any other version's tarball matches its
+// integrity. It returns the number of acknowledged versions lost.
+func verifyNPMCrash(t *testing.T, s *server, p pkg, tok string, acked map[string]ackedAsset, c *counts) int {
+	t.Helper()
+	auth := "Bearer " + tok
+	r := fetch(c, s.Endpoint("npm", p.Domain, p.Repo)+"crashnpm", auth)
+	if r.Status == 404 && len(acked) == 0 {
+		return 0
+	}
+	var doc struct {
+		Versions map[string]struct {
+			Dist struct{ Tarball, Integrity string } `json:"dist"`
+		} `json:"versions"`
+	}
+	if r.Status != 200 || json.Unmarshal(r.Body, &doc) != nil {
+		c.Lost.Add(int64(len(acked)))
+		t.Errorf("npm packument after the restart: %d %.300s", r.Status, r.Body)
+		return len(acked)
+	}
+	lost := 0
+	for v, want := range acked {
+		if _, ok := doc.Versions[v]; !ok {
+			lost++
+			c.Lost.Add(1)
+			t.Errorf("acknowledged npm version %s is missing after the restart", v)
+		}
+		_ = want
+	}
+	for v, d := range doc.Versions {
+		tr := fetch(c, d.Dist.Tarball, auth)
+		want, isAcked := acked[v]
+		switch {
+		case tr.Status != 200:
+			t.Errorf("npm %s (acknowledged %v): tarball %s: %d %.200s", v, isAcked, d.Dist.Tarball, tr.Status, tr.Body)
+		case isAcked && sha256Hex(tr.Body) != want.SHA256:
+			t.Errorf("acknowledged npm %s: tarball SHA-256 %s, want %s", v, sha256Hex(tr.Body), want.SHA256)
+		case sriSHA512(tr.Body) != d.Dist.Integrity:
+			t.Errorf("npm %s (acknowledged %v): tarball does not match its integrity %s", v, isAcked, d.Dist.Integrity)
+		default:
+			continue
+		}
+		if isAcked {
+			lost++
+			c.Lost.Add(1)
+		}
+	}
+	return lost
+}
+
+var simpleLinkRE = regexp.MustCompile(`href="([^"#]+)#sha256=([0-9a-f]{64})"[^>]*>([^<]+)<`)
+
+// verifyPyPICrash checks project crashpy after a restart through the
+// Simple API: every acknowledged version's sdist is listed with its SHA-256
+// and downloads intact; every other listed file matches its listed digest.
+func verifyPyPICrash(t *testing.T, s *server, p pkg, tok string, acked map[string]ackedAsset, c *counts) int {
+	t.Helper()
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte("aws:"+tok))
+	page := s.Endpoint("pypi", p.Domain, p.Repo) + "simple/crashpy/"
+	r := fetch(c, page, auth)
+	if r.Status == 404 && len(acked) == 0 {
+		return 0
+	}
+	if r.Status != 200 {
+		c.Lost.Add(int64(len(acked)))
+		t.Errorf("simple/crashpy/ after the restart: %d %.300s", r.Status, r.Body)
+		return len(acked)
+	}
+	base, _ := url.Parse(page)
+	listed := map[string][2]string{} // file name → href, sha256
+	for _, m := range simpleLinkRE.FindAllStringSubmatch(string(r.Body), -1) {
+		listed[m[3]] = [2]string{m[1], m[2]}
+	}
+	lost := 0
+	for v, want := range acked {
+		if l, ok := listed["crashpy-"+v+".tar.gz"]; !ok || l[1] != want.SHA256 {
+			lost++
+			c.Lost.Add(1)
+			t.Errorf("acknowledged PyPI version %s: listed %v, want its sdist with SHA-256 %s", v, l, want.SHA256)
+		}
+	}
+	for name, l := range listed {
+		ref, err := url.Parse(l[0])
+		if err != nil {
+			t.Errorf("simple/crashpy/ links to %q: %v", l[0], err)
+			continue
+		}
+		fr := fetch(c, base.ResolveReference(ref).String(), auth)
+		if fr.Status != 200 || sha256Hex(fr.Body) != l[1] {
+			t.Errorf("PyPI file %s: %d, SHA-256 %s, listed %s", name, fr.Status, sha256Hex(fr.Body), l[1])
+			v := strings.TrimSuffix(strings.TrimPrefix(name, "crashpy-"), ".tar.gz")
+			if _, ok := acked[v]; ok {
+				lost++
+				c.Lost.Add(1)
+			}
+		}
+	}
+	return lost
 }
