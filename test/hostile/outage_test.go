@@ -3,6 +3,7 @@ package hostile
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +14,11 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
+	"github.com/aws/smithy-go"
 )
 
 // Dependency outages: PostgreSQL and the S3 server each sit behind a TCP
@@ -148,6 +154,9 @@ func TestOutage(t *testing.T) {
 			health(t)
 			for range pick(2, 10) {
 				run(t, o.store)
+			}
+			if o.store == "meta" {
+				sdkRetries(t, s)
 			}
 			o.proxy.Restore(t)
 			waitReady(t, 200, "ok")
@@ -318,3 +327,34 @@ func (p *cutProxy) Restore(t testing.TB) {
 	p.mu.Unlock()
 	go p.serve(ln)
 }
+
+// sdkRetries checks that aws-sdk-go-v2, with its default (standard)
+// retryer, retries the 503 of an outage: three attempts, then a
+// ServiceUnavailableException.
+func sdkRetries(t *testing.T, s *server) {
+	t.Helper()
+	var attempts atomic.Int64
+	cl := codeartifact.New(codeartifact.Options{
+		Region:       region,
+		Credentials:  credentials.NewStaticCredentialsProvider(rootKey, rootSecret, ""),
+		BaseEndpoint: aws.String(s.URL),
+		HTTPClient: &http.Client{Timeout: time.Minute, Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			attempts.Add(1)
+			return http.DefaultTransport.RoundTrip(r)
+		})},
+	})
+	_, err := cl.ListDomains(ctx(t), &codeartifact.ListDomainsInput{})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "ServiceUnavailableException" {
+		t.Errorf("ListDomains during an outage: %v, want a ServiceUnavailableException", err)
+	}
+	if n := attempts.Load(); n != 3 {
+		t.Errorf("the SDK made %d attempts, want 3 (its default retryer retries a 503)", n)
+	} else {
+		t.Logf("aws-sdk-go-v2 tried %d times, then: %v", n, ae)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
