@@ -214,5 +214,5 @@ func lockErr(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	return apierr.Wrap(err, "postgres: blob lock failed")
+	return internal(err, "blob lock") // an outage is Unavailable
 }
