@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
+	"errors"
 	"github.com/arca-repo/arca/internal/audit"
 	"io"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/auth"
 	"github.com/arca-repo/arca/internal/auth/policy"
 	"github.com/arca-repo/arca/internal/auth/sigv4"
@@ -35,6 +37,13 @@ const (
 	// besides the server's own region.
 	globalRegion = "us-east-1"
 
+	// maxBody bounds a request's form. IAM documents no total request
+	// size, but its largest parameter, PutUserPolicy's PolicyDocument, may
+	// hold 131,072 characters, and a document that long can be valid
+	// (whitespace does not count against the policy quota). Each character
+	// may be up to U+00FF, two bytes of UTF-8 and six percent-encoded:
+	// 786,432 bytes. 1 MiB holds that and every other parameter, so no
+	// valid request is refused, and nothing larger is read.
 	maxBody = 1 << 20
 )
 
@@ -92,8 +101,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ns := iamNS
 	var who auditInfo
 	start := time.Now()
-	err := h.serve(w, r, &ns, &who)
+	var bodyRead bool
+	err := h.serve(w, r, &ns, &who, &bodyRead)
 	if err != nil {
+		if !bodyRead && r.ContentLength != 0 && r.ProtoMajor == 1 {
+			// Refused before the body was read (say, unauthenticated): close
+			// the connection after the answer rather than let net/http wait
+			// for a body nobody will read. HTTP/2 drops an unread stream's
+			// body without that.
+			w.Header().Set("Connection", "close")
+		}
 		h.fail(w, r, ns, err)
 	}
 	if h.Audit != nil && h.Audit.Wants(readOnly(who.action), err != nil) {
@@ -101,13 +118,35 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ns *string, who *auditInfo) error {
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ns *string, who *auditInfo, bodyRead *bool) error {
 	if !IsQueryRequest(r) {
 		return newErr(CodeInvalidAction, http.StatusBadRequest, "Only POST requests with a form-encoded body are supported.")
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	// Everything the signature's headers allow (a well-formed Authorization
+	// header or presigned query, a known access key, the credential scope,
+	// the signing time) is verified before a byte of the body is read, with
+	// the verifier of the service the credential scope names: an
+	// unauthenticated client cannot make arca wait for or read a form.
+	scoped := scopeService(r)
+	if scoped == "sts" {
+		*ns = stsNS
+	}
+	pending, err := h.verifier(r, scoped).Check(r)
 	if err != nil {
-		return validation("Could not read the request body.")
+		return err
+	}
+	defer func() { pending.Release() }()
+	if r.ContentLength > maxBody {
+		return validation("The request body exceeds %d bytes.", maxBody)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	*bodyRead = err == nil && len(body) <= maxBody
+	if err != nil {
+		var ae *apierr.Error
+		if errors.As(err, &ae) {
+			return err // say, a body cut off for making no progress
+		}
+		return validation("The request body could not be read: the client closed or truncated it.")
 	}
 	if len(body) > maxBody {
 		return validation("The request body exceeds %d bytes.", maxBody)
@@ -119,10 +158,22 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ns *string, who 
 	action, version := form.Get("Action"), form.Get("Version")
 	service := "iam"
 	if version == STSVersion || version == "" && action == "GetCallerIdentity" {
-		service, *ns = "sts", stsNS
+		service = "sts"
+	}
+	if service == "sts" {
+		*ns = stsNS
+	} else {
+		*ns = iamNS
+	}
+	if service != scoped {
+		// Signed for the other service: its verifier gives the scope error.
+		pending.Release()
+		if pending, err = h.verifier(r, service).Check(r); err != nil {
+			return err
+		}
 	}
 	sum := sha256.Sum256(body)
-	res, err := h.verifier(r, service).Verify(r, hex.EncodeToString(sum[:]))
+	res, err := pending.Verify(hex.EncodeToString(sum[:]))
 	if err != nil {
 		return err
 	}
@@ -153,6 +204,22 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ns *string, who 
 	}
 	writeXML(w, http.StatusOK, response{ns: *ns, action: action, result: result, requestID: requestID(w)})
 	return nil
+}
+
+// scopeService is the service ("iam" or "sts") the request's credential
+// scope names, "iam" when it names neither: it picks the verifier that
+// checks a request before its form (which says the action) is read.
+func scopeService(r *http.Request) string {
+	var cred string
+	if _, after, ok := strings.Cut(r.Header.Get("Authorization"), "Credential="); ok {
+		cred = strings.TrimSpace(strings.SplitN(after, ",", 2)[0])
+	} else {
+		cred = r.URL.Query().Get("X-Amz-Credential")
+	}
+	if scope := strings.Split(cred, "/"); len(scope) == 5 && scope[3] == "sts" {
+		return "sts"
+	}
+	return "iam"
 }
 
 // verifier picks the Verifier for the region the request's credential scope
