@@ -921,6 +921,7 @@ func (s *server) spoolUsage() int64 {
 		tmp = real
 	}
 	var n int64
+	seen := map[uint64]bool{} // a file open twice counts once
 	for _, fd := range fds {
 		p := fmt.Sprintf("/proc/%d/fd/%s", s.cmd.Process.Pid, fd.Name())
 		target, err := os.Readlink(p)
@@ -928,10 +929,30 @@ func (s *server) spoolUsage() int64 {
 			continue
 		}
 		if fi, err := os.Stat(p); err == nil {
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+				if seen[st.Ino] {
+					continue
+				}
+				seen[st.Ino] = true
+			}
 			n += fi.Size()
 		}
 	}
-	return n + dirUsage(s.tmpDir())
+	// Files still linked in tmp and not open are counted from the
+	// directory (those open were counted above).
+	_ = filepath.WalkDir(s.tmpDir(), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return nil
+		}
+		if fi, err := d.Info(); err == nil {
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok && !seen[st.Ino] {
+				seen[st.Ino] = true
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n
 }
 
 // tmpEntries lists the tmp directory (absent = empty).
