@@ -6,11 +6,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"testing"
 	"time"
 
+	"github.com/arca-repo/arca/internal/blob"
 	"github.com/arca-repo/arca/internal/blob/fs"
 	"github.com/arca-repo/arca/internal/meta"
 	"github.com/arca-repo/arca/internal/meta/postgres"
@@ -198,5 +200,51 @@ func TestCopyDoesNotReferenceABlobCollectedMeanwhile(t *testing.T) {
 		}
 	} else if f := r.b.Failed["1.0"]; f.Code != ErrNotFound {
 		t.Fatalf("copy failed with %+v; want success or NOT_FOUND", f)
+	}
+}
+
+// An upload whose SHA-256 is known only once stored (a twine upload without
+// sha256_digest) locks its blob after storing it. If the collector took the
+// bytes in between (unreferenced, unlocked), the upload stores them again from
+// its spool before committing a reference.
+func TestUploadWithoutDeclaredDigestSurvivesCollection(t *testing.T) {
+	var pause *pausingBlobs
+	e := newEnv(t, func(b blob.Store) blob.Store {
+		pause = &pausingBlobs{Store: b, stored: make(chan struct{}, 1), release: make(chan struct{})}
+		return pause
+	})
+	_, _, c := e.chain()
+	data := []byte("a wheel whose digest the client did not declare")
+	file := "pkg-1.0-py3-none-any.whl"
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.svc.PublishFormat(e.ctx, caller, c, FormatPublish{Format: "pypi", Package: "pkg", Version: "1.0", AssetName: file,
+			Body: bytes.NewReader(data), MergeFormat: func(cur []byte) ([]byte, error) { return cur, nil }})
+		done <- err
+	}()
+	<-pause.stored
+	rep, err := e.svc.CollectGarbage(e.ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Deleted != 1 {
+		t.Fatalf("collector between the store and the lock: %+v; want the unreferenced bytes deleted (the window this test is about)", rep)
+	}
+	pause.release <- struct{}{}
+	go func() {
+		for range pause.stored {
+			pause.release <- struct{}{}
+		}
+	}()
+	if err := <-done; err != nil {
+		t.Fatalf("upload whose bytes were collected before it locked them: %v", err)
+	}
+	a, err := e.svc.FetchAsset(e.ctx, caller, c, "pypi", "", "pkg", "1.0", file)
+	if err != nil {
+		t.Fatalf("the uploaded file: %v", err)
+	}
+	defer a.Body.Close()
+	if got, err := io.ReadAll(a.Body); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("the uploaded file reads %q, %v", got, err)
 	}
 }
