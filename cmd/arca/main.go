@@ -141,9 +141,10 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if cfg.Identities != "" {
-		// SIGHUP re-reads the identities file; requests keep flowing, and a
-		// broken file leaves the previous identities in force.
+	if cfg.Identities != "" || srv.TLS() {
+		// SIGHUP re-reads the identities file and the TLS certificate;
+		// requests keep flowing, and a broken file leaves the previous
+		// identities or certificate in force.
 		hup := make(chan os.Signal, 1)
 		signal.Notify(hup, syscall.SIGHUP)
 		defer signal.Stop(hup)
@@ -153,10 +154,19 @@ func serve(args []string, stderr io.Writer) error {
 				case <-ctx.Done():
 					return
 				case <-hup:
-					if err := srv.ReloadIdentities(); err != nil {
-						log.Error("reloading identities failed; keeping the previous identities", "err", err)
-					} else {
-						log.Info("reloaded identities", "file", cfg.Identities)
+					if cfg.Identities != "" {
+						if err := srv.ReloadIdentities(); err != nil {
+							log.Error("reloading identities failed; keeping the previous identities", "err", err)
+						} else {
+							log.Info("reloaded identities", "file", cfg.Identities)
+						}
+					}
+					if srv.TLS() {
+						if err := srv.ReloadTLS(); err != nil {
+							log.Error("reloading the TLS certificate failed; keeping the previous certificate", "err", err)
+						} else {
+							log.Info("reloaded the TLS certificate", "file", cfg.TLSCert)
+						}
 					}
 				}
 			}

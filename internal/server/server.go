@@ -42,6 +42,8 @@ type Server struct {
 	dirLock *os.File
 	// identities serves the identities file (nil without one).
 	identities *identity.Reloader
+	// certs is the HTTPS certificate (nil when serving plain HTTP).
+	certs *certSource
 	// auditLog is the open audit log (nil without one), closed once the
 	// HTTP server has drained.
 	auditLog *audit.FileLogger
@@ -80,12 +82,22 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	// Tokens are bound to their principal's unique id, which IAM (built
 	// below, on the store) knows.
 	tokens := iam.NewTokens(issuer)
+	// With tls_cert and tls_key set, arca serves HTTPS (HTTP/2 and
+	// HTTP/1.1) and nothing else on its port.
+	var certs *certSource
+	scheme := "http://"
+	if cfg.TLSCert != "" {
+		if certs, err = newCertSource(cfg.TLSCert, cfg.TLSKey); err != nil {
+			return nil, err
+		}
+		scheme = "https://"
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, err
 	}
 	if cfg.PublicURL == "" {
-		cfg.PublicURL = "http://" + advertised(ln.Addr().(*net.TCPAddr))
+		cfg.PublicURL = scheme + advertised(ln.Addr().(*net.TCPAddr))
 	}
 	st, err := OpenStores(context.Background(), cfg, tokens)
 	if err != nil {
@@ -153,6 +165,10 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	if certs != nil {
+		s.certs = certs
+		s.http.TLSConfig = certs.tlsConfig()
+	}
 	return s, nil
 }
 
@@ -173,6 +189,18 @@ func (s *Server) ReloadIdentities() error {
 	return s.identities.Reload()
 }
 
+// ReloadTLS re-reads the certificate and key files and, if the pair is
+// valid, serves it to new connections; on error the current one stays.
+func (s *Server) ReloadTLS() error {
+	if s.certs == nil {
+		return errors.New("TLS is not configured (--tls-cert, --tls-key)")
+	}
+	return s.certs.Reload()
+}
+
+// TLS reports whether the server serves HTTPS.
+func (s *Server) TLS() bool { return s.certs != nil }
+
 // Addr is the bound address.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
@@ -183,12 +211,21 @@ func (s *Server) PublicURL() string { return s.cfg.PublicURL }
 // shutdown timeout for in-flight requests, and closes storage.
 func (s *Server) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
-	go func() { errc <- s.http.Serve(s.ln) }()
+	go func() {
+		if s.certs != nil {
+			errc <- s.http.ServeTLS(s.ln, "", "") // the certificate comes from TLSConfig
+			return
+		}
+		errc <- s.http.Serve(s.ln)
+	}()
 	gcCtx, stopGC := context.WithCancel(context.Background())
 	gcDone := make(chan struct{})
 	go func() { defer close(gcDone); s.sweep(gcCtx) }()
 	s.ready.Store(true)
-	s.log.Info("arca serving", "listen", s.Addr(), "public_url", s.cfg.PublicURL, "data", s.cfg.DataDir)
+	s.log.Info("arca serving", "listen", s.Addr(), "public_url", s.cfg.PublicURL, "data", s.cfg.DataDir, "tls", s.certs != nil)
+	if s.certs != nil {
+		s.log.Info("TLS certificate", "file", s.cfg.TLSCert, "expires", s.certs.Expires().UTC().Format(time.RFC3339))
+	}
 	var err error
 	select {
 	case err = <-errc:
