@@ -22,6 +22,10 @@ import (
 	"github.com/arca-repo/arca/internal/pkgsvc"
 )
 
+// drainWindow bounds how long a refused request's unread body may take to
+// arrive before the connection is closed.
+const drainWindow = 2 * time.Second
+
 // MaxJSONBody caps a control-plane JSON request body.
 const MaxJSONBody = 1 << 20
 
@@ -89,12 +93,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	err := h.serve(w, r, &rec)
 	if err != nil {
 		if body.unread() && r.ProtoMajor == 1 {
-			// Refused before the body was read (say, unauthenticated): close
-			// the connection after the answer rather than let net/http wait
-			// for the rest of a body nobody will read. (HTTP/2 drops an
-			// unread stream's body without that, and would take the header
-			// as a request to shut the shared connection down.)
-			w.Header().Set("Connection", "close")
+			// Refused before the body was read (say, unauthenticated).
+			// net/http drains up to 256 KiB of an unread body before it
+			// answers, so that the connection can be reused and the client,
+			// still sending, is not reset before it reads the answer; a
+			// larger body gets the answer, a half-close and a pause. Bound
+			// that drain: a client whose body stalls is cut off after
+			// drainWindow instead of holding the connection. (Closing at
+			// once instead would reset clients that sent a small body in
+			// full and lose them the answer. HTTP/2 drops an unread
+			// stream's body by itself.)
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(drainWindow))
 		}
 		h.fail(w, r, err)
 	}

@@ -41,8 +41,9 @@ func (s stalled) Read([]byte) (int, error) {
 func (stalled) Close() error { return nil }
 
 // A request refused on what its headers say is answered without reading
-// its body, and the answer closes the connection so that net/http does not
-// wait for the rest of the body either.
+// its body (the stalled body fails the test if it is read). That net/http's
+// drain of the unread body is bounded is tested end to end
+// (TestHostileUnauthenticatedBodyNeverArrives).
 func TestRefusedBeforeTheBody(t *testing.T) {
 	h := unitHandler()
 	sign := func(r *http.Request, akid, secret, region string) {
@@ -73,9 +74,6 @@ func TestRefusedBeforeTheBody(t *testing.T) {
 		h.ServeHTTP(w, r)
 		if w.Code != tc.status {
 			t.Errorf("%s: HTTP %d %s, want %d", tc.name, w.Code, w.Body, tc.status)
-		}
-		if w.Header().Get("Connection") != "close" {
-			t.Errorf("%s: the refusal does not close the connection", tc.name)
 		}
 	}
 }

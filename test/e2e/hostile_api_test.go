@@ -409,3 +409,38 @@ func TestHostileAmbiguousInput(t *testing.T) {
 		t.Errorf("presigned GetPackageVersionAsset: %d %q", pr.StatusCode, pb)
 	}
 }
+
+// A refused request whose small body was sent in full keeps its connection:
+// the client reads its answer and can send the next request on it (closing
+// at once would risk a reset that loses the client the answer). The drain
+// that makes this possible is bounded: TestHostileUnauthenticatedBodyNeverArrives.
+func TestHostileRefusalKeepsAliveAfterAFullBody(t *testing.T) {
+	s := startServer(t, serverOpts{})
+	conn, err := net.Dial("tcp", s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	br := bufio.NewReader(conn)
+	body := strings.Repeat("x", 10000)
+	fmt.Fprintf(conn, "POST /v1/domain?domain=refused HTTP/1.1\r\nHost: arca\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 403 || resp.Close {
+		t.Fatalf("unauthenticated POST: %d, close=%v; want 403 on a connection kept alive", resp.StatusCode, resp.Close)
+	}
+	fmt.Fprintf(conn, "GET /healthz HTTP/1.1\r\nHost: arca\r\n\r\n")
+	resp, err = http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("second request on the same connection: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("second request: %d", resp.StatusCode)
+	}
+}
