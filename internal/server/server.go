@@ -160,7 +160,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 		notFound(w, r)
 	}))
 	s.http = &http.Server{
-		Handler:           s.middleware(planeErrors(mux, controlPlane, dp.Handles, formats)),
+		Handler:           s.middleware(withBodyTimeout(planeErrors(mux, controlPlane, dp.Handles, formats), time.Duration(cfg.BodyTimeout)*time.Second)),
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
