@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -233,6 +234,14 @@ func TestTLSClients(t *testing.T) {
 			t.Fatalf("GET %s: %d over %s, want 200 over HTTP/2.0", path, resp.StatusCode, resp.Proto)
 		}
 	}
+	// A publish and a download with bodies, through the SDK over HTTP/2.
+	big := bytes.Repeat([]byte("arca over h2 "), 300_000) // 3.9 MB
+	ref := pkgRef{Domain: "tls", Repo: "js", Namespace: "ns", Package: "blob"}
+	publish(t, c, ref, "1.0", "blob.bin", big, false)
+	if h, _ := download(t, c, ref, "1.0", "blob.bin"); h.SHA256 != sha256Hex(big) {
+		t.Fatalf("downloaded SHA-256 %s, published %s", h.SHA256, sha256Hex(big))
+	}
+
 	// A plain-HTTP request to the HTTPS port is refused, not served.
 	if resp, err := http.Get("http://" + ts.Addr + "/healthz"); err == nil {
 		resp.Body.Close()
