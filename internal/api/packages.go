@@ -135,6 +135,11 @@ var packageOps = map[string]handlerFunc{
 		return nil, nil
 	},
 	"PublishPackageVersion": func(h *Handler, c *call) (any, error) {
+		// A body announced over the limit is refused before a byte of it is
+		// read (a chunked one is cut off at the limit by the blob store).
+		if c.r.ContentLength > h.maxPayload {
+			return nil, apierr.Invalid("The asset has %d bytes; the maximum asset size is %d bytes.", c.r.ContentLength, h.maxPayload)
+		}
 		res, err := h.svc.Publish(c.ctx, c.caller, pkgsvc.PublishInput{
 			Coord: c.coord(), Version: c.in.S("packageVersion"), AssetName: c.in.S("assetName"),
 			SHA256: c.in.S("assetSHA256"), Unfinished: c.in.B("unfinished"), Body: c.r.Body,

@@ -444,3 +444,23 @@ func TestHostileRefusalKeepsAliveAfterAFullBody(t *testing.T) {
 		t.Errorf("second request: %d", resp.StatusCode)
 	}
 }
+
+// A publish whose Content-Length is over max_asset_size is refused before a
+// byte of its body is read: here the body never arrives, and the answer
+// comes at once (arca used to stream the body up to the limit first).
+func TestHostilePublishAnnouncedOverTheLimit(t *testing.T) {
+	s := startServer(t, serverOpts{Env: []string{"ARCA_MAX_ASSET_SIZE=1048576"}})
+	c := s.client()
+	createDomain(t, c, "limit")
+	createRepo(t, c, "limit", "repo")
+	p := pkgRef{Domain: "limit", Repo: "repo", Namespace: "ns", Package: "big"}
+	req := s.newRequest(t, rawRequest{Method: "POST", Path: "/v1/package/version/publish",
+		Query: publishQuery(p, "1.0.0", "big.bin", false), PayloadHash: strings.Repeat("ab", 32)})
+	resp, b, took := rawExchange(t, s, requestHead(req, 100<<20), nil, false, 10*time.Second)
+	if resp.StatusCode != 400 || decodeWireError(t, resp, b).Code != "ValidationException" || !strings.Contains(string(b), "maximum asset size") {
+		t.Errorf("publish announcing 100 MiB over a 1 MiB limit: %d %s, want 400 ValidationException naming the limit", resp.StatusCode, b)
+	}
+	if took > 5*time.Second {
+		t.Errorf("answered after %v: the server waited for a body it should have refused unread", took)
+	}
+}
