@@ -45,6 +45,10 @@ const (
 	// 786,432 bytes. 1 MiB holds that and every other parameter, so no
 	// valid request is refused, and nothing larger is read.
 	maxBody = 1 << 20
+
+	// drainWindow bounds how long a refused request's unread form may take
+	// to arrive before the connection is closed.
+	drainWindow = 2 * time.Second
 )
 
 // Handler serves IAM and STS in the query protocol: POST, form-encoded
@@ -105,11 +109,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	err := h.serve(w, r, &ns, &who, &bodyRead)
 	if err != nil {
 		if !bodyRead && r.ContentLength != 0 && r.ProtoMajor == 1 {
-			// Refused before the body was read (say, unauthenticated): close
-			// the connection after the answer rather than let net/http wait
-			// for a body nobody will read. HTTP/2 drops an unread stream's
-			// body without that.
-			w.Header().Set("Connection", "close")
+			// Refused before the form was read (say, unauthenticated), as
+			// the control plane does: net/http drains up to 256 KiB of an
+			// unread body before it answers (a larger one gets the answer,
+			// a half-close and a pause), so that a client that sent its
+			// form in full reads the answer on a connection kept alive.
+			// Bound that drain: a client whose form stalls is cut off
+			// after drainWindow. HTTP/2 drops an unread stream's body.
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(drainWindow))
 		}
 		h.fail(w, r, ns, err)
 	}
