@@ -2,9 +2,15 @@ package e2e
 
 import (
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 )
 
 // A token is bound to its principal's unique id, not only to its ARN: a
@@ -91,5 +97,52 @@ func TestTokenOfDeletedUserStaysRefused(t *testing.T) {
 	}
 	if code, body := ping(newTok); code != http.StatusOK {
 		t.Fatalf("new reader's token: %d %s, want 200", code, body)
+	}
+}
+
+// A user of the identities file has no record but the file, so its unique
+// id follows from account and name: taking it out of the file refuses its
+// tokens, and putting the same user back (the file declares it again)
+// makes them valid again. This pins the documented choice.
+func TestTokenOfFileUserFollowsTheFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "identities.yaml")
+	write := func(s string) {
+		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(dpIdentities(true, true))
+	s := startServer(t, serverOpts{Env: []string{"ARCA_IDENTITIES=" + path}})
+	createDomain(t, s.client(), "tpf")
+	createRepo(t, s.client(), "tpf", "tools")
+	out, err := sdkClient(s.URL, npmUserKey, npmUserSecret).GetAuthorizationToken(ctx(t),
+		&codeartifact.GetAuthorizationTokenInput{Domain: aws.String("tpf")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ping := func() int {
+		req, _ := http.NewRequest("GET", s.URL+"/npm/d/tpf-"+testAccount+"/tools/-/ping", nil)
+		req.Header.Set("Authorization", "Bearer "+aws.ToString(out.AuthorizationToken))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := ping(); code != 200 {
+		t.Fatalf("file user's token: %d", code)
+	}
+	write(dpIdentities(false, false))
+	s.Signal(syscall.SIGHUP)
+	waitLog(t, s, "reloaded identities", 1)
+	if code := ping(); code != http.StatusUnauthorized {
+		t.Fatalf("after the user left the file: %d, want 401", code)
+	}
+	write(dpIdentities(true, true))
+	s.Signal(syscall.SIGHUP)
+	waitLog(t, s, "reloaded identities", 2)
+	if code := ping(); code != http.StatusOK {
+		t.Fatalf("after the same user was declared again: %d, want 200", code)
 	}
 }
