@@ -153,6 +153,15 @@ func wantAPIError(t *testing.T, what string, err error) {
 	}
 }
 
+// wantNotInternal: a client that went away is not a server fault (it would be
+// logged as an internal error).
+func wantNotInternal(t *testing.T, what string, err error) {
+	t.Helper()
+	if apierr.KindOf(err) == apierr.Internal {
+		t.Errorf("%s: %v is an internal error", what, err)
+	}
+}
+
 // key names a blob in walk results.
 type key struct{ ns, sha256 string }
 

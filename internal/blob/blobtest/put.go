@@ -189,6 +189,7 @@ func testCancelledBefore(t *testing.T, s blob.Store) {
 	data := gen(8, 10<<10)
 	_, err := s.Put(ctx, ns, bytes.NewReader(data), "", 0)
 	wantAPIError(t, "Put with a cancelled context", err)
+	wantNotInternal(t, "Put with a cancelled context", err)
 	wantMissing(t, s, ns, sha256Hex(data))
 	wantNothing(t, s)
 }
@@ -218,6 +219,7 @@ func testCancelledMidStream(t *testing.T, s blob.Store) {
 	r := &cancellingReader{r: stream(9, n), after: 1 << 20, cancel: cancel}
 	_, err := s.Put(ctx, ns, r, "", 0)
 	wantAPIError(t, "Put cancelled mid-stream", err)
+	wantNotInternal(t, "Put cancelled mid-stream", err)
 	wantMissing(t, s, ns, digestsOf(t, stream(9, n)).SHA256)
 	wantNothing(t, s)
 }

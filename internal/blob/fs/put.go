@@ -22,7 +22,7 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 	// Reject a malformed expectation before reading the body: it could never
 	// match, and the client learns so without uploading everything.
 	if err := ctx.Err(); err != nil {
-		return blob.Digests{}, apierr.Wrap(err, "upload cancelled")
+		return blob.Digests{}, blob.Cancelled(err)
 	}
 
 	f, err := os.CreateTemp(s.tmp, tempPrefix+"*")
@@ -112,7 +112,7 @@ func (s *Store) copyIn(ctx context.Context, f *os.File, r io.Reader, h *blob.Has
 		// Checked once per chunk: cheap, and a cancelled request stops
 		// within one buffer's worth of I/O.
 		if err := ctx.Err(); err != nil {
-			return apierr.Wrap(err, "upload cancelled")
+			return blob.Cancelled(err)
 		}
 		p := buf
 		if maxSize > 0 {

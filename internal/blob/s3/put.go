@@ -27,7 +27,7 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 	// Reject a malformed expectation before reading the body: it could never
 	// match, and the client learns so without uploading everything.
 	if err := ctx.Err(); err != nil {
-		return blob.Digests{}, apierr.Wrap(err, "upload cancelled")
+		return blob.Digests{}, blob.Cancelled(err)
 	}
 
 	tmp := s.keys.newTempKey()
@@ -45,7 +45,7 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 		case in.err != nil:
 			return blob.Digests{}, in.err
 		case ctx.Err() != nil:
-			return blob.Digests{}, apierr.Wrap(ctx.Err(), "upload cancelled")
+			return blob.Digests{}, blob.Cancelled(ctx.Err())
 		}
 		return blob.Digests{}, wrapErr(err, "uploading blob to S3")
 	}
@@ -162,7 +162,7 @@ func (hr *hashingReader) Read(p []byte) (int, error) {
 		return 0, hr.err
 	}
 	if err := hr.ctx.Err(); err != nil {
-		hr.err = apierr.Wrap(err, "upload cancelled")
+		hr.err = blob.Cancelled(err)
 		return 0, hr.err
 	}
 	if hr.max > 0 {
