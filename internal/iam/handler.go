@@ -162,6 +162,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ns *string, who 
 	if err != nil {
 		return validation("The request body is not a valid form.")
 	}
+	// A parameter given twice is ambiguous (which Action runs?): refuse it
+	// rather than silently take the first value.
+	for name, vals := range form {
+		if len(vals) > 1 {
+			return validation("The parameter %s was given %d times; give it once.", name, len(vals))
+		}
+	}
 	action, version := form.Get("Action"), form.Get("Version")
 	service := "iam"
 	if version == STSVersion || version == "" && action == "GetCallerIdentity" {
