@@ -20,12 +20,6 @@ type IdentityPolicies interface {
 	IdentityPolicies(principalARN string) []*policy.Policy
 }
 
-// Known is implemented by credential sources that can say whether a
-// principal still exists, so a token of a removed user stops working.
-type Known interface {
-	Known(principalARN string) bool
-}
-
 // Governing returns the permissions-policy documents that govern a resource
 // ARN (the service implements it).
 type Governing interface {
@@ -69,15 +63,6 @@ func (a *Authorizer) Check(ctx context.Context, p auth.Principal, action, resour
 		return apierr.New(apierr.AccessDenied, "%s", res.Message(req))
 	}
 	return nil
-}
-
-// Exists reports whether a principal is still known to the credential
-// source (always true when the source cannot tell).
-func (a *Authorizer) Exists(p auth.Principal) bool {
-	if k, ok := a.identities.(Known); ok {
-		return k.Known(p.ARN)
-	}
-	return true
 }
 
 // resourcePolicies parses each distinct document once: the same few
