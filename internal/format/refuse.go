@@ -3,6 +3,7 @@ package format
 import (
 	"io"
 	"net/http"
+	"strings"
 )
 
 // MaxDrain is how much of a refused upload's body is still read, and
@@ -22,7 +23,9 @@ const MaxDrain = 64 << 20
 //
 // HTTP/1.1 allows reading a body after the answer only in full-duplex
 // mode (net/http's server has it); where that is hidden the answer goes
-// alone.
+// alone. So it does to a client that sent Expect: 100-continue: it will
+// not send a body nobody asked to continue, and waiting for one would
+// only hold the connection.
 func Refuse(w http.ResponseWriter, r *http.Request, body io.Reader, answer func()) {
 	if r.ProtoMajor != 1 {
 		answer()
@@ -30,7 +33,7 @@ func Refuse(w http.ResponseWriter, r *http.Request, body io.Reader, answer func(
 	}
 	w.Header().Set("Connection", "close")
 	rc := http.NewResponseController(w)
-	if rc.EnableFullDuplex() != nil {
+	if strings.EqualFold(r.Header.Get("Expect"), "100-continue") || rc.EnableFullDuplex() != nil {
 		answer()
 		return
 	}
