@@ -267,6 +267,7 @@ func pypiHostile(s *server, domain, repo, token, filename string, size int64, co
 // twine upload whether its name field comes first or its file does (then
 // the file's name says the project).
 func TestHostileReadOnlyUploadsRefusedBeforeSpooling(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "identities.yaml")
 	if err := os.WriteFile(path, []byte(dpIdentities(true, true)), 0o600); err != nil {
 		t.Fatal(err)
@@ -310,6 +311,7 @@ func TestHostileReadOnlyUploadsRefusedBeforeSpooling(t *testing.T) {
 // spooled. The real clients publish under the limit and show the 413
 // over it.
 func TestHostileUploadSizeLimits(t *testing.T) {
+	t.Parallel()
 	const limit = 1 << 20
 	s := startServer(t, serverOpts{Env: []string{"ARCA_MAX_ASSET_SIZE=" + strconv.Itoa(limit)}})
 	c := s.client()
