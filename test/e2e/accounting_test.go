@@ -99,6 +99,7 @@ func distinctSize(as []storedAsset) int64 {
 // in"), so copies, retained versions and identical bytes under other names
 // add nothing, and bytes leave the count only when nothing references them.
 func TestDomainAssetAccounting(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "acct")

@@ -74,6 +74,7 @@ func errRequestID(t *testing.T, err error) string {
 }
 
 func TestAuditLog(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	idPath := filepath.Join(dir, "identities.yaml")
 	if err := os.WriteFile(idPath, []byte(authzIdentities()), 0o600); err != nil {

@@ -51,6 +51,7 @@ func denied(t *testing.T, err error, action, what string) {
 }
 
 func TestAuthorizationWithPolicies(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "identities.yaml")
 	if err := os.WriteFile(path, []byte(authzIdentities()), 0o600); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 // The container image copies the binary into an empty (scratch) image, so
 // it must not need a dynamic loader or shared libraries.
 func TestBinaryIsStatic(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("ARCA_E2E_BIN") != "" {
 		t.Skip("ARCA_E2E_BIN names a binary built elsewhere (e.g. with -race, which needs cgo)")
 	}

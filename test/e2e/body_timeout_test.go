@@ -14,6 +14,7 @@ import (
 // the client kept the connection open, holding the file and the domain's
 // blob lock).
 func TestStalledUploadsAreCutOff(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{Env: []string{"ARCA_BODY_TIMEOUT=1"}})
 	c := s.client()
 	createDomain(t, c, "stall")

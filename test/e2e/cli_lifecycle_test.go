@@ -31,6 +31,7 @@ func cliBatch(t *testing.T, what string, doc map[string]any, ok, failed map[stri
 }
 
 func TestAWSCLILifecycle(t *testing.T) {
+	t.Parallel()
 	a := newAWSCLI(t, "") // skips when aws is missing
 	s := startServer(t, serverOpts{})
 	a.url = s.URL

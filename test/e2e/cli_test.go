@@ -78,6 +78,7 @@ func (a *awsCLI) ok(args ...string) map[string]any {
 }
 
 func TestAWSCLI(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("aws"); err != nil {
 		t.Skip("aws CLI not on PATH; skipping the CLI smoke test")
 	}

@@ -15,6 +15,7 @@ import (
 // keeps it (another process) off the one blob a node streams an upload of,
 // while it collects the domain's other garbage.
 func TestClusterGarbageCollection(t *testing.T) {
+	t.Parallel()
 	cl := newCluster(t, 2)
 	a, b := cl.Nodes[0], cl.Nodes[1]
 	ca, cb := a.client(), b.client()

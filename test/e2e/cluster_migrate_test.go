@@ -74,6 +74,7 @@ func populate(t *testing.T, c *codeartifact.Client) int {
 // arca migrate moves a SQLite + directory installation to PostgreSQL + S3
 // and back, and every listing and download stays the same.
 func TestClusterMigrateThereAndBack(t *testing.T) {
+	t.Parallel()
 	src := startServer(t, serverOpts{})
 	blobs := populate(t, src.client())
 	before := snapshot(t, src)
@@ -128,6 +129,7 @@ func TestClusterMigrateThereAndBack(t *testing.T) {
 // the same command finishes with a full copy, every listing and byte equal
 // to the source's.
 func TestClusterMigrateResumesAfterAFailure(t *testing.T) {
+	t.Parallel()
 	src := startServer(t, serverOpts{})
 	blobs := populate(t, src.client())
 	before := snapshot(t, src)

@@ -18,6 +18,7 @@ import (
 // only an upstream holds, through both nodes at the same time, all get its
 // bytes while it is retained exactly once.
 func TestClusterNPMRetention(t *testing.T) {
+	t.Parallel()
 	cl := newCluster(t, 2)
 	n0, n1 := cl.Nodes[0], cl.Nodes[1]
 	c := n0.client()

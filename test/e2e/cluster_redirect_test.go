@@ -14,6 +14,7 @@ import (
 // with the version headers and a presigned S3 URL that serves the bytes to
 // anyone holding it, with no credentials of its own.
 func TestClusterS3DownloadRedirect(t *testing.T) {
+	t.Parallel()
 	cl := newCluster(t, 1, "ARCA_S3_REDIRECT_DOWNLOADS=true")
 	s := cl.Nodes[0]
 	c := s.client()

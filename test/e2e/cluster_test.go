@@ -37,6 +37,7 @@ func checkReplica(t *testing.T, node string, c *codeartifact.Client, p pkgRef, v
 }
 
 func TestClusterPublishOnOneNodeReadOnOthers(t *testing.T) {
+	t.Parallel()
 	cl := newCluster(t, 3)
 	cs := []*codeartifact.Client{cl.Nodes[0].client(), cl.Nodes[1].client(), cl.Nodes[2].client()}
 	createDomain(t, cs[0], "acme")
@@ -74,6 +75,7 @@ func TestClusterPublishOnOneNodeReadOnOthers(t *testing.T) {
 // Each change on one node is seen by the next request on another: a cache
 // that is not invalidated across nodes fails one of these.
 func TestClusterNoStaleReads(t *testing.T) {
+	t.Parallel()
 	cl := newCluster(t, 2)
 	a, b := cl.Nodes[0].client(), cl.Nodes[1].client()
 	createDomain(t, a, "fresh")
@@ -157,6 +159,7 @@ func repoNames(t *testing.T, c *codeartifact.Client, domain string) map[string]b
 // Three nodes publish the same new version with different bytes at once:
 // the database decides, exactly one wins and every node serves its bytes.
 func TestClusterConcurrentPublishOneWinner(t *testing.T) {
+	t.Parallel()
 	cl := newCluster(t, 3)
 	cs := []*codeartifact.Client{cl.Nodes[0].client(), cl.Nodes[1].client(), cl.Nodes[2].client()}
 	createDomain(t, cs[0], "race")
@@ -214,6 +217,7 @@ func TestClusterConcurrentPublishOneWinner(t *testing.T) {
 // A token issued by one node is accepted by the others (shared ARCA_TOKEN_KEY)
 // and refused by a node with another key.
 func TestClusterTokensAcrossNodes(t *testing.T) {
+	t.Parallel()
 	cl := newCluster(t, 3)
 	createDomain(t, cl.Nodes[0].client(), "tok")
 	createRepo(t, cl.Nodes[1].client(), "tok", "npmrepo")

@@ -26,6 +26,7 @@ func versionsOnly(vs ...string) func(*codeartifact.CopyPackageVersionsInput) {
 }
 
 func TestCopyPackageVersions(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "copy")

@@ -74,6 +74,7 @@ func (b *stallingBody) Read(p []byte) (int, error) {
 }
 
 func TestCrashSafety(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s := startServer(t, serverOpts{DataDir: dir})
 	c := s.client()

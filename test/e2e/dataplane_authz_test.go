@@ -35,6 +35,7 @@ func dpIdentities(present, read bool) string {
 // taking the permission away (or the principal) disarms tokens already
 // handed out, without waiting for them to expire.
 func TestRepositoryEndpointAuthorizesEveryRequest(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "identities.yaml")
 	write := func(s string) {
 		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {

@@ -18,6 +18,7 @@ import (
 // managers send, and refuses missing, garbage and other-domain tokens in the
 // npm dialect (JSON with "error", 401 with a challenge).
 func TestRepositoryEndpointTokenForms(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "dp")
@@ -80,6 +81,7 @@ func TestRepositoryEndpointTokenForms(t *testing.T) {
 // The real flow: aws codeartifact login --tool npm writes .npmrc, npm ping
 // answers PONG through it.
 func TestNpmPingAfterAWSLogin(t *testing.T) {
+	t.Parallel()
 	npmBin, err := exec.LookPath("npm")
 	if err != nil {
 		t.Skip("npm not on PATH")

@@ -9,6 +9,7 @@ import (
 )
 
 func TestDeletePackageVersions(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "del")
@@ -50,6 +51,7 @@ func TestDeletePackageVersions(t *testing.T) {
 }
 
 func TestDisposePackageVersions(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "dispose")
@@ -117,6 +119,7 @@ func TestDisposePackageVersions(t *testing.T) {
 }
 
 func TestDeletePackage(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "delpkg")

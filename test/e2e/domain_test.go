@@ -11,6 +11,7 @@ import (
 )
 
 func TestDomains(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	cx := ctx(t)

@@ -18,6 +18,7 @@ import (
 // Collection under constant publishing on SQLite + fs, `arca gc` beside the
 // server: every run frees garbage, and nothing referenced is ever lost.
 func TestGarbageCollectionUnderLoad(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	gcUnderLoad(t, []*codeartifact.Client{s.client()}, func() gcReport { return runGC(t, s.DataDir) },
 		func() []string { return blobFiles(t, s.DataDir) })
@@ -25,6 +26,7 @@ func TestGarbageCollectionUnderLoad(t *testing.T) {
 
 // The same on PostgreSQL + S3 with two nodes, `arca gc` a third process.
 func TestClusterGarbageCollectionUnderLoad(t *testing.T) {
+	t.Parallel()
 	cl := newCluster(t, 2)
 	gcUnderLoad(t, []*codeartifact.Client{cl.Nodes[0].client(), cl.Nodes[1].client()}, func() gcReport { return cl.gc(t) },
 		func() []string {

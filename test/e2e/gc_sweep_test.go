@@ -13,6 +13,7 @@ import (
 // of a deleted version disappear without anyone running arca gc, and the
 // bytes of a live version stay.
 func TestBackgroundSweepCollects(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{Env: []string{"ARCA_GC_INTERVAL=1"}})
 	c := s.client()
 	createDomain(t, c, "sweep")

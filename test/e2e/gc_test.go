@@ -98,6 +98,7 @@ type liveVersion struct {
 }
 
 func TestGarbageCollectionLoop(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	repos := map[string][]string{"gca": {"r1", "r2", "r3"}, "gcb": {"r1", "r2"}}

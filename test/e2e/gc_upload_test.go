@@ -13,6 +13,7 @@ import (
 )
 
 func TestGarbageCollectionBesideUpload(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "inflight")

@@ -112,6 +112,7 @@ func signedPublish(t *testing.T, s *server, q url.Values, body io.Reader, size i
 // answering). The body is sent in two halves with a pause between, so the
 // watcher looks while the server is busy with the request.
 func TestHostilePublishBadSignatureNotSpooled(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "hostile")
@@ -221,6 +222,7 @@ func requestHead(req *http.Request, length int64) string {
 // refused at once, although its body never arrives: arca used to read the
 // body before looking at the Authorization header, and waited.
 func TestHostileUnauthenticatedBodyNeverArrives(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	target := "/v1/domain?domain=stalled"
 	sign := func(akid, region string, at time.Time) *http.Request {
@@ -265,6 +267,7 @@ func TestHostileUnauthenticatedBodyNeverArrives(t *testing.T) {
 // A publish body that ends before its Content-Length is the client's
 // fault: a 400 ValidationException, as npm and PyPI answer, not a 500.
 func TestHostileTruncatedPublish(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "trunc")
@@ -292,6 +295,7 @@ func TestHostileTruncatedPublish(t *testing.T) {
 // slash: Go's mux answered them with a 307 and an HTML page on both planes.
 // Each plane now answers in its own dialect, without redirecting.
 func TestHostileUncleanPaths(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	get := func(method, path string) (*http.Response, []byte) {
@@ -360,6 +364,7 @@ func TestHostileUncleanPaths(t *testing.T) {
 // Each is a ValidationException; a presigned URL (whose X-Amz-* parameters
 // are not operation members) still works.
 func TestHostileAmbiguousInput(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "amb")
@@ -415,6 +420,7 @@ func TestHostileAmbiguousInput(t *testing.T) {
 // at once would risk a reset that loses the client the answer). The drain
 // that makes this possible is bounded: TestHostileUnauthenticatedBodyNeverArrives.
 func TestHostileRefusalKeepsAliveAfterAFullBody(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	conn, err := net.Dial("tcp", s.Addr)
 	if err != nil {
@@ -449,6 +455,7 @@ func TestHostileRefusalKeepsAliveAfterAFullBody(t *testing.T) {
 // byte of its body is read: here the body never arrives, and the answer
 // comes at once (arca used to stream the body up to the limit first).
 func TestHostilePublishAnnouncedOverTheLimit(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{Env: []string{"ARCA_MAX_ASSET_SIZE=1048576"}})
 	c := s.client()
 	createDomain(t, c, "limit")

@@ -14,6 +14,7 @@ import (
 // HTTP/2 reports it with an error of its own, not io.ErrUnexpectedEOF, and
 // arca answered it with a 500.
 func TestHostileTruncatedPublishOverHTTP2(t *testing.T) {
+	t.Parallel()
 	ts := startTLSServer(t, newTestCA(t))
 	c := ts.client()
 	createDomain(t, c, "trunc2")

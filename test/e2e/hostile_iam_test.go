@@ -64,6 +64,7 @@ func signedForm(t *testing.T, s *server, body []byte, service, akid, secret, reg
 // read the form first (it says which action, and so which service, is
 // called) and waited for it until body_timeout.
 func TestHostileIAMUnauthenticatedBodyNeverArrives(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	listUsers := []byte("Action=ListUsers&Version=2010-05-08")
 	callerID := []byte("Action=GetCallerIdentity&Version=2011-06-15")
@@ -115,6 +116,7 @@ func TestHostileIAMUnauthenticatedBodyNeverArrives(t *testing.T) {
 // The largest valid form, a PutUserPolicy whose PolicyDocument has IAM's
 // maximum length, still passes.
 func TestHostileIAMOversizedForm(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	now := time.Now()
 
@@ -193,6 +195,7 @@ func TestHostileIAMOversizedForm(t *testing.T) {
 // the client (say, the aws CLI with a wrong key) reads its answer and can
 // send the next request on it.
 func TestHostileIAMRefusalKeepsAliveAfterAFullForm(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	conn, err := net.Dial("tcp", s.Addr)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 // IAM and STS calls are audited like the control plane's: one event each,
 // with the user and key names but never a secret or a policy document.
 func TestIAMCallsAreAudited(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("aws"); err != nil {
 		t.Skip("aws CLI not on PATH")
 	}

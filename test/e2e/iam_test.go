@@ -83,6 +83,7 @@ func dataContains(t *testing.T, dir, needle string) string {
 }
 
 func TestIAMWithAWSCLI(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("aws"); err != nil {
 		t.Skip("aws CLI not on PATH")
 	}

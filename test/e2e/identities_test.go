@@ -52,6 +52,7 @@ func waitLog(t *testing.T, s *server, msg string, n int) {
 }
 
 func TestIdentitiesFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "identities.yaml")
 	if err := os.WriteFile(path, []byte(identitiesFile(true)), 0o600); err != nil {
 		t.Fatal(err)
@@ -168,6 +169,7 @@ func TestIdentitiesFile(t *testing.T) {
 // A bad identities file at start-up stops the server with a message naming
 // the problem (and not the secret).
 func TestIdentitiesFileInvalidAtStart(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "identities.json")
 	doc := `{"accounts": [{"id": "111122223333", "users": [{"name": "ci", "access_keys": [{"id": "` + idUserKey + `", "secret": "` + idUserSecret + `"}],
 		"policies": [{"name": "p", "document": "{\"Statement\": 5}"}]}]}]}`

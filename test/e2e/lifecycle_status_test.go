@@ -32,6 +32,7 @@ const (
 )
 
 func TestUpdatePackageVersionsStatus(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "status")
@@ -183,6 +184,7 @@ func TestUpdatePackageVersionsStatus(t *testing.T) {
 }
 
 func TestVersionStatusMeaning(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "meaning")

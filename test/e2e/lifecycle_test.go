@@ -40,6 +40,7 @@ func (b *tricklingBody) Read(p []byte) (int, error) {
 }
 
 func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s := startServer(t, serverOpts{DataDir: dir})
 	c := s.client()
@@ -102,6 +103,7 @@ var (
 )
 
 func TestFirstStartGeneratesCredentials(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s := startServer(t, serverOpts{DataDir: dir, NoRootCreds: true})
 	out := s.Stderr()

@@ -19,6 +19,7 @@ import (
 // npm with bad tokens gets 401 (tampered, truncated, expired); a principal
 // that may read but not publish installs, and its publish gets 403.
 func TestNPMAuth(t *testing.T) {
+	t.Parallel()
 	ids := filepath.Join(t.TempDir(), "identities.yaml")
 	if err := os.WriteFile(ids, []byte(dpIdentities(true, true)), 0o600); err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 // copied versions, replacing same-named tags of the destination, and
 // leaves the source's other tags behind; npm sees them on the destination.
 func TestNPMCopyBringsDistTags(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "cp")

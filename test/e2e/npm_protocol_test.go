@@ -65,6 +65,7 @@ func sriSHA512(b []byte) string {
 // corrupt uploads), content negotiation, conditional requests, HEAD and
 // Range on tarballs, the escaped scoped name, and npm's dialect for errors.
 func TestNPMProtocol(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "proto")

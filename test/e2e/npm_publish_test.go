@@ -21,6 +21,7 @@ import (
 // with npm install and npm ci, look at them with npm view, and see a second
 // publish of the same version refused.
 func TestNPMPublishInstall(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "acme")

@@ -12,6 +12,7 @@ import (
 // npm dist-tag add/rm/ls and npm deprecate against the registry, and the
 // npm commands CodeArtifact does not support answered with a clear error.
 func TestNPMDistTagsDeprecate(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "tags")

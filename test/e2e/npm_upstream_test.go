@@ -16,6 +16,7 @@ import (
 // package published in base) retains the version in app, the repository
 // npm asked, with its origin; app keeps serving it after base deletes it.
 func TestNPMUpstreamChain(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "chain")
@@ -83,6 +84,7 @@ func TestNPMUpstreamChain(t *testing.T) {
 // 404), Unlisted ones install by exact version but no tag points at them, so
 // `npm install pkg` gets the highest Published version.
 func TestNPMStatuses(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "st")

@@ -75,6 +75,7 @@ func describeOrigin(t testing.TB, c *codeartifact.Client, p pkgRef) (types.Allow
 }
 
 func TestPackageOriginConfiguration(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "origin")

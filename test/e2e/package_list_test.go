@@ -37,6 +37,7 @@ func versionNames(vs []types.PackageVersionSummary) []string {
 }
 
 func TestGenericVersionsAndPackages(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	cx := ctx(t)

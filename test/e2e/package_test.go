@@ -12,6 +12,7 @@ import (
 )
 
 func TestGenericPublishAndDownload(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	cx := ctx(t)

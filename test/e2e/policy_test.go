@@ -18,6 +18,7 @@ const readOnlyPolicy = `{"Version":"2012-10-17","Statement":[{"Sid":"ReadOnly","
 // policyRevision, delete guarded by it, removal with their resource, and
 // the refusals.
 func TestPermissionsPolicies(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "pol")
@@ -109,6 +110,7 @@ func TestPermissionsPolicies(t *testing.T) {
 // The same through the aws CLI, which sends PutDomainPermissionsPolicy's
 // domain in the JSON body.
 func TestPermissionsPoliciesCLI(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	cli := newAWSCLI(t, s.URL)
 	cli.ok("create-domain", "--domain", "clipol")

@@ -15,6 +15,7 @@ import (
 // it as my-pkg through the API (which also normalizes what it is given);
 // a non-normalized project URL redirects to the normalized one.
 func TestPyPINameNormalization(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "py")
@@ -66,6 +67,7 @@ func TestPyPINameNormalization(t *testing.T) {
 // retained in the repository pip called, not in the one between, and
 // stays installable there after the origin deletes it.
 func TestPyPIUpstreamChain(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "py")
@@ -115,6 +117,7 @@ func TestPyPIUpstreamChain(t *testing.T) {
 // Statuses as pip sees them: Archived versions are gone; Unlisted ones are
 // yanked (PEP 592), so pip installs them only when pinned with ==.
 func TestPyPIStatuses(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "py")
@@ -171,6 +174,7 @@ const (
 // Tokens: a wrong one is refused (401) by pip and twine; a principal that
 // may only read installs but cannot upload (403).
 func TestPyPIAuthorization(t *testing.T) {
+	t.Parallel()
 	ids := filepath.Join(t.TempDir(), "identities.yaml")
 	doc := "accounts:\n  - id: \"000000000000\"\n    users:\n      - name: pypi-reader\n        access_keys:\n" +
 		"          - id: " + pypiReaderKey + "\n            secret: \"" + pypiReaderSecret + "\"\n" +
@@ -217,6 +221,7 @@ func TestPyPIAuthorization(t *testing.T) {
 // An sdist: uploaded, listed with its hash, downloaded and built by pip
 // (its build backend is in the tree and needs nothing from an index).
 func TestPyPISdist(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "py")

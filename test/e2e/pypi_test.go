@@ -26,6 +26,7 @@ import (
 // said; re-uploads are idempotent and a different file under a taken name
 // is refused.
 func TestPyPITwineUploadPipInstall(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "py")
@@ -200,6 +201,7 @@ func TestPyPITwineUploadPipInstall(t *testing.T) {
 // Declared digests are checked before anything is stored: a wrong
 // sha256_digest or md5_digest is a 400 and leaves no version behind.
 func TestPyPIUploadDigestMismatch(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "py")
@@ -241,6 +243,7 @@ func TestPyPIUploadDigestMismatch(t *testing.T) {
 
 // Versions are listed in PEP 440 order, and stored normalized.
 func TestPyPIVersionOrder(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "py")

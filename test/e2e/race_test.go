@@ -25,6 +25,7 @@ func both(a, b func()) {
 }
 
 func TestLifecycleRaces(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "race")

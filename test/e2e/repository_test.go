@@ -27,6 +27,7 @@ func upstreamList(names ...string) []types.UpstreamRepository {
 }
 
 func TestRepositories(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	cx := ctx(t)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestLargeAssetStreams(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "big")
@@ -49,6 +50,7 @@ func TestLargeAssetStreams(t *testing.T) {
 }
 
 func TestPaginationUnderConcurrentInserts(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	createDomain(t, c, "pages")

@@ -34,6 +34,7 @@ func listTags(t testing.TB, c *codeartifact.Client, arn string) map[string]strin
 }
 
 func TestTags(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	cx := ctx(t)

@@ -202,6 +202,7 @@ func (ts *tlsServer) servedSerial(t *testing.T) *big.Int {
 // installing, twine (REQUESTS_CA_BUNDLE) uploading and pip (--cert)
 // installing, Go's client over HTTP/2; endpoints are https URLs.
 func TestTLSClients(t *testing.T) {
+	t.Parallel()
 	ca := newTestCA(t)
 	ts := startTLSServer(t, ca)
 	c := ts.client()
@@ -326,6 +327,7 @@ func TestTLSClients(t *testing.T) {
 // SIGHUP re-reads the certificate: new connections get the new one, and a
 // broken file is refused and logged while the current certificate stays.
 func TestTLSReloadOnSIGHUP(t *testing.T) {
+	t.Parallel()
 	ca := newTestCA(t)
 	ts := startTLSServer(t, ca)
 	first := ts.servedSerial(t)
@@ -380,6 +382,7 @@ func TestTLSReloadOnSIGHUP(t *testing.T) {
 // A missing or broken certificate at start is a clear error, not a server
 // quietly speaking plain HTTP.
 func TestTLSBadCertificateAtStart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	key := filepath.Join(dir, "key.pem")
 	if err := os.WriteFile(key, []byte("junk"), 0o600); err != nil {

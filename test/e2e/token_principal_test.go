@@ -18,6 +18,7 @@ import (
 // (IAM gives it a new UserId), and the old user's tokens stay refused for
 // their whole lifetime. Driven with the aws CLI end to end.
 func TestTokenOfDeletedUserStaysRefused(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("aws"); err != nil {
 		t.Skip("aws CLI not on PATH")
 	}
@@ -105,6 +106,7 @@ func TestTokenOfDeletedUserStaysRefused(t *testing.T) {
 // tokens, and putting the same user back (the file declares it again)
 // makes them valid again. This pins the documented choice.
 func TestTokenOfFileUserFollowsTheFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "identities.yaml")
 	write := func(s string) {
 		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {

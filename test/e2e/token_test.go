@@ -10,6 +10,7 @@ import (
 )
 
 func TestAuthorizationTokenAndEndpoint(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	cx := ctx(t)

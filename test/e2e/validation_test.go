@@ -33,6 +33,7 @@ type answer struct {
 // underneath: SQLite would keep them, PostgreSQL cannot, and an
 // installation must stay movable between the two. Nothing is stored.
 func TestTextValidationSameOnBothBackends(t *testing.T) {
+	t.Parallel()
 	dsn, _ := newPGSchema(t)
 	backends := []struct {
 		name string

@@ -61,6 +61,7 @@ func decodeJSON(t testing.TB, b []byte) any {
 }
 
 func TestWire(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, serverOpts{})
 	c := s.client()
 	ids := map[string]bool{}
