@@ -28,6 +28,11 @@ func withBodyTimeout(next http.Handler, d time.Duration) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.Body != http.NoBody {
+			// A shallow copy carries the wrapper: net/http keeps looking at
+			// its own request's body after the handler (to drain a small
+			// unread body, or half-close gracefully before a large one), and
+			// must still recognise it.
+			r = r.WithContext(r.Context())
 			r.Body = &idleBody{rc: r.Body, ctl: http.NewResponseController(w), timeout: d}
 		}
 		next.ServeHTTP(w, r)

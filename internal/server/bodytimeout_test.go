@@ -127,3 +127,24 @@ func TestBodyTimeoutLeavesAFinishedBodyAlone(t *testing.T) {
 		t.Fatalf("response: %v %v", resp, err)
 	}
 }
+
+func TestBodyTimeoutKeepsNetHTTPsViewOfTheBody(t *testing.T) {
+	// A handler refuses without reading a large announced body. net/http
+	// must still recognise its own body behind the wrapper: it then answers
+	// at once (the body is too large to drain) instead of first trying to
+	// read 256 KiB of it from a client that has not sent any.
+	h := withBodyTimeout(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "refused", http.StatusForbidden)
+	}), time.Minute)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	c := sendHeaders(t, strings.TrimPrefix(srv.URL, "http://"), 1<<20)
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("no answer to a refused request whose body was never sent: %v", err)
+	}
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("status %d, want 403", resp.StatusCode)
+	}
+}
