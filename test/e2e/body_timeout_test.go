@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/arca-repo/arca/test/internal/arcatest"
 )
 
 // TestStalledUploadsAreCutOff: an upload that stops sending is cut off after
@@ -63,8 +65,6 @@ func TestStalledUploadsAreCutOff(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			const length = 8 << 20
-			release := make(chan struct{})
-			defer close(release)
 			// A well-formed start of an npm publish document whose tarball
 			// (valid base64) stops arriving; the control plane takes it as
 			// opaque bytes.
@@ -72,7 +72,9 @@ func TestStalledUploadsAreCutOff(t *testing.T) {
 				`"versions":{"1.0.0":{"name":"stalled","version":"1.0.0","dist":{"shasum":"` + strings.Repeat("0", 40) + `"}}},` +
 				`"_attachments":{"stalled-1.0.0.tgz":{"content_type":"application/octet-stream","length":6291456,"data":"`
 			b64 := strings.NewReader(strings.Repeat("QUFB", 1<<18))
-			body := io.MultiReader(strings.NewReader(prefix), &stallingBody{r: b64, left: 1 << 20, release: release})
+			stall := arcatest.NewStalling(b64, 1<<20)
+			defer stall.Release()
+			body := io.MultiReader(strings.NewReader(prefix), stall)
 			done := make(chan error, 1)
 			start := time.Now()
 			go func() {

@@ -3,57 +3,24 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/jackc/pgx/v5"
 
-	"github.com/arca-repo/arca/internal/blob/s3/s3test"
+	"github.com/arca-repo/arca/test/internal/arcatest"
 )
-
-// defaultPGDSN is the local PostgreSQL the cluster tests use unless
-// ARCA_TEST_POSTGRES names another (trust authentication, database test).
-const defaultPGDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-func pgDSN() string {
-	if dsn := os.Getenv("ARCA_TEST_POSTGRES"); dsn != "" {
-		return dsn
-	}
-	return defaultPGDSN
-}
-
-// pgConn connects to the test server outside any schema. Unreachable skips
-// the test, except on CI (CI set), where it fails.
-func pgConn(t testing.TB) *pgx.Conn {
-	t.Helper()
-	c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(c, pgDSN())
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("PostgreSQL unreachable (CI must not skip): %v", err)
-		}
-		t.Skipf("PostgreSQL unreachable (set ARCA_TEST_POSTGRES): %v", err)
-	}
-	return conn
-}
 
 // pgQuery runs one query returning one row on a fresh admin connection.
 func pgQuery(t testing.TB, sql string, dest []any, args ...any) {
 	t.Helper()
-	conn := pgConn(t)
+	conn := arcatest.PGConn(t)
 	defer conn.Close(context.Background())
 	if err := conn.QueryRow(context.Background(), sql, args...).Scan(dest...); err != nil {
 		t.Fatalf("%s: %v", sql, err)
@@ -64,61 +31,30 @@ func pgQuery(t testing.TB, sql string, dest []any, args ...any) {
 // whose search_path selects it.
 func newPGSchema(t testing.TB) (dsn, schema string) {
 	t.Helper()
-	schema = "arca_e2e_" + randHex(8)
-	conn := pgConn(t)
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(context.Background(), `CREATE SCHEMA `+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn := pgConn(t)
-		defer conn.Close(context.Background())
-		if _, err := conn.Exec(context.Background(), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			t.Errorf("dropping %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(pgDSN())
-	if err != nil {
-		t.Fatalf("ARCA_TEST_POSTGRES must be a postgres:// URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), schema
+	return arcatest.NewPGSchema(t, "arca_e2e_")
 }
 
-func randHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func randHex(n int) string { return arcatest.RandHex(n) }
 
 // cluster is one PostgreSQL schema and one S3 bucket shared by arca nodes.
 type cluster struct {
-	DSN, Schema    string
-	S3             *s3test.Server
-	Bucket, Prefix string
-	BlobURL        string
-	TokenKey       string // 64 hex characters
-	Nodes          []*server
+	*arcatest.Stores
+	Nodes []*server
 }
 
 // newCluster makes a fresh schema and bucket and starts n nodes on them.
 func newCluster(t testing.TB, n int, extraEnv ...string) *cluster {
 	t.Helper()
-	dsn, schema := newPGSchema(t)
-	s3 := s3test.Start(t)
-	cl := &cluster{DSN: dsn, Schema: schema, S3: s3, Bucket: s3.NewBucket(t), Prefix: s3test.RandomPrefix(), TokenKey: randHex(32)}
-	cl.BlobURL = s3.URL(cl.Bucket, cl.Prefix)
+	cl := &cluster{Stores: arcatest.NewStores(t, "arca_e2e_")}
 	for i := 0; i < n; i++ {
 		cl.Nodes = append(cl.Nodes, cl.start(t, extraEnv...))
 	}
 	if n > 0 {
 		// The nodes did migrate the shared schema (they are not on SQLite).
 		var applied int
-		pgQuery(t, `SELECT count(*) FROM `+schema+`.schema_migrations`, []any{&applied})
+		pgQuery(t, `SELECT count(*) FROM `+cl.Schema+`.schema_migrations`, []any{&applied})
 		if applied == 0 {
-			t.Fatalf("schema %s has no applied migrations after %d nodes started", schema, n)
+			t.Fatalf("schema %s has no applied migrations after %d nodes started", cl.Schema, n)
 		}
 	}
 	return cl
@@ -127,14 +63,7 @@ func newCluster(t testing.TB, n int, extraEnv ...string) *cluster {
 // Env is what every process of the cluster is started with (later entries
 // win, so extra may override).
 func (cl *cluster) Env(extra ...string) []string {
-	return append([]string{
-		"ARCA_DATABASE_URL=" + cl.DSN,
-		"ARCA_BLOB_URL=" + cl.BlobURL,
-		"ARCA_S3_ACCESS_KEY_ID=" + cl.S3.AccessKeyID,
-		"ARCA_S3_SECRET_ACCESS_KEY=" + cl.S3.SecretAccessKey,
-		"ARCA_TOKEN_KEY=" + cl.TokenKey,
-		"ARCA_GC_INTERVAL=0", // only the explicit `arca gc` collects
-	}, extra...)
+	return append(cl.Stores.Env(), extra...)
 }
 
 // start runs one more node (its own --data directory) on the cluster.
@@ -181,13 +110,7 @@ func (cl *cluster) sharedBlobLockHeld(t testing.TB, ns, sha string) bool {
 func runArca(t testing.TB, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	cmd := exec.Command(arcaBin, args...)
-	base := []string{}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ARCA_") {
-			base = append(base, kv)
-		}
-	}
-	cmd.Env = append(append(base, "ARCA_ROOT_ACCESS_KEY_ID="+testAccessKey, "ARCA_ROOT_SECRET_ACCESS_KEY="+testSecretKey), env...)
+	cmd.Env = append(append(arcatest.BaseEnv(), rootEnv()...), env...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
@@ -196,7 +119,7 @@ func runArca(t testing.TB, env []string, args ...string) (stdout, stderr string,
 			t.Fatalf("running arca %v: %v", args, err)
 		}
 	}
-	return o.String(), e.String(), exitCode(err)
+	return o.String(), e.String(), arcatest.ExitCode(err)
 }
 
 // gc runs the real `arca gc` with the cluster's environment and a throwaway

@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
+
+	"github.com/arca-repo/arca/test/internal/arcatest"
 )
 
 // blobFiles lists the SHA-256 names of every file under DIR/blobs.
@@ -41,36 +43,7 @@ func blobFiles(t testing.TB, dir string) []string {
 // tmpFiles lists DIR/tmp (absent counts as empty).
 func tmpFiles(t testing.TB, dir string) []string {
 	t.Helper()
-	ents, err := os.ReadDir(filepath.Join(dir, "tmp"))
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range ents {
-		out = append(out, e.Name())
-	}
-	return out
-}
-
-// stallingBody yields the first n bytes of a generated stream, then blocks
-// until released.
-type stallingBody struct {
-	r       io.Reader
-	left    int64
-	release chan struct{}
-}
-
-func (b *stallingBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		<-b.release
-		return 0, io.ErrUnexpectedEOF
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
-	}
-	n, err := b.r.Read(p)
-	b.left -= int64(n)
-	return n, err
+	return arcatest.ListDir(t, filepath.Join(dir, "tmp"))
 }
 
 func TestCrashSafety(t *testing.T) {
@@ -98,7 +71,7 @@ func TestCrashSafety(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := &stallingBody{r: newGen(99, size), left: sent, release: make(chan struct{})}
+	body := arcatest.NewStalling(newGen(99, size), sent)
 	req := s.newRequest(t, rawRequest{Method: "POST", Path: "/v1/package/version/publish",
 		Query: publishQuery(p, "2.0-interrupted", "big.bin", false), Body: body, Length: size, PayloadHash: full.SHA256})
 	reqDone := make(chan error, 1)
@@ -130,7 +103,7 @@ func TestCrashSafety(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	s.Kill()
-	close(body.release) // let the client's body writer give up too
+	body.Release() // let the client's body writer give up too
 	select {
 	case err := <-reqDone:
 		if err != nil && strings.HasPrefix(err.Error(), "interrupted") {

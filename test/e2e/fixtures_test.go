@@ -6,9 +6,7 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
-	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"io"
 	"net/url"
 	"sort"
@@ -17,58 +15,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
+
+	"github.com/arca-repo/arca/test/internal/arcatest"
 )
 
-// genReader is a deterministic pseudo-random byte stream of a fixed size
-// that can seek, so large assets are generated, never held in memory.
-type genReader struct {
-	seed uint64
-	size int64
-	off  int64
-}
-
-func newGen(seed uint64, size int64) *genReader { return &genReader{seed: seed, size: size} }
-
-func (g *genReader) word(i int64) uint64 {
-	z := g.seed + uint64(i)*0x9e3779b97f4a7c15
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
-}
-
-func (g *genReader) Read(p []byte) (int, error) {
-	if g.off >= g.size {
-		return 0, io.EOF
-	}
-	if rem := g.size - g.off; int64(len(p)) > rem {
-		p = p[:rem]
-	}
-	n := 0
-	var w [8]byte
-	for n < len(p) {
-		wi, bi := g.off/8, int(g.off%8)
-		binary.LittleEndian.PutUint64(w[:], g.word(wi))
-		c := copy(p[n:], w[bi:])
-		n += c
-		g.off += int64(c)
-	}
-	return n, nil
-}
-
-func (g *genReader) Seek(offset int64, whence int) (int64, error) {
-	switch whence {
-	case io.SeekStart:
-	case io.SeekCurrent:
-		offset += g.off
-	case io.SeekEnd:
-		offset += g.size
-	}
-	if offset < 0 {
-		return 0, errors.New("genReader: negative offset")
-	}
-	g.off = offset
-	return offset, nil
-}
+// newGen is a deterministic pseudo-random stream of size bytes that can
+// seek, so large assets are generated, never held in memory.
+func newGen(seed uint64, size int64) *arcatest.GenReader { return arcatest.NewGen(seed, size) }
 
 // hashes are the four digests CodeArtifact reports, computed by the test.
 type hashes struct {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -18,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
+
+	"github.com/arca-repo/arca/test/internal/arcatest"
 )
 
 var (
@@ -38,13 +39,7 @@ type gcReport struct {
 func runGC(t testing.TB, dataDir string, args ...string) gcReport {
 	t.Helper()
 	cmd := exec.Command(arcaBin, append([]string{"gc", "--data", dataDir}, args...)...)
-	env := []string{}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ARCA_") {
-			env = append(env, kv)
-		}
-	}
-	cmd.Env = append(env, "ARCA_ROOT_ACCESS_KEY_ID="+testAccessKey, "ARCA_ROOT_SECRET_ACCESS_KEY="+testSecretKey)
+	cmd.Env = append(arcatest.BaseEnv(), rootEnv()...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
+
+	"github.com/arca-repo/arca/test/internal/arcatest"
 )
 
 const (
@@ -156,7 +158,7 @@ func TestIdentitiesFile(t *testing.T) {
 	}
 	select {
 	case <-s.done:
-		t.Fatalf("the server exited: %v\n%s", s.waitErr, s.Stderr())
+		t.Fatalf("the server exited: %v\n%s", s.Err(), s.Stderr())
 	default:
 	}
 	for _, secret := range []string{idUserSecret, idEnvSecret, testSecretKey} {
@@ -177,14 +179,9 @@ func TestIdentitiesFileInvalidAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(arcaBin, "serve", "--listen", "127.0.0.1:0", "--data", t.TempDir(), "--identities", path)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ARCA_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "ARCA_ROOT_ACCESS_KEY_ID="+testAccessKey, "ARCA_ROOT_SECRET_ACCESS_KEY="+testSecretKey)
+	cmd.Env = append(arcatest.BaseEnv(), rootEnv()...)
 	out, err := cmd.CombinedOutput()
-	if exitCode(err) != 1 {
+	if arcatest.ExitCode(err) != 1 {
 		t.Fatalf("arca serve with a bad identities file: %v\n%s", err, out)
 	}
 	for _, want := range []string{path, `user "ci"`, `policy "p"`, "Statement"} {

@@ -1,65 +1,31 @@
 package e2e
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"crypto/sha1"
-	"crypto/sha512"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/arca-repo/arca/test/internal/arcatest"
 )
 
 // npmTarball is a gzipped package tarball with a package.json and a README.
 func npmTarball(t *testing.T, name, version string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	for file, content := range map[string]string{
-		"package/package.json": `{"name":` + npmJS(name) + `,"version":` + npmJS(version) + `}`,
-		"package/README.md":    "# " + name + "\n",
-	} {
-		if err := tw.WriteHeader(&tar.Header{Name: file, Mode: 0o644, Size: int64(len(content))}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.WriteString(tw, content); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return arcatest.TarGz(t,
+		arcatest.File{Name: "package/package.json", Data: []byte(`{"name":` + npmJS(name) + `,"version":` + npmJS(version) + `}`)},
+		arcatest.File{Name: "package/README.md", Data: []byte("# " + name + "\n")})
 }
 
 // npmPublishBody is the document npm publish PUTs for one version.
 func npmPublishBody(name, version, integrity string, tgz []byte) []byte {
-	sum := sha1.Sum(tgz)
-	short := name[strings.LastIndexByte(name, '/')+1:]
-	doc := map[string]any{
-		"_id": name, "name": name, "dist-tags": map[string]string{"latest": version},
-		"versions": map[string]any{version: map[string]any{"name": name, "version": version, "description": "raw " + version,
-			"dist": map[string]any{"integrity": integrity, "shasum": hex.EncodeToString(sum[:])}}},
-		"_attachments": map[string]any{short + "-" + version + ".tgz": map[string]any{"content_type": "application/octet-stream",
-			"data": base64.StdEncoding.EncodeToString(tgz), "length": len(tgz)}},
-	}
-	b, _ := json.Marshal(doc)
-	return b
+	return arcatest.NPMPublishDoc(name, version, "raw "+version, integrity, tgz)
 }
 
-func sriSHA512(b []byte) string {
-	s := sha512.Sum512(b)
-	return "sha512-" + base64.StdEncoding.EncodeToString(s[:])
-}
+func sriSHA512(b []byte) string { return arcatest.SRISHA512(b) }
 
 // The registry protocol below what npm shows: raw publishes (conflict,
 // corrupt uploads), content negotiation, conditional requests, HEAD and

@@ -26,6 +26,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
+
+	"github.com/arca-repo/arca/test/internal/arcatest"
 )
 
 // testCA is a certificate authority the TLS tests make and trust, as an
@@ -126,52 +128,13 @@ func startTLSServer(t *testing.T, ca *testCA, env ...string) *tlsServer {
 	dir := t.TempDir()
 	ts := &tlsServer{ca: ca, CertFile: filepath.Join(dir, "server.pem"), KeyFile: filepath.Join(dir, "server-key.pem")}
 	ca.issue(t, ts.CertFile, ts.KeyFile)
-	s := &server{t: t, DataDir: t.TempDir(), log: newLineLog(), done: make(chan struct{})}
-	ts.server = s
-	cmd := exec.Command(arcaBin, "serve", "--listen", "127.0.0.1:0", "--data", s.DataDir,
-		"--tls-cert", ts.CertFile, "--tls-key", ts.KeyFile)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ARCA_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "ARCA_ROOT_ACCESS_KEY_ID="+testAccessKey, "ARCA_ROOT_SECRET_ACCESS_KEY="+testSecretKey)
-	cmd.Env = append(cmd.Env, env...)
-	cmd.Stdout, cmd.Stderr = s.log, s.log
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting arca: %v", err)
-	}
-	s.cmd = cmd
-	go func() { s.waitErr = cmd.Wait(); close(s.done) }()
-	t.Cleanup(func() {
-		if !s.stopped {
-			if code := s.Stop(); code != 0 && !t.Failed() {
-				t.Errorf("arca exited with code %d on SIGTERM\n%s", code, s.Stderr())
-			}
-		}
+	data := t.TempDir()
+	p := arcatest.Serve(t, arcatest.ServeOptions{
+		Bin: arcaBin, DataDir: data, Args: []string{"--tls-cert", ts.CertFile, "--tls-key", ts.KeyFile},
+		Env: append(rootEnv(), env...), HTTPS: true, Client: ca.httpsClient(), StrictExit: true,
 	})
-	select {
-	case s.Addr = <-s.log.addr:
-	case <-s.done:
-		t.Fatalf("arca exited before serving: %v\n%s", s.waitErr, s.Stderr())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("arca did not log its listen address within 30s\n%s", s.Stderr())
-	}
-	s.URL = "https://" + s.Addr
-	hc := ca.httpsClient()
-	for deadline := time.Now().Add(20 * time.Second); ; {
-		resp, err := hc.Get(s.URL + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return ts
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("GET /healthz over HTTPS never answered 200 (last: %v)\n%s", err, s.Stderr())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	ts.server = newServer(data, p)
+	return ts
 }
 
 // client is an SDK client that trusts the test CA.

@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
+
+	"github.com/arca-repo/arca/test/internal/arcatest"
 )
 
 // fillAsset is the size of one publish that fills the disk.
@@ -322,7 +324,7 @@ func runGC(t testing.TB, dir string) string {
 	cx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(cx, arcaBin, "gc", "--data", dir)
-	cmd.Env = append(baseEnv(), "ARCA_ROOT_ACCESS_KEY_ID="+rootKey, "ARCA_ROOT_SECRET_ACCESS_KEY="+rootSecret)
+	cmd.Env = append(arcatest.BaseEnv(), "ARCA_ROOT_ACCESS_KEY_ID="+rootKey, "ARCA_ROOT_SECRET_ACCESS_KEY="+rootSecret)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("arca gc: %v\n%s", err, out)
@@ -342,7 +344,7 @@ func realClientsRefused(t *testing.T, s *server, domain, repo, tok string) {
 		"AWS_PAGER=", "AWS_MAX_ATTEMPTS=1",
 		"NPM_CONFIG_USERCONFIG=" + filepath.Join(work, ".npmrc"), "NPM_CONFIG_CACHE=" + filepath.Join(work, "npm-cache"),
 		"NPM_CONFIG_UPDATE_NOTIFIER=false", "NPM_CONFIG_FETCH_RETRIES=0", "NPM_CONFIG_AUDIT=false", "NPM_CONFIG_FUND=false"}
-	for _, kv := range baseEnv() {
+	for _, kv := range arcatest.BaseEnv() {
 		k, _, _ := strings.Cut(kv, "=")
 		if k != "HOME" && !strings.HasPrefix(k, "AWS_") && !strings.HasPrefix(strings.ToLower(k), "npm_") {
 			env = append(env, kv)

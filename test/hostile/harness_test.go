@@ -19,17 +19,10 @@
 package hostile
 
 import (
-	"archive/tar"
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
-	"crypto/rand"
-	"crypto/sha1"
 	"crypto/sha256"
-	"crypto/sha512"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -44,9 +37,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -57,9 +48,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/arca-repo/arca/internal/blob/s3/s3test"
+	"github.com/arca-repo/arca/test/internal/arcatest"
 )
 
 // Credentials every server is started with.
@@ -96,31 +87,10 @@ var arcaBin string
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	os.Exit(runMain(m))
-}
-
-func runMain(m *testing.M) int {
-	if bin := os.Getenv("ARCA_E2E_BIN"); bin != "" {
+	os.Exit(arcatest.RunWithBinary("hostile", func(bin string) int {
 		arcaBin = bin
 		return m.Run()
-	}
-	dir, err := os.MkdirTemp("", "arca-hostile-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "hostile:", err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	arcaBin = filepath.Join(dir, "arca")
-	// The same flags as test/e2e and the Dockerfile, so the build cache is
-	// shared: static, trimmed paths.
-	build := exec.Command("go", "build", "-trimpath", "-o", arcaBin, "./cmd/arca")
-	build.Dir = filepath.Join("..", "..")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "hostile: building ./cmd/arca failed: %v\n%s", err, out)
-		return 1
-	}
-	return m.Run()
+	}))
 }
 
 // ---------------------------------------------------------------------------
@@ -141,72 +111,12 @@ type backend struct {
 // sqliteBackend is the default: everything in the data directory.
 func sqliteBackend() *backend { return &backend{Name: "sqlite"} }
 
-// PostgreSQL the suite uses unless ARCA_TEST_POSTGRES names another.
-const defaultPGDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-func pgDSN() string {
-	if dsn := os.Getenv("ARCA_TEST_POSTGRES"); dsn != "" {
-		return dsn
-	}
-	return defaultPGDSN
-}
-
-// pgConn connects outside any schema; unreachable skips (fails on CI).
-func pgConn(t testing.TB) *pgx.Conn {
-	t.Helper()
-	c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(c, pgDSN())
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("PostgreSQL unreachable (CI must not skip): %v", err)
-		}
-		t.Skipf("PostgreSQL unreachable (set ARCA_TEST_POSTGRES): %v", err)
-	}
-	return conn
-}
-
-// pgExec runs one statement on a fresh admin connection.
-func pgExec(t testing.TB, sql string, args ...any) {
-	t.Helper()
-	conn := pgConn(t)
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(context.Background(), sql, args...); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
-
 // pgBackend makes a fresh PostgreSQL schema and S3 bucket (versitygw), both
 // dropped when t ends.
 func pgBackend(t testing.TB) *backend {
 	t.Helper()
-	schema := "arca_hostile_" + randHex(8)
-	pgExec(t, `CREATE SCHEMA `+schema)
-	t.Cleanup(func() {
-		conn := pgConn(t)
-		defer conn.Close(context.Background())
-		if _, err := conn.Exec(context.Background(), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			t.Errorf("dropping %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(pgDSN())
-	if err != nil {
-		t.Fatalf("ARCA_TEST_POSTGRES must be a postgres:// URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	s3 := s3test.Start(t)
-	b := &backend{Name: "pg+s3", Schema: schema, S3: s3, Bucket: s3.NewBucket(t), Prefix: s3test.RandomPrefix()}
-	b.Env = []string{
-		"ARCA_DATABASE_URL=" + u.String(),
-		"ARCA_BLOB_URL=" + s3.URL(b.Bucket, b.Prefix),
-		"ARCA_S3_ACCESS_KEY_ID=" + s3.AccessKeyID,
-		"ARCA_S3_SECRET_ACCESS_KEY=" + s3.SecretAccessKey,
-		"ARCA_TOKEN_KEY=" + randHex(32),
-		"ARCA_GC_INTERVAL=0",
-	}
-	return b
+	st := arcatest.NewStores(t, "arca_hostile_")
+	return &backend{Name: "pg+s3", Env: st.Env(), Schema: st.Schema, S3: st.S3, Bucket: st.Bucket, Prefix: st.Prefix}
 }
 
 // backends returns the backends a test runs on: SQLite always, PostgreSQL +
@@ -236,20 +146,11 @@ type opts struct {
 
 // server is one running arca process.
 type server struct {
-	t       testing.TB
-	URL     string // http://ADDR
-	Addr    string
+	*arcatest.Process
 	DataDir string
 	Backend *backend
 	opts    opts
-	cmd     *exec.Cmd
-	log     *lineLog
-	done    chan struct{}
-	waitErr error
-	stopped atomic.Bool
 }
-
-var listenRE = regexp.MustCompile(`msg="arca serving" listen=(\S+)`)
 
 // start runs `arca serve` on a free port and waits until /healthz answers
 // 200. On cleanup the process is stopped with SIGTERM (or already gone).
@@ -261,59 +162,14 @@ func start(t testing.TB, o opts) *server {
 	if o.DataDir == "" {
 		o.DataDir = t.TempDir()
 	}
-	s := &server{t: t, DataDir: o.DataDir, Backend: o.Backend, opts: o, log: newLineLog(), done: make(chan struct{})}
-	cmd := exec.Command(arcaBin, "serve", "--listen", "127.0.0.1:0", "--data", o.DataDir)
-	cmd.Env = append(append(append(baseEnv(), "ARCA_ROOT_ACCESS_KEY_ID="+rootKey, "ARCA_ROOT_SECRET_ACCESS_KEY="+rootSecret),
-		o.Backend.Env...), o.Env...)
-	cmd.Stdout, cmd.Stderr = s.log, s.log
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting arca: %v", err)
-	}
-	s.cmd = cmd
-	go func() {
-		s.waitErr = cmd.Wait()
-		close(s.done)
-	}()
-	t.Cleanup(func() {
-		if !s.stopped.Load() {
-			s.Signal(syscall.SIGTERM)
-			select {
-			case <-s.done:
-			case <-time.After(30 * time.Second):
-				_ = s.cmd.Process.Kill()
-				<-s.done
-				t.Errorf("arca did not exit within 30s of SIGTERM")
-			}
-			s.stopped.Store(true)
-		}
-	})
-	select {
-	case addr := <-s.log.addr:
-		s.Addr = addr
-	case <-s.done:
-		t.Fatalf("arca exited before serving: %v\n%s", s.waitErr, s.Log())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("arca did not log its listen address within 30s\n%s", s.Log())
-	}
-	s.URL = "http://" + s.Addr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := quick.Get(s.URL + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("GET /healthz never answered 200 (last: %v)\n%s", err, s.Log())
-		}
-		select {
-		case <-s.done:
-			t.Fatalf("arca exited while starting: %v\n%s", s.waitErr, s.Log())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	p := arcatest.Serve(t, arcatest.ServeOptions{Bin: arcaBin, DataDir: o.DataDir, Env: serverEnv(o.Backend, o.Env)})
+	return &server{Process: p, DataDir: o.DataDir, Backend: o.Backend, opts: o}
+}
+
+// serverEnv is what an arca process on b is started with: the root's
+// credentials, the backend's settings, then extra (which wins).
+func serverEnv(b *backend, extra []string) []string {
+	return append(append([]string{"ARCA_ROOT_ACCESS_KEY_ID=" + rootKey, "ARCA_ROOT_SECRET_ACCESS_KEY=" + rootSecret}, b.Env...), extra...)
 }
 
 // restart starts a new process on the same data directory, backend and
@@ -333,8 +189,7 @@ func (s *server) gc(t testing.TB, args ...string) string {
 		dir = t.TempDir()
 	}
 	cmd := exec.Command(arcaBin, append([]string{"gc", "--data", dir}, args...)...)
-	cmd.Env = append(append(append(baseEnv(), "ARCA_ROOT_ACCESS_KEY_ID="+rootKey, "ARCA_ROOT_SECRET_ACCESS_KEY="+rootSecret),
-		s.Backend.Env...), s.opts.Env...)
+	cmd.Env = append(arcatest.BaseEnv(), serverEnv(s.Backend, s.opts.Env)...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
@@ -343,93 +198,10 @@ func (s *server) gc(t testing.TB, args ...string) string {
 	return out.String()
 }
 
-// baseEnv is the test's environment without any ARCA_ variable.
-func baseEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ARCA_") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-// quick is an HTTP client for set-up calls that must not hang the suite.
-var quick = &http.Client{Timeout: 30 * time.Second}
-
-// Log is everything the process has written so far.
-func (s *server) Log() string { return s.log.String() }
-
-// Signal sends sig without waiting.
-func (s *server) Signal(sig os.Signal) {
-	if err := s.cmd.Process.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		s.t.Errorf("signal %v: %v", sig, err)
-	}
-}
-
-// Kill sends SIGKILL and waits until the process is gone.
-func (s *server) Kill() {
-	s.t.Helper()
-	s.Signal(syscall.SIGKILL)
-	select {
-	case <-s.done:
-	case <-time.After(10 * time.Second):
-		s.t.Fatal("arca still running 10s after SIGKILL")
-	}
-	s.stopped.Store(true)
-}
-
-// Alive reports whether the process is still running.
-func (s *server) Alive() bool {
-	select {
-	case <-s.done:
-		return false
-	default:
-		return true
-	}
-}
-
 // Endpoint is the repository endpoint of format ("npm", "pypi") for
 // domain/repo, ending in '/'.
 func (s *server) Endpoint(format, domain, repo string) string {
 	return s.URL + "/" + format + "/d/" + domain + "-" + account + "/" + repo + "/"
-}
-
-// lineLog keeps the process's output and reports the listen address.
-type lineLog struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	partial []byte
-	addr    chan string
-	sent    bool
-}
-
-func newLineLog() *lineLog { return &lineLog{addr: make(chan string, 1)} }
-
-func (l *lineLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.buf.Write(p)
-	l.partial = append(l.partial, p...)
-	for {
-		i := bytes.IndexByte(l.partial, '\n')
-		if i < 0 {
-			break
-		}
-		line := string(l.partial[:i])
-		l.partial = l.partial[i+1:]
-		if m := listenRE.FindStringSubmatch(line); m != nil && !l.sent {
-			l.sent = true
-			l.addr <- m[1]
-		}
-	}
-	return len(p), nil
-}
-
-func (l *lineLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 // ---------------------------------------------------------------------------
@@ -790,49 +562,8 @@ func dialectProblem(status int, h http.Header, body []byte, d dialect) string {
 // ---------------------------------------------------------------------------
 // Data
 
-// genReader is a deterministic pseudo-random byte stream of a fixed size.
-type genReader struct {
-	seed uint64
-	size int64
-	off  int64
-}
-
-func newGen(seed uint64, size int64) *genReader { return &genReader{seed: seed, size: size} }
-
-func (g *genReader) Read(p []byte) (int, error) {
-	if g.off >= g.size {
-		return 0, io.EOF
-	}
-	if rem := g.size - g.off; int64(len(p)) > rem {
-		p = p[:rem]
-	}
-	n := 0
-	var w [8]byte
-	for n < len(p) {
-		z := g.seed + uint64(g.off/8)*0x9e3779b97f4a7c15
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-		z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-		binary.LittleEndian.PutUint64(w[:], z^(z>>31))
-		c := copy(p[n:], w[g.off%8:])
-		n += c
-		g.off += int64(c)
-	}
-	return n, nil
-}
-
-func (g *genReader) Seek(offset int64, whence int) (int64, error) {
-	switch whence {
-	case io.SeekCurrent:
-		offset += g.off
-	case io.SeekEnd:
-		offset += g.size
-	}
-	if offset < 0 {
-		return 0, errors.New("genReader: negative offset")
-	}
-	g.off = offset
-	return offset, nil
-}
+// newGen is a deterministic pseudo-random byte stream of a fixed size.
+func newGen(seed uint64, size int64) *arcatest.GenReader { return arcatest.NewGen(seed, size) }
 
 // genBytes is newGen(seed, n) in memory.
 func genBytes(seed uint64, n int) []byte {
@@ -841,44 +572,13 @@ func genBytes(seed uint64, n int) []byte {
 	return b
 }
 
-// stallingBody yields r's first n bytes, then blocks until released (then
+// newStalling yields r's first n bytes, then blocks until released (then
 // fails), like a client that stops sending.
-type stallingBody struct {
-	r       io.Reader
-	left    int64
-	release chan struct{}
-	once    sync.Once
-}
-
-func newStalling(r io.Reader, n int64) *stallingBody {
-	return &stallingBody{r: r, left: n, release: make(chan struct{})}
-}
-
-func (b *stallingBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		<-b.release
-		return 0, io.ErrUnexpectedEOF
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
-	}
-	n, err := b.r.Read(p)
-	b.left -= int64(n)
-	return n, err
-}
-
-// Release lets a stalled Read return.
-func (b *stallingBody) Release() { b.once.Do(func() { close(b.release) }) }
+func newStalling(r io.Reader, n int64) *arcatest.StallingBody { return arcatest.NewStalling(r, n) }
 
 func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
-}
-
-func randHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // ---------------------------------------------------------------------------
@@ -912,7 +612,7 @@ func dirUsage(dir string) int64 {
 // its tmp directory, including unlinked ones (read from /proc/PID/fd); on
 // systems without /proc it falls back to dirUsage.
 func (s *server) spoolUsage() int64 {
-	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", s.cmd.Process.Pid))
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", s.Cmd.Process.Pid))
 	if err != nil {
 		return dirUsage(s.tmpDir())
 	}
@@ -923,7 +623,7 @@ func (s *server) spoolUsage() int64 {
 	var n int64
 	seen := map[uint64]bool{} // a file open twice counts once
 	for _, fd := range fds {
-		p := fmt.Sprintf("/proc/%d/fd/%s", s.cmd.Process.Pid, fd.Name())
+		p := fmt.Sprintf("/proc/%d/fd/%s", s.Cmd.Process.Pid, fd.Name())
 		target, err := os.Readlink(p)
 		if err != nil || !strings.HasPrefix(target, tmp+"/") {
 			continue
@@ -958,21 +658,13 @@ func (s *server) spoolUsage() int64 {
 // tmpEntries lists the tmp directory (absent = empty).
 func (s *server) tmpEntries(t testing.TB) []string {
 	t.Helper()
-	ents, err := os.ReadDir(s.tmpDir())
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range ents {
-		out = append(out, e.Name())
-	}
-	return out
+	return arcatest.ListDir(t, s.tmpDir())
 }
 
 // openTmpFiles counts the files under tmp the process holds open (unlinked
 // ones included).
 func (s *server) openTmpFiles() int {
-	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", s.cmd.Process.Pid))
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", s.Cmd.Process.Pid))
 	if err != nil {
 		return len(mustReadDir(s.tmpDir()))
 	}
@@ -982,7 +674,7 @@ func (s *server) openTmpFiles() int {
 	}
 	n := 0
 	for _, fd := range fds {
-		target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", s.cmd.Process.Pid, fd.Name()))
+		target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", s.Cmd.Process.Pid, fd.Name()))
 		if err == nil && strings.HasPrefix(target, tmp+"/") {
 			n++
 		}
@@ -1071,47 +763,17 @@ func (s *server) downloadSHA256(t testing.TB, p pkg, version, asset string) (str
 // npmTarball is a gzipped package tarball with a package.json.
 func npmTarball(t testing.TB, name, version string, pad int) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	files := map[string][]byte{
-		"package/package.json": []byte(`{"name":"` + name + `","version":"` + version + `"}`),
-		"package/pad.bin":      genBytes(uint64(len(name)+pad), pad),
-	}
-	for _, f := range []string{"package/package.json", "package/pad.bin"} {
-		if err := tw.WriteHeader(&tar.Header{Name: f, Mode: 0o644, Size: int64(len(files[f]))}); err != nil {
-			t.Fatal(err)
-		}
-		_, _ = tw.Write(files[f])
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return arcatest.TarGz(t,
+		arcatest.File{Name: "package/package.json", Data: []byte(`{"name":"` + name + `","version":"` + version + `"}`)},
+		arcatest.File{Name: "package/pad.bin", Data: genBytes(uint64(len(name)+pad), pad)})
 }
 
 // npmPublishDoc is the document npm publish PUTs for one version.
 func npmPublishDoc(name, version, integrity string, tgz []byte) []byte {
-	sum := sha1.Sum(tgz)
-	short := name[strings.LastIndexByte(name, '/')+1:]
-	doc := map[string]any{
-		"_id": name, "name": name, "dist-tags": map[string]string{"latest": version},
-		"versions": map[string]any{version: map[string]any{"name": name, "version": version,
-			"dist": map[string]any{"integrity": integrity, "shasum": hex.EncodeToString(sum[:])}}},
-		"_attachments": map[string]any{short + "-" + version + ".tgz": map[string]any{"content_type": "application/octet-stream",
-			"data": base64.StdEncoding.EncodeToString(tgz), "length": len(tgz)}},
-	}
-	b, _ := json.Marshal(doc)
-	return b
+	return arcatest.NPMPublishDoc(name, version, "", integrity, tgz)
 }
 
-func sriSHA512(b []byte) string {
-	s := sha512.Sum512(b)
-	return "sha512-" + base64.StdEncoding.EncodeToString(s[:])
-}
+func sriSHA512(b []byte) string { return arcatest.SRISHA512(b) }
 
 // npmRequest is a request to an npm endpoint with a bearer token ("" = none).
 func npmRequest(t testing.TB, method, u, tok string, body io.Reader, length int64) *http.Request {
@@ -1174,23 +836,10 @@ func pypiRequest(t testing.TB, u, tok, ctype string, body io.Reader, length int6
 // PKG-INFO, padded to about pad bytes.
 func sdist(t testing.TB, name, version string, pad int) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
 	dir := strings.ReplaceAll(name, "-", "_") + "-" + version
-	files := map[string][]byte{
-		dir + "/PKG-INFO": []byte("Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n"),
-		dir + "/pad.bin":  genBytes(uint64(pad+1), pad),
-	}
-	for _, f := range []string{dir + "/PKG-INFO", dir + "/pad.bin"} {
-		if err := tw.WriteHeader(&tar.Header{Name: f, Mode: 0o644, Size: int64(len(files[f]))}); err != nil {
-			t.Fatal(err)
-		}
-		_, _ = tw.Write(files[f])
-	}
-	_ = tw.Close()
-	_ = zw.Close()
-	return buf.Bytes()
+	return arcatest.TarGz(t,
+		arcatest.File{Name: dir + "/PKG-INFO", Data: []byte("Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n")},
+		arcatest.File{Name: dir + "/pad.bin", Data: genBytes(uint64(pad+1), pad)})
 }
 
 // ---------------------------------------------------------------------------

@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/smithy-go"
+
+	"github.com/arca-repo/arca/test/internal/arcatest"
 )
 
 // Dependency outages: PostgreSQL and the S3 server each sit behind a TCP
@@ -225,9 +227,9 @@ func mustGet(t testing.TB, u string) *http.Request {
 
 // pgHostPort is the host:port of the test PostgreSQL.
 func pgHostPort(t testing.TB) string {
-	u, err := url.Parse(pgDSN())
+	u, err := url.Parse(arcatest.PGDSN())
 	if err != nil || u.Host == "" {
-		t.Skipf("ARCA_TEST_POSTGRES is not a URL with a host: %q", pgDSN())
+		t.Skipf("ARCA_TEST_POSTGRES is not a URL with a host: %q", arcatest.PGDSN())
 	}
 	if u.Port() == "" {
 		return u.Host + ":5432"
