@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/crypto/blake2b"
 	"io"
 	"mime"
 	"net/http"
@@ -204,6 +205,26 @@ func checkDigest(fields map[string][]string, key string, size int) (string, erro
 	return v, nil
 }
 
+// checkBLAKE2 compares the blake2_256_digest field, when there is one, with
+// the spooled file's BLAKE2b-256 (one more pass over the local spool file).
+func (u *upload) checkBLAKE2() error {
+	want, err := checkDigest(u.fields, "blake2_256_digest", blake2b.Size256)
+	if err != nil || want == "" {
+		return err
+	}
+	h, _ := blake2b.New256(nil)
+	if _, err := u.file.Seek(0, io.SeekStart); err != nil {
+		return apierr.Wrap(err, "reading the spooled upload")
+	}
+	if _, err := io.Copy(h, u.file); err != nil {
+		return apierr.Wrap(err, "reading the spooled upload")
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		return apierr.Invalid("blake2_256_digest %s does not match %s, whose BLAKE2b-256 is %s.", want, u.filename, got)
+	}
+	return nil
+}
+
 // upload handles a twine (legacy API) upload to the repository endpoint.
 func (h *Handler) upload(req *format.Request) {
 	repo := pkgsvc.Repo{Domain: req.Domain, Repository: req.Repository}
@@ -311,6 +332,11 @@ func (h *Handler) preparePublish(u *upload, project string) (*pkgsvc.FormatPubli
 	}
 	md5sum, err := checkDigest(u.fields, "md5_digest", 16)
 	if err != nil {
+		return nil, err
+	}
+	// twine sends a BLAKE2b-256 digest beside SHA-256 and MD5 (the blob
+	// store checks those two); PyPI checks every digest a client gives.
+	if err := u.checkBLAKE2(); err != nil {
 		return nil, err
 	}
 
