@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/arca-repo/arca/internal/auth"
-	"github.com/arca-repo/arca/internal/pkgsvc"
+	"github.com/arca-repo/arca/internal/formatrules"
 )
 
 // scope is what kind of resource an operation acts on.
@@ -104,7 +104,7 @@ func (h *Handler) checks(c *call) []check {
 			out = append(out, check{"codeartifact:ReadFromRepository", repoARN(in.S("sourceRepository")), owner})
 		}
 		out = append(out, check{act, "arn:aws:codeartifact:" + region + ":" + owner + ":package/" + domain + "/" + repo + "/" +
-			in.S("format") + "/" + in.S("namespace") + "/" + pkgsvc.NormalizeName(in.S("format"), in.S("package")), owner})
+			in.S("format") + "/" + in.S("namespace") + "/" + formatrules.Of(in.S("format")).Normalize(in.S("package")), owner})
 	case scopeTagged:
 		arn := in.S("resourceArn")
 		out = append(out, check{act, arn, arnAccount(arn)})

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"github.com/arca-repo/arca/internal/formatrules"
 	"github.com/arca-repo/arca/internal/pkgsvc"
 )
 
@@ -79,7 +80,7 @@ var lifecycleOps = map[string]handlerFunc{
 			DomainOwner: c.in.S("domainOwner"), Domain: c.in.S("domain"),
 			SourceRepository: c.in.S("sourceRepository"), DestRepository: c.in.S("destinationRepository"),
 			Format: c.in.S("format"), Namespace: c.in.S("namespace"),
-			Package:  pkgsvc.NormalizeName(c.in.S("format"), c.in.S("package")),
+			Package:  formatrules.Of(c.in.S("format")).Normalize(c.in.S("package")),
 			Versions: body.Versions, Revisions: body.VersionRevisions,
 			AllowOverwrite: body.AllowOverwrite, IncludeFromUpstream: body.IncludeFromUpstream,
 		})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/formatrules"
 	"github.com/arca-repo/arca/internal/meta"
 	"github.com/arca-repo/arca/internal/pkgsvc"
 )
@@ -17,7 +18,7 @@ func (c *call) coord() pkgsvc.Coord {
 	return pkgsvc.Coord{
 		DomainOwner: c.in.S("domainOwner"), Domain: c.in.S("domain"), Repository: c.in.S("repository"),
 		Format: c.in.S("format"), Namespace: c.in.S("namespace"),
-		Package: pkgsvc.NormalizeName(c.in.S("format"), c.in.S("package")),
+		Package: formatrules.Of(c.in.S("format")).Normalize(c.in.S("package")),
 	}
 }
 

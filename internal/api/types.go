@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/formatrules"
 	"github.com/arca-repo/arca/internal/meta"
-	"github.com/arca-repo/arca/internal/pkgsvc"
 )
 
 // epoch is a timestamp in restJson1's default form: seconds since the epoch
@@ -167,7 +167,7 @@ func versionDescriptionOf(p *meta.Package, v *meta.PackageVersion) versionDescri
 		lic = []meta.License{}
 	}
 	return versionDescription{Format: p.Format, Namespace: p.Namespace, PackageName: p.Name,
-		DisplayName: pkgsvc.DisplayName(p.Format, p.Namespace, p.Name), Version: v.Version, Summary: v.Summary,
+		DisplayName: formatrules.Of(p.Format).Display(p.Namespace, p.Name), Version: v.Version, Summary: v.Summary,
 		HomePage: v.HomePage, SourceCodeRepository: v.SourceCodeRepository, PublishedTime: ts(v.PublishedTime),
 		Licenses: lic, Revision: v.Revision, Status: v.Status, Origin: versionOriginOf(v)}
 }

@@ -102,8 +102,9 @@ type Dependency struct {
 	VersionRequirement string `json:"versionRequirement,omitempty"`
 }
 
-// PackageVersion is one version of a package. SortKey orders versions
-// naturally (see VersionSortKey) and is set by whoever inserts the row.
+// PackageVersion is one version of a package. SortKey orders versions in
+// their format's order (formatrules.Rules.Key) and is set by whoever
+// inserts the row; the stores only compare it byte-wise.
 type PackageVersion struct {
 	ID                   string
 	PackageID            string

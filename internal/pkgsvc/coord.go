@@ -6,6 +6,7 @@ import (
 	"unicode"
 
 	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/formatrules"
 	"github.com/arca-repo/arca/internal/meta"
 )
 
@@ -20,22 +21,9 @@ type Coord struct {
 	Package     string
 }
 
-// namespaced formats require a namespace on API calls; unnamespaced ones
-// refuse one. npm takes it optionally (the scope).
-var (
-	namespaced   = map[string]bool{"maven": true, "swift": true, "generic": true}
-	unnamespaced = map[string]bool{"pypi": true, "nuget": true, "ruby": true, "cargo": true}
-)
-
-// checkNamespace applies the per-format namespace rule.
+// checkNamespace applies the format's namespace rule (internal/formatrules).
 func checkNamespace(format, namespace string) error {
-	if namespaced[format] && namespace == "" {
-		return apierr.Invalid("A namespace is required for %s packages.", format)
-	}
-	if unnamespaced[format] && namespace != "" {
-		return apierr.Invalid("%s packages do not have a namespace; omit the namespace parameter.", format)
-	}
-	return nil
+	return formatrules.Of(format).CheckNamespace(namespace)
 }
 
 // located is a package looked up from its coordinates.
@@ -79,21 +67,11 @@ func (s *Service) locateVersion(ctx context.Context, r meta.Reader, callerAccoun
 	return l, v, err
 }
 
-// displayName is how a package is shown to people: npm scopes regain their @.
+// displayName is how a package is shown to people, as its format writes
+// coordinates (npm scopes regain their @).
 func displayName(format, namespace, name string) string {
-	switch {
-	case namespace == "":
-		return name
-	case format == "npm":
-		return "@" + namespace + "/" + name
-	case format == "maven":
-		return namespace + ":" + name
-	}
-	return namespace + "/" + name
+	return formatrules.Of(format).Display(namespace, name)
 }
-
-// DisplayName is the displayName CodeArtifact reports for a package.
-func DisplayName(format, namespace, name string) string { return displayName(format, namespace, name) }
 
 // checkGenericAssetName applies CodeArtifact's asset-name rule for generic
 // packages: Unicode letters and numbers, the characters ~!@^&()-_+[]{};,.

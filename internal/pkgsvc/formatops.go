@@ -10,8 +10,8 @@ import (
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/auth"
+	"github.com/arca-repo/arca/internal/formatrules"
 	"github.com/arca-repo/arca/internal/meta"
-	"github.com/arca-repo/arca/internal/pep440"
 	"github.com/arca-repo/arca/internal/sizecache"
 )
 
@@ -38,17 +38,6 @@ func viewSize(v *PackageView) int {
 		n += 512 + len(x.Version.Readme) + len(x.Version.FormatMetadata) + len(x.Version.Summary) + 256*len(x.Assets)
 	}
 	return n
-}
-
-// sortKey orders versions of a format: PEP 440 for pypi (when the version
-// is one), natural order otherwise.
-func sortKey(format, version string) string {
-	if format == "pypi" {
-		if k, ok := pep440.SortKey(version); ok {
-			return k
-		}
-	}
-	return meta.VersionSortKey(version)
 }
 
 // servable reports whether a package manager may download a version.
@@ -96,13 +85,19 @@ func (s *Service) PublishFormat(ctx context.Context, caller auth.Principal, r Re
 	if err := checkFormatPublishText(in); err != nil {
 		return nil, err
 	}
-	in.Package = NormalizeName(in.Format, in.Package)
+	rules := formatrules.Of(in.Format)
+	in.Package = rules.Normalize(in.Package)
 	if err := checkFormatCoord(in.Format, in.Namespace, in.Package); err != nil {
 		return nil, err
 	}
 	if err := checkCoordinate("version", in.Version, false); err != nil {
 		return nil, err
 	}
+	version, ok := rules.Version(in.Version)
+	if !ok {
+		return nil, rules.CheckVersion(in.Version)
+	}
+	in.Version = version
 	if err := checkCoordinate("asset name", in.AssetName, false); err != nil {
 		return nil, err
 	}
@@ -149,7 +144,7 @@ func (s *Service) PublishFormat(ctx context.Context, caller auth.Principal, r Re
 				}
 			}
 			m := in.Meta
-			v = &meta.PackageVersion{ID: newID(), PackageID: p.ID, Version: in.Version, SortKey: sortKey(in.Format, in.Version),
+			v = &meta.PackageVersion{ID: newID(), PackageID: p.ID, Version: in.Version, SortKey: rules.Key(in.Version),
 				Revision: newRevision(), Status: meta.StatusPublished, CreatedTime: now, PublishedTime: now,
 				Summary: m.Summary, HomePage: m.HomePage, SourceCodeRepository: m.SourceCodeRepository,
 				Licenses: m.Licenses, Dependencies: m.Dependencies, Readme: m.Readme, FormatMetadata: m.Format,
@@ -272,7 +267,7 @@ func (s *Service) viewKey(r Repo, format, namespace, name string) string {
 // PackageView returns the package as seen through r; NotFound (naming the
 // package) when no repository of the chain has a servable version.
 func (s *Service) PackageView(ctx context.Context, r Repo, format, namespace, name string) (*PackageView, error) {
-	name = NormalizeName(format, name)
+	name = formatrules.Of(format).Normalize(name)
 	if err := checkFormatCoord(format, namespace, name); err != nil {
 		return nil, err
 	}
@@ -387,7 +382,7 @@ func allVersions(ctx context.Context, rd meta.PackageReader, packageID string) (
 // resend their Authorization header on a redirect, and S3 refuses a request
 // that carries both.
 func (s *Service) FetchAsset(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, version, asset string) (*AssetContent, error) {
-	name = NormalizeName(format, name)
+	name = formatrules.Of(format).Normalize(name)
 	if err := checkFormatCoord(format, namespace, name); err != nil {
 		return nil, err
 	}
@@ -547,7 +542,7 @@ func (s *Service) PutDistTag(ctx context.Context, caller auth.Principal, r Repo,
 // withLocalVersion resolves version into r (retaining it from an upstream
 // if need be), then runs fn on it in a transaction.
 func (s *Service) withLocalVersion(ctx context.Context, r Repo, format, namespace, name, version string, fn func(tx meta.Tx, p *meta.Package, v *meta.PackageVersion) error) error {
-	name = NormalizeName(format, name)
+	name = formatrules.Of(format).Normalize(name)
 	if err := checkFormatCoord(format, namespace, name); err != nil {
 		return err
 	}
@@ -585,7 +580,7 @@ func checkDistTag(tag string) error {
 // package or tag is absent from r. "latest" cannot be deleted
 // (ValidationException).
 func (s *Service) DeleteDistTag(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, tag string) error {
-	name = NormalizeName(format, name)
+	name = formatrules.Of(format).Normalize(name)
 	if err := checkFormatCoord(format, namespace, name); err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package pkgsvc
 
 import (
 	"io"
-	"strings"
 
 	"github.com/arca-repo/arca/internal/meta"
 )
@@ -38,7 +37,7 @@ type VersionMeta struct {
 type FormatPublish struct {
 	Format    string
 	Namespace string // "" for formats without one
-	Package   string // as the client spelled it; pypi names are normalized here
+	Package   string // as the client spelled it; normalized here (formatrules)
 	Version   string
 	AssetName string
 	Body      io.Reader
@@ -75,8 +74,9 @@ type ViewVersion struct {
 // repository: the versions of the repository and of its upstreams (searched
 // depth-first, at most 25 repositories; the first repository holding a
 // version wins), only those that are Published or Unlisted, in natural
-// version order (PEP 440 for pypi). Upstream versions are left out when the
-// called repository's package has upstream=BLOCK.
+// version order (the format's order, internal/formatrules). Upstream
+// versions are left out when the called repository's package has
+// upstream=BLOCK.
 type PackageView struct {
 	Format, Namespace, Name string // Name normalized (pypi)
 	Versions                []ViewVersion
@@ -94,33 +94,6 @@ type PackageView struct {
 // formats without namespace have an empty segment.
 func (s *Service) PackageARN(owner, domain, repo, format, namespace, name string) string {
 	return "arn:aws:codeartifact:" + s.region + ":" + owner + ":package/" + domain + "/" + repo + "/" + format + "/" + namespace + "/" + name
-}
-
-// NormalizeName returns the name CodeArtifact stores for a package name:
-// pypi names per PEP 503 (lowercase, runs of '-', '_', '.' as one '-');
-// other formats unchanged.
-func NormalizeName(format, name string) string {
-	if format != "pypi" {
-		return name
-	}
-	var b strings.Builder
-	sep := false
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c == '-' || c == '_' || c == '.' {
-			sep = true
-			continue
-		}
-		if sep && b.Len() > 0 {
-			b.WriteByte('-')
-		}
-		sep = false
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
 }
 
 // Endpoint is r's repository endpoint for format (what

@@ -14,6 +14,7 @@ import (
 
 	"github.com/arca-repo/arca/internal/blob"
 	"github.com/arca-repo/arca/internal/blob/fs"
+	"github.com/arca-repo/arca/internal/formatrules"
 	"github.com/arca-repo/arca/internal/meta"
 	"github.com/arca-repo/arca/internal/meta/postgres"
 	"github.com/jackc/pgx/v5"
@@ -143,7 +144,7 @@ func TestCopyDoesNotReferenceABlobCollectedMeanwhile(t *testing.T) {
 				return err
 			}
 			for j := range 10 {
-				v := &meta.PackageVersion{ID: newID(), PackageID: p.ID, Version: fmt.Sprintf("1.%d", j), SortKey: meta.VersionSortKey("1"),
+				v := &meta.PackageVersion{ID: newID(), PackageID: p.ID, Version: fmt.Sprintf("1.%d", j), SortKey: formatrules.NaturalKey("1"),
 					Revision: newRevision(), Status: meta.StatusPublished, CreatedTime: now, PublishedTime: now, OriginType: meta.OriginInternal}
 				if err := tx.InsertPackageVersion(e.ctx, v); err != nil {
 					return err

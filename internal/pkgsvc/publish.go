@@ -9,6 +9,7 @@ import (
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/auth"
 	"github.com/arca-repo/arca/internal/blob"
+	"github.com/arca-repo/arca/internal/formatrules"
 	"github.com/arca-repo/arca/internal/meta"
 )
 
@@ -77,7 +78,7 @@ func (s *Service) Publish(ctx context.Context, caller auth.Principal, in Publish
 		}
 		v, err := tx.GetPackageVersion(ctx, p.ID, in.Version)
 		if apierr.Is(err, apierr.NotFound) {
-			v = &meta.PackageVersion{ID: newID(), PackageID: p.ID, Version: in.Version, SortKey: meta.VersionSortKey(in.Version),
+			v = &meta.PackageVersion{ID: newID(), PackageID: p.ID, Version: in.Version, SortKey: formatrules.Of(in.Format).Key(in.Version),
 				Revision: newRevision(), Status: meta.StatusUnfinished, CreatedTime: now,
 				OriginType: meta.OriginInternal, OriginRepository: repo.Name}
 			err = tx.InsertPackageVersion(ctx, v)

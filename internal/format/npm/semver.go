@@ -1,17 +1,14 @@
 package npm
 
 import (
-	"regexp"
 	"strings"
+
+	"github.com/arca-repo/arca/internal/formatrules"
 )
 
-// semverRE is a SemVer 2.0 version, as npm publishes them (already cleaned
-// by the client: no leading 'v' or '=').
-var semverRE = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)` +
-	`(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?` +
-	`(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
-
-func validVersion(v string) bool { return len(v) <= 255 && semverRE.MatchString(v) }
+// validVersion reports whether v is an npm version (SemVer 2.0, as the
+// client publishes it; the rule lives in internal/formatrules).
+func validVersion(v string) bool { return formatrules.NPM.ValidVersion(v) }
 
 // prerelease reports whether a version has a pre-release part.
 func prerelease(v string) bool {

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/arca-repo/arca/internal/apierr"
-	"github.com/arca-repo/arca/internal/pkgsvc"
+	"github.com/arca-repo/arca/internal/formatrules"
 )
 
 // maxMetadataSize bounds the METADATA / PKG-INFO file read from an upload.
@@ -31,7 +31,7 @@ func wheelMetadata(r io.ReaderAt, size int64, filename, project string) ([]byte,
 			continue
 		}
 		name, _, _ := strings.Cut(strings.TrimSuffix(dir, ".dist-info"), "-")
-		if pkgsvc.NormalizeName("pypi", name) != project {
+		if formatrules.PyPI.Normalize(name) != project {
 			continue
 		}
 		if found != nil {

@@ -4,8 +4,7 @@ import (
 	"strings"
 
 	"github.com/arca-repo/arca/internal/apierr"
-	"github.com/arca-repo/arca/internal/pep440"
-	"github.com/arca-repo/arca/internal/pkgsvc"
+	"github.com/arca-repo/arca/internal/formatrules"
 )
 
 // Distribution kinds, as twine's filetype field names them.
@@ -80,7 +79,7 @@ func checkFilename(filename, project, version string) (string, error) {
 			if err == nil {
 				return kind, nil
 			}
-			if firstErr == nil || pkgsvc.NormalizeName("pypi", base[:i]) == project {
+			if firstErr == nil || formatrules.PyPI.Normalize(base[:i]) == project {
 				firstErr = err
 			}
 			j := strings.IndexByte(base[i+1:], '-')
@@ -100,10 +99,10 @@ func checkFilename(filename, project, version string) (string, error) {
 
 // matchNameVersion checks the name and version parts of a file name.
 func matchNameVersion(filename, name, ver, project, version string) error {
-	if pkgsvc.NormalizeName("pypi", name) != project {
+	if formatrules.PyPI.Normalize(name) != project {
 		return apierr.Invalid("File name %q does not start with the project name %s.", filename, project)
 	}
-	v, ok := pep440.Normalize(ver)
+	v, ok := formatrules.PyPI.Version(ver)
 	if !ok || v != version {
 		return apierr.Invalid("File name %q does not name version %s.", filename, version)
 	}
@@ -125,7 +124,7 @@ func projectFromFilename(filename string) string {
 		if err != nil {
 			return ""
 		}
-		if _, ok := pep440.Normalize(ver); !ok {
+		if _, ok := formatrules.PyPI.Version(ver); !ok {
 			return ""
 		}
 		return p

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/arca-repo/arca/internal/formatrules"
 	"github.com/arca-repo/arca/internal/meta"
 	"github.com/arca-repo/arca/internal/pkgsvc"
 )
@@ -257,7 +258,7 @@ func parseRequirement(s string) (meta.Dependency, bool) {
 		req += markers
 	}
 	return meta.Dependency{
-		Package:            pkgsvc.NormalizeName("pypi", name),
+		Package:            formatrules.PyPI.Normalize(name),
 		DependencyType:     dependencyType,
 		VersionRequirement: req,
 	}, true

@@ -18,6 +18,7 @@ import (
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/format"
+	"github.com/arca-repo/arca/internal/formatrules"
 	"github.com/arca-repo/arca/internal/pkgsvc"
 	"github.com/arca-repo/arca/internal/sizecache"
 )
@@ -89,7 +90,7 @@ func (h *Handler) ServeRepository(req *format.Request) {
 	}
 	parts := strings.Split(rest, "/")
 	project := parts[0]
-	norm := pkgsvc.NormalizeName("pypi", project)
+	norm := formatrules.PyPI.Normalize(project)
 	if project == "" || norm == "" {
 		h.Error(req.W, apierr.New(apierr.NotFound, "Not found."))
 		return

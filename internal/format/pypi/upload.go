@@ -17,7 +17,7 @@ import (
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/format"
-	"github.com/arca-repo/arca/internal/pep440"
+	"github.com/arca-repo/arca/internal/formatrules"
 	"github.com/arca-repo/arca/internal/pkgsvc"
 )
 
@@ -188,7 +188,7 @@ func checkProjectName(name string) (string, error) {
 	if len(name) > 255 || !projectNameRE.MatchString(name) {
 		return "", apierr.Invalid("Invalid project name %q: letters, digits, '.', '-' and '_', starting and ending with a letter or digit.", name)
 	}
-	return pkgsvc.NormalizeName("pypi", name), nil
+	return formatrules.PyPI.Normalize(name), nil
 }
 
 func checkDigest(fields map[string][]string, key string, size int) (string, error) {
@@ -312,7 +312,7 @@ func (h *Handler) preparePublish(u *upload, project string) (*pkgsvc.FormatPubli
 		return nil, apierr.Invalid("Unsupported :action %q: this repository only accepts file_upload.", action)
 	}
 	rawVersion := u.first("version")
-	version, ok := pep440.Normalize(rawVersion)
+	version, ok := formatrules.PyPI.Version(rawVersion)
 	if !ok {
 		return nil, apierr.Invalid("Invalid version %q: not a PEP 440 version.", rawVersion)
 	}
@@ -351,10 +351,10 @@ func (h *Handler) preparePublish(u *upload, project string) (*pkgsvc.FormatPubli
 	}
 	fileMeta := parseCoreMetadata(metaFile)
 	if kind == kindWheel {
-		if n := pkgsvc.NormalizeName("pypi", fileMeta.Name); n != project {
+		if n := formatrules.PyPI.Normalize(fileMeta.Name); n != project {
 			return nil, apierr.Invalid("%s: METADATA names project %q, not %s.", u.filename, fileMeta.Name, project)
 		}
-		if v, _ := pep440.Normalize(fileMeta.Version); v != version {
+		if v, _ := formatrules.PyPI.Version(fileMeta.Version); v != version {
 			return nil, apierr.Invalid("%s: METADATA names version %q, not %s.", u.filename, fileMeta.Version, version)
 		}
 	}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/formatrules"
 	"github.com/arca-repo/arca/internal/meta"
 )
 
@@ -136,7 +137,7 @@ func (f *fixture) pkg(r *meta.Repository, format, namespace, name string) *meta.
 
 func (f *fixture) newVersion(p *meta.Package, version string) *meta.PackageVersion {
 	return &meta.PackageVersion{ID: f.id("ver"), PackageID: p.ID, Version: version,
-		SortKey: meta.VersionSortKey(version), Revision: "rev-1", Status: meta.StatusPublished,
+		SortKey: formatrules.Of(p.Format).Key(version), Revision: "rev-1", Status: meta.StatusPublished,
 		CreatedTime: f.now(), PublishedTime: f.now(), OriginType: meta.OriginInternal, OriginRepository: "origin"}
 }
 

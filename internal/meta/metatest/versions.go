@@ -15,6 +15,48 @@ func versionTests() tests {
 		{"TimeRoundTrip", testVersionTimes},
 		{"List", testVersionList},
 		{"DeleteCascades", testVersionDelete},
+		{"FormatOrder", testVersionFormatOrder},
+	}
+}
+
+// testVersionFormatOrder stores versions with their format's sort keys
+// (formatrules) and lists them back in that format's order, paging two at
+// a time: the store compares the keys byte-wise, whatever bytes a format's
+// key uses.
+func testVersionFormatOrder(f *fixture) {
+	t := f.t
+	r := f.repo(f.domain("111111111111", "dom"), "repo")
+	for _, c := range []struct {
+		format, namespace string
+		want              []string // ascending
+	}{
+		{"maven", "org.example", []string{"1.0-alpha-1", "1.0-beta-1", "1.0-M2", "1.0-RC1", "1.0-SNAPSHOT", "1.0",
+			"1.0-sp1", "1.0.1", "1.1", "1.10", "2.0.0.Final-SNAPSHOT", "2.0.0.Final", "10.0"}},
+		{"pypi", "", []string{"1.0.dev1", "1.0a1", "1.0rc1", "1.0", "1.0.post1", "1.1", "1.10"}},
+		{"npm", "", []string{"1.0.0-alpha", "1.0.0-beta.2", "1.0.0-beta.10", "1.0.0", "1.2.0", "1.10.0"}},
+	} {
+		p := f.pkg(r, c.format, c.namespace, "ordered")
+		ids := map[string]string{}
+		for i := len(c.want) - 1; i >= 0; i-- { // inserted in reverse
+			ids[f.version(p, c.want[i]).ID] = c.want[i]
+		}
+		var got []string
+		cursor := ""
+		for {
+			page, next, err := f.s.ListPackageVersions(f.ctx, meta.VersionFilter{PackageID: p.ID, SortBy: meta.SortNatural},
+				meta.ListOptions{Limit: 2, After: cursor})
+			must(t, err, "ListPackageVersions")
+			for _, v := range page {
+				got = append(got, ids[v.ID])
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s versions listed as %v, want %v", c.format, got, c.want)
+		}
 	}
 }
 
@@ -158,7 +200,7 @@ func testVersionList(f *fixture) {
 		pos[v.Version] = i
 	}
 	if pos["1.2.0"] > pos["1.10.0"] || pos["1.9.0"] > pos["1.10.0"] || pos["2.0.0"] > pos["10.0.0"] {
-		t.Fatalf("VersionSortKey order is not natural: %v", pos)
+		t.Fatalf("sort key order is not natural: %v", pos)
 	}
 
 	key := func(v meta.PackageVersion) string { return v.ID }

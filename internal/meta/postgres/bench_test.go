@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/arca-repo/arca/internal/formatrules"
 	"github.com/arca-repo/arca/internal/meta"
 )
 
@@ -35,7 +36,7 @@ func benchStore(b *testing.B) (*Store, *meta.Domain) {
 			for j := range 10 {
 				ver := fmt.Sprintf("1.%d.0", j)
 				v := &meta.PackageVersion{ID: fmt.Sprintf("p%dv%d", i, j), PackageID: p.ID, Version: ver,
-					SortKey: meta.VersionSortKey(ver), Status: meta.StatusPublished, CreatedTime: now, PublishedTime: now,
+					SortKey: formatrules.NaturalKey(ver), Status: meta.StatusPublished, CreatedTime: now, PublishedTime: now,
 					Licenses: []meta.License{{Name: "MIT"}}, Readme: "readme"}
 				if err := tx.InsertPackageVersion(ctx, v); err != nil {
 					return err

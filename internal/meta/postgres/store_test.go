@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/formatrules"
 	"github.com/arca-repo/arca/internal/meta"
 )
 
@@ -18,7 +19,7 @@ import (
 func seedVersion(t *testing.T, s *Store) *meta.PackageVersion {
 	t.Helper()
 	ctx := context.Background()
-	v := &meta.PackageVersion{ID: "v", PackageID: "p", Version: "1.0.0", SortKey: meta.VersionSortKey("1.0.0"),
+	v := &meta.PackageVersion{ID: "v", PackageID: "p", Version: "1.0.0", SortKey: formatrules.NaturalKey("1.0.0"),
 		Revision: "0", Status: meta.StatusPublished}
 	err := s.Update(ctx, func(tx meta.Tx) error {
 		return errors.Join(
