@@ -5,6 +5,7 @@ import (
 	"context"
 	"sort"
 	"strconv"
+	"time"
 
 	"golang.org/x/sync/singleflight"
 
@@ -144,8 +145,12 @@ func (s *Service) PublishFormat(ctx context.Context, caller auth.Principal, r Re
 				}
 			}
 			m := in.Meta
+			status, published := meta.StatusPublished, now
+			if in.Unfinished {
+				status, published = meta.StatusUnfinished, time.Time{}
+			}
 			v = &meta.PackageVersion{ID: newID(), PackageID: p.ID, Version: in.Version, SortKey: rules.Key(in.Version),
-				Revision: newRevision(), Status: meta.StatusPublished, CreatedTime: now, PublishedTime: now,
+				Revision: newRevision(), Status: status, CreatedTime: now, PublishedTime: published,
 				Summary: m.Summary, HomePage: m.HomePage, SourceCodeRepository: m.SourceCodeRepository,
 				Licenses: m.Licenses, Dependencies: m.Dependencies, Readme: m.Readme, FormatMetadata: m.Format,
 				OriginType: meta.OriginInternal, OriginRepository: repo.Name}
@@ -161,6 +166,14 @@ func (s *Service) PublishFormat(ctx context.Context, caller auth.Principal, r Re
 		case v.Status != meta.StatusUnfinished && !servable(v.Status):
 			return apierr.Conflicting(apierr.ResPackageVersion, in.Version,
 				"Version %s of '%s' is %s; files cannot be added to it.", in.Version, name, v.Status)
+		}
+		if in.ReplaceMeta && !created {
+			m := in.Meta
+			v.Summary, v.HomePage, v.SourceCodeRepository = m.Summary, m.HomePage, m.SourceCodeRepository
+			v.Licenses, v.Dependencies, v.Readme = m.Licenses, m.Dependencies, m.Readme
+			if in.MergeFormat == nil {
+				v.FormatMetadata = m.Format
+			}
 		}
 		if in.MergeFormat != nil {
 			cur := v.FormatMetadata
@@ -179,7 +192,7 @@ func (s *Service) PublishFormat(ctx context.Context, caller auth.Principal, r Re
 		if err != nil {
 			return err
 		}
-		if v.Status == meta.StatusUnfinished {
+		if v.Status == meta.StatusUnfinished && !in.Unfinished {
 			v.Status, v.PublishedTime, v.Revision = meta.StatusPublished, now, newRevision()
 		}
 		if err := tx.UpdatePackageVersion(ctx, v); err != nil {
@@ -620,4 +633,69 @@ func (s *Service) UpdateFormatMetadata(ctx context.Context, caller auth.Principa
 		v.FormatMetadata = b
 		return tx.UpdatePackageVersion(ctx, v)
 	})
+}
+
+// FinishFormatVersions publishes the versions of a package of r that are
+// Unfinished (Maven: when the artifact's maven-metadata.xml is PUT, the
+// versions it lists that were uploaded file by file); versions absent from
+// r or in another status are left alone. It returns how many it
+// published. The caller must have authorized
+// codeartifact:PublishPackageVersion.
+func (s *Service) FinishFormatVersions(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name string, versions []string) (int, error) {
+	name = formatrules.Of(format).Normalize(name)
+	if err := checkFormatCoord(format, namespace, name); err != nil {
+		return 0, err
+	}
+	now := s.now().UTC()
+	n := 0
+	err := s.meta.Update(ctx, func(tx meta.Tx) error {
+		n = 0
+		p, err := tx.GetPackage(ctx, r.Repository.ID, format, namespace, name)
+		if apierr.Is(err, apierr.NotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for _, ver := range versions {
+			v, err := tx.GetPackageVersion(ctx, p.ID, ver)
+			if apierr.Is(err, apierr.NotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if v.Status != meta.StatusUnfinished {
+				continue
+			}
+			v.Status, v.PublishedTime, v.Revision = meta.StatusPublished, now, newRevision()
+			if err := tx.UpdatePackageVersion(ctx, v); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// LocalAsset returns an asset of a version r itself holds, whatever the
+// version's status (Maven compares an uploaded checksum file with the
+// asset it names, while the version is still Unfinished); NotFound when r
+// has no such asset. It reads no blob.
+func (s *Service) LocalAsset(ctx context.Context, r Repo, format, namespace, name, version, asset string) (*meta.Asset, error) {
+	name = formatrules.Of(format).Normalize(name)
+	if err := checkFormatCoord(format, namespace, name); err != nil {
+		return nil, err
+	}
+	loc, err := s.meta.FindAsset(ctx, meta.AssetPath{DomainOwner: r.Domain.Owner, Domain: r.Domain.Name, Repository: r.Repository.Name,
+		Format: format, Namespace: namespace, Package: name, Version: version, Asset: asset})
+	if apierr.Is(err, apierr.NotFound) {
+		return nil, apierr.Missing(apierr.ResAsset, asset, "File '%s' not found in version %s of '%s' in repository '%s'.",
+			asset, version, displayName(format, namespace, name), r.Repository.Name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &loc.Asset, nil
 }

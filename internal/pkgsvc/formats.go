@@ -59,6 +59,14 @@ type FormatPublish struct {
 	MergeFormat func(current []byte) ([]byte, error)
 	// DistTags maps tags to versions to set after the publish (npm).
 	DistTags map[string]string
+	// Unfinished creates the version Unfinished and leaves an Unfinished
+	// version so (Maven: a version is published when the artifact's
+	// maven-metadata.xml arrives, see FinishFormatVersions). Without it an
+	// Unfinished version becomes Published.
+	Unfinished bool
+	// ReplaceMeta applies Meta (and not only MergeFormat) to a version
+	// that exists already (Maven: the POM may arrive after the jar).
+	ReplaceMeta bool
 }
 
 // ViewVersion is one version of a package as a package manager sees it.

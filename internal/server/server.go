@@ -25,6 +25,7 @@ import (
 	"github.com/arca-repo/arca/internal/config"
 	"github.com/arca-repo/arca/internal/dataplane"
 	"github.com/arca-repo/arca/internal/format"
+	"github.com/arca-repo/arca/internal/format/maven"
 	"github.com/arca-repo/arca/internal/format/npm"
 	"github.com/arca-repo/arca/internal/format/pypi"
 	"github.com/arca-repo/arca/internal/iam"
@@ -142,8 +143,9 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	controlPlane := api.New(st.Service, creds, log, api.Options{MaxPayload: cfg.MaxAssetSize, Audit: auditLogger})
 	mux.Handle("/v1/", controlPlane)
 	formats := format.Formats{
-		"npm":  npm.New(st.Service, npm.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, Log: log}),
-		"pypi": pypi.New(st.Service, pypi.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, Log: log}),
+		"npm":   npm.New(st.Service, npm.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, Log: log}),
+		"pypi":  pypi.New(st.Service, pypi.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, Log: log}),
+		"maven": maven.New(st.Service, maven.Options{MaxAssetSize: cfg.MaxAssetSize, Log: log}),
 	}
 	dp := dataplane.New(st.Service, tokens, formats, authz.New(creds, st.Service), log)
 	dp.Audit = dataPlaneAudit(auditLogger, cfg.Region)
