@@ -238,7 +238,8 @@ func TestBadUploads(t *testing.T) {
 	e.want(e.do("PUT", "com/example/lib/maven-metadata.xml", nil, []byte("<metadata>")), 400, "malformed metadata")
 	e.want(e.do("PUT", "com/example/lib/maven-metadata.xml", nil, metadataFor("com.other", "lib")), 400, "metadata of another group")
 	e.want(e.do("PUT", "com/example/lib/1.0/lib-1.0.jar", nil, make([]byte, 1<<20+1)), 413, "too large")
-	e.want(e.do("PUT", "com/example/lib/1.0-SNAPSHOT/lib-1.0-SNAPSHOT.jar", nil, []byte("x")), 400, "snapshot")
+	e.want(e.do("PUT", "com/example/lib/1.0-SNAPSHOT/lib-1.0-2024.jar", nil, []byte("x")), 400, "snapshot file of no build")
+	e.want(e.do("PUT", "com/example/lib/1.0-SNAPSHOT/maven-metadata.xml", nil, []byte("<metadata><version>2.0-SNAPSHOT</version></metadata>")), 400, "snapshot metadata of another version")
 	e.want(e.do("DELETE", "com/example/lib/1.0/lib-1.0.jar", nil, nil), 405, "delete")
 	e.want(e.do("GET", ".meta/prefixes.txt", nil, nil), 404, "prefixes")
 	// Nothing was stored by any of them.
@@ -267,3 +268,78 @@ func TestAuthorization(t *testing.T) {
 }
 
 var errDenied = apierr.New(apierr.AccessDenied, "denied")
+
+func TestSnapshot(t *testing.T) {
+	e := newEnv(t)
+	dir := "com/example/snap/2.0-SNAPSHOT/"
+	build := func(ts string, n int, jar []byte, withPOM bool) {
+		t.Helper()
+		name := dir + "snap-2.0-" + ts + "-" + string(rune('0'+n))
+		e.want(e.do("PUT", name+".jar", nil, jar), 201, "jar")
+		e.want(e.do("PUT", name+".jar.sha1", nil, []byte(sha1Hex(jar))), 201, "jar.sha1")
+		e.want(e.do("PUT", name+"-sources.jar", nil, append([]byte("src "), jar...)), 201, "sources")
+		if !withPOM {
+			return
+		}
+		e.want(e.do("PUT", name+".pom", nil, pom("com.example", "snap", "2.0-SNAPSHOT", "")), 201, "pom")
+		md := []byte("<metadata><groupId>com.example</groupId><artifactId>snap</artifactId><version>2.0-SNAPSHOT</version></metadata>")
+		e.want(e.do("PUT", dir+"maven-metadata.xml", nil, md), 201, "version metadata")
+		e.want(e.do("PUT", dir+"maven-metadata.xml.sha1", nil, []byte(sha1Hex(md))), 201, "version metadata sha1")
+	}
+	e.want(e.do("GET", dir+"maven-metadata.xml", nil, nil), 404, "metadata before any build")
+	build("20240101.100000", 1, []byte("one"), true)
+	if s := e.status("com.example", "snap", "2.0-SNAPSHOT"); s != meta.StatusPublished {
+		t.Fatalf("status = %s", s)
+	}
+	build("20240102.100000", 2, []byte("two"), true)
+	build("20240103.100000", 3, []byte("three"), false) // under way: no POM yet
+	w := e.do("GET", dir+"maven-metadata.xml", nil, nil)
+	e.want(w, 200, "version metadata")
+	body := w.Body.String()
+	for _, s := range []string{"<version>2.0-SNAPSHOT</version>", "<timestamp>20240102.100000</timestamp>", "<buildNumber>2</buildNumber>",
+		"<classifier>sources</classifier>\n        <extension>jar</extension>\n        <value>2.0-20240102.100000-2</value>",
+		"<extension>pom</extension>\n        <value>2.0-20240102.100000-2</value>"} {
+		if !strings.Contains(body, s) {
+			t.Errorf("version metadata lacks %q:\n%s", s, body)
+		}
+	}
+	if got := e.do("GET", dir+"snap-2.0-SNAPSHOT.jar", nil, nil).Body.String(); got != "two" {
+		t.Errorf("non-unique name = %q, want the current build", got)
+	}
+	if got := e.do("GET", dir+"snap-2.0-20240101.100000-1.jar", nil, nil).Body.String(); got != "one" {
+		t.Errorf("old build = %q", got)
+	}
+	sum := e.do("GET", dir+"maven-metadata.xml.sha1", nil, nil).Body.String()
+	if sum != sha1Hex(w.Body.Bytes()) {
+		t.Errorf("version metadata sha1 = %s", sum)
+	}
+	// The artifact-level metadata lists the SNAPSHOT, never as release.
+	e.want(e.do("PUT", "com/example/snap/maven-metadata.xml", nil, metadataFor("com.example", "snap", "2.0-SNAPSHOT")), 201, "artifact metadata")
+	am := e.do("GET", "com/example/snap/maven-metadata.xml", nil, nil).Body.String()
+	if !strings.Contains(am, "<latest>2.0-SNAPSHOT</latest>") || strings.Contains(am, "<release>") {
+		t.Errorf("artifact metadata:\n%s", am)
+	}
+}
+
+func TestParseBuildFile(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		ok       bool
+		ts       string
+		n        int
+		cls, ext string
+	}{
+		{"a-1.0-20240101.120000-1.jar", true, "20240101.120000", 1, "", "jar"},
+		{"a-1.0-20240101.120000-12-sources.jar", true, "20240101.120000", 12, "sources", "jar"},
+		{"a-1.0-20240101.120000-3.jar.asc", true, "20240101.120000", 3, "", "jar.asc"},
+		{"a-1.0-20240101.120000-.jar", false, "", 0, "", ""},
+		{"a-1.0-20240101-120000-1.jar", false, "", 0, "", ""},
+		{"a-1.0-SNAPSHOT.jar", false, "", 0, "", ""},
+		{"a-1.0-20240101.120000-1", false, "", 0, "", ""},
+	} {
+		b, ok := parseBuildFile(c.name, "a", "1.0-SNAPSHOT")
+		if ok != c.ok || ok && (b.timestamp != c.ts || b.number != c.n || b.classifier != c.cls || b.extension != c.ext) {
+			t.Errorf("parseBuildFile(%q) = %+v, %v", c.name, b, ok)
+		}
+	}
+}

@@ -138,10 +138,8 @@ func (h *Handler) repo(req *format.Request) pkgsvc.Repo {
 func (h *Handler) get(req *format.Request, p Path) {
 	ctx := req.R.Context()
 	switch {
-	case p.SnapshotMetadata:
-		h.Error(req.W, notFound("SNAPSHOT versions are not supported by this repository yet."))
-	case p.Metadata:
-		page, err := h.metadata(ctx, req, p)
+	case p.Metadata, p.SnapshotMetadata:
+		page, err := h.generated(ctx, req, p)
 		if err != nil {
 			h.Error(req.W, err)
 			return
@@ -156,6 +154,12 @@ func (h *Handler) get(req *format.Request, p Path) {
 		hdr.Set("Cache-Control", "max-age=0, must-revalidate")
 		http.ServeContent(req.W, req.R, "", page.time, bytes.NewReader(page.body))
 	default:
+		if isSnapshot(p.Version) && strings.HasPrefix(p.File, p.ArtifactID+"-"+p.Version) {
+			// The non-unique name of a SNAPSHOT file is its current build's.
+			if vv, err := h.snapshotVersion(ctx, req, p); err == nil {
+				p.File = snapshotOf(vv.Assets, p.ArtifactID, p.Version).resolve(p.File, p.ArtifactID, p.Version)
+			}
+		}
 		ac, err := h.svc.FetchAsset(ctx, req.Caller, h.repo(req), formatName, p.GroupID, p.ArtifactID, p.Version, p.File)
 		if err != nil {
 			h.Error(req.W, err)
@@ -193,31 +197,71 @@ func serveText(req *format.Request, sum string, mod time.Time) {
 	http.ServeContent(req.W, req.R, "", mod, strings.NewReader(sum))
 }
 
-// metadata returns the generated artifact-level metadata, from the cache
-// when the view has not changed.
-func (h *Handler) metadata(ctx context.Context, req *format.Request, p Path) (*rendered, error) {
+// snapshotVersion returns a SNAPSHOT version as seen through the
+// repository; NotFound when it is not served.
+func (h *Handler) snapshotVersion(ctx context.Context, req *format.Request, p Path) (*pkgsvc.ViewVersion, error) {
 	view, err := h.svc.PackageView(ctx, h.repo(req), formatName, p.GroupID, p.ArtifactID)
 	if err != nil {
 		return nil, err
 	}
+	for i := range view.Versions {
+		if view.Versions[i].Version.Version == p.Version {
+			return &view.Versions[i], nil
+		}
+	}
+	return nil, apierr.Missing(apierr.ResPackageVersion, p.Version, "Version %s of '%s:%s' not found in repository '%s' or its upstreams.",
+		p.Version, p.GroupID, p.ArtifactID, req.Repository.Name)
+}
+
+// generated returns the generated artifact-level or (for a SNAPSHOT)
+// version-level metadata, from the cache when the view has not changed.
+func (h *Handler) generated(ctx context.Context, req *format.Request, p Path) (*rendered, error) {
+	view, err := h.svc.PackageView(ctx, h.repo(req), formatName, p.GroupID, p.ArtifactID)
+	if err != nil {
+		return nil, err
+	}
+	key := ""
 	if view.Key != "" {
-		if r, ok := h.pages.Get(view.Key); ok {
+		key = p.Version + "\x00" + view.Key
+		if r, ok := h.pages.Get(key); ok {
 			return r, nil
 		}
 	}
-	body, ok := RenderMetadata(view)
-	if !ok {
-		return nil, apierr.Missing(apierr.ResPackage, p.ArtifactID, "Package '%s:%s' has no listed versions in repository '%s' or its upstreams.",
-			p.GroupID, p.ArtifactID, req.Repository.Name)
-	}
-	r := &rendered{body: body, sums: digests(body)}
-	for i := range view.Versions {
-		if t := view.Versions[i].Version.PublishedTime; t.After(r.time) {
-			r.time = t
+	r := &rendered{}
+	if p.SnapshotMetadata {
+		var vv *pkgsvc.ViewVersion
+		for i := range view.Versions {
+			if view.Versions[i].Version.Version == p.Version {
+				vv = &view.Versions[i]
+			}
+		}
+		var st *snapshotState
+		ok := vv != nil
+		if ok {
+			st = snapshotOf(vv.Assets, p.ArtifactID, p.Version)
+			r.body, ok = renderSnapshotMetadata(p.GroupID, p.ArtifactID, p.Version, st)
+		}
+		if !ok {
+			return nil, apierr.Missing(apierr.ResPackageVersion, p.Version, "Version %s of '%s:%s' has no timestamped build in repository '%s' or its upstreams.",
+				p.Version, p.GroupID, p.ArtifactID, req.Repository.Name)
+		}
+		r.time = st.updated
+	} else {
+		body, ok := RenderMetadata(view)
+		if !ok {
+			return nil, apierr.Missing(apierr.ResPackage, p.ArtifactID, "Package '%s:%s' has no listed versions in repository '%s' or its upstreams.",
+				p.GroupID, p.ArtifactID, req.Repository.Name)
+		}
+		r.body = body
+		for i := range view.Versions {
+			if t := view.Versions[i].Version.PublishedTime; t.After(r.time) {
+				r.time = t
+			}
 		}
 	}
-	if view.Key != "" {
-		h.pages.Put(view.Key, r)
+	r.sums = digests(r.body)
+	if key != "" {
+		h.pages.Put(key, r)
 	}
 	return r, nil
 }
@@ -238,16 +282,11 @@ func (h *Handler) put(req *format.Request, p Path) {
 		format.Refuse(req.W, req.R, nil, func() { h.Error(req.W, err) })
 		return
 	}
-	if p.SnapshotMetadata || isSnapshot(p.Version) {
-		err := apierr.Invalid("SNAPSHOT versions are not supported by this repository yet; deploy a release version.")
-		format.Refuse(req.W, req.R, nil, func() { h.Error(req.W, err) })
-		return
-	}
 	var err error
 	switch {
 	case p.Checksum != "":
 		err = h.putChecksum(req, p)
-	case p.Metadata:
+	case p.Metadata, p.SnapshotMetadata:
 		err = h.putMetadata(req, p)
 	default:
 		err = h.putFile(req, p)
@@ -338,12 +377,12 @@ func (h *Handler) putChecksum(req *format.Request, p Path) error {
 	}
 	got := strings.ToLower(fields[0])
 	var want []string
-	if p.Metadata {
+	if p.Metadata || p.SnapshotMetadata {
 		key := h.uploadKey(req, p)
 		if up, ok := h.uploads.Get(key); ok {
 			want = append(want, up.sums[p.Checksum])
 		}
-		if page, err := h.metadata(req.R.Context(), req, p); err == nil {
+		if page, err := h.generated(req.R.Context(), req, p); err == nil {
 			want = append(want, page.sums[p.Checksum])
 		} else if !apierr.Is(err, apierr.NotFound) {
 			return err
@@ -377,12 +416,13 @@ func isHex(s string) bool {
 }
 
 func (h *Handler) uploadKey(req *format.Request, p Path) string {
-	return req.Repository.ID + "\x00" + p.GroupID + "\x00" + p.ArtifactID
+	return req.Repository.ID + "\x00" + p.GroupID + "\x00" + p.ArtifactID + "\x00" + p.Version
 }
 
-// putMetadata accepts a client's artifact-level maven-metadata.xml: it is
-// checked, the Unfinished versions it lists are published, and it is not
-// stored (the served one is generated).
+// putMetadata accepts a client's maven-metadata.xml: it is checked, the
+// Unfinished versions it lists (for a SNAPSHOT's version-level metadata:
+// that SNAPSHOT) are published, and it is not stored (the served one is
+// generated).
 func (h *Handler) putMetadata(req *format.Request, p Path) error {
 	b, err := readSmall(req.R, maxMetadata, metadataFile)
 	if err != nil {
@@ -391,6 +431,9 @@ func (h *Handler) putMetadata(req *format.Request, p Path) error {
 	versions, err := ParseMetadata(b, p)
 	if err != nil {
 		return err
+	}
+	if p.SnapshotMetadata {
+		versions = []string{p.Version}
 	}
 	if _, err := h.svc.FinishFormatVersions(req.R.Context(), req.Caller, h.repo(req), formatName, p.GroupID, p.ArtifactID, versions); err != nil {
 		return err

@@ -23,7 +23,8 @@ type uploadedMetadata struct {
 	Versions   []string `xml:"versioning>versions>version"`
 }
 
-// ParseMetadata parses a client's artifact-level maven-metadata.xml and
+// ParseMetadata parses a client's maven-metadata.xml (artifact-level, or
+// a SNAPSHOT's version-level one) and
 // checks it against the path it was uploaded to. It returns the versions
 // it lists. Malformed XML, another root element or coordinates that
 // contradict the path are Validation errors.
@@ -43,6 +44,9 @@ func ParseMetadata(b []byte, path Path) ([]string, error) {
 	}
 	if a := trim(m.ArtifactID); a != "" && a != path.ArtifactID {
 		return nil, apierr.Invalid("maven-metadata.xml names artifactId '%s' but was uploaded under '%s'.", short(a), path.ArtifactID)
+	}
+	if v := trim(m.Version); path.SnapshotMetadata && v != "" && v != path.Version {
+		return nil, apierr.Invalid("maven-metadata.xml names version '%s' but was uploaded under '%s'.", short(v), path.Version)
 	}
 	out := make([]string, 0, len(m.Versions))
 	for _, v := range m.Versions {

@@ -101,10 +101,19 @@ func ParsePath(p string) (Path, error) {
 }
 
 // fileOf reports whether file is a file of artifact's version: named
-// ARTIFACT-VERSION, then '.' (an extension) or '-' (a classifier).
+// ARTIFACT-VERSION, then '.' (an extension) or '-' (a classifier); for
+// X-SNAPSHOT also a timestamped build's ARTIFACT-X-yyyyMMdd.HHmmss-N….
 func fileOf(file, artifact, version string) bool {
 	rest, ok := strings.CutPrefix(file, artifact+"-"+version)
-	return ok && len(rest) > 1 && (rest[0] == '.' || rest[0] == '-')
+	if ok && len(rest) > 1 && (rest[0] == '.' || rest[0] == '-') {
+		return true
+	}
+	if isSnapshot(version) {
+		// A timestamped build: ARTIFACT-X-yyyyMMdd.HHmmss-N….
+		_, ok := parseBuildFile(file, artifact, version)
+		return ok
+	}
+	return false
 }
 
 // validID reports whether s may be a groupId segment or an artifactId, as
