@@ -188,7 +188,20 @@ func (s *Service) PublishFormat(ctx context.Context, caller auth.Principal, r Re
 			return apierr.Conflicting(apierr.ResAsset, in.AssetName,
 				"File '%s' already exists in version %s of '%s' with different content.", in.AssetName, in.Version, name)
 		}
-		a, err := putAsset(ctx, tx, v, in.AssetName, dg, now, conflict, func() error { return nil })
+		mayAdd := func() error {
+			if in.MaxAssets <= 0 || created {
+				return nil
+			}
+			page, _, err := tx.ListAssets(ctx, v.ID, meta.ListOptions{Limit: in.MaxAssets})
+			if err != nil {
+				return err
+			}
+			if len(page) >= in.MaxAssets {
+				return apierr.New(apierr.QuotaExceeded, "Version %s of '%s' has %d files already, the most a version may have.", in.Version, name, in.MaxAssets)
+			}
+			return nil
+		}
+		a, err := putAsset(ctx, tx, v, in.AssetName, dg, now, conflict, mayAdd)
 		if err != nil {
 			return err
 		}

@@ -67,6 +67,9 @@ type FormatPublish struct {
 	// ReplaceMeta applies Meta (and not only MergeFormat) to a version
 	// that exists already (Maven: the POM may arrive after the jar).
 	ReplaceMeta bool
+	// MaxAssets, when > 0, caps the assets of a version: adding one more
+	// is a QuotaExceeded error (Maven: 350, CodeArtifact's quota).
+	MaxAssets int
 }
 
 // ViewVersion is one version of a package as a package manager sees it.

@@ -343,3 +343,12 @@ func TestParseBuildFile(t *testing.T) {
 		}
 	}
 }
+
+func TestAssetsPerVersion(t *testing.T) {
+	e := newEnv(t)
+	e.h.maxAssets = 2
+	e.want(e.do("PUT", "g/a/1/a-1.jar", nil, []byte("1")), 201, "first")
+	e.want(e.do("PUT", "g/a/1/a-1.pom", nil, pom("g", "a", "1", "")), 201, "second")
+	e.want(e.do("PUT", "g/a/1/a-1.jar", nil, []byte("1")), 201, "first again")
+	e.want(e.do("PUT", "g/a/1/a-1-sources.jar", nil, []byte("3")), 402, "third")
+}

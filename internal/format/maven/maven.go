@@ -30,11 +30,16 @@ import (
 
 const formatName = "maven"
 
+// DefaultMaxAssetsPerVersion is CodeArtifact's quota of assets per
+// package version.
+const DefaultMaxAssetsPerVersion = 350
+
 // Handler is the maven format.
 type Handler struct {
-	svc     *pkgsvc.Service
-	maxFile int64
-	log     *slog.Logger
+	svc       *pkgsvc.Service
+	maxFile   int64
+	maxAssets int
+	log       *slog.Logger
 	// pages caches generated metadata by the view key it was rendered
 	// from; uploads keeps the digests of the last maven-metadata.xml a
 	// client uploaded per package, to check the checksum files it sends
@@ -47,6 +52,9 @@ type Handler struct {
 type Options struct {
 	// MaxAssetSize caps an uploaded file in bytes (0 = 5 GiB).
 	MaxAssetSize int64
+	// MaxAssetsPerVersion caps the files of a version (0 = 350,
+	// CodeArtifact's quota); a SNAPSHOT's builds all count.
+	MaxAssetsPerVersion int
 	// Log receives internal errors (nil = slog.Default()).
 	Log *slog.Logger
 }
@@ -57,13 +65,16 @@ func New(svc *pkgsvc.Service, opts ...Options) *Handler {
 		pages:   sizecache.New(16<<20, (*rendered).size),
 		uploads: sizecache.New(1<<20, (*rendered).size)}
 	for _, o := range opts {
-		h.maxFile = o.MaxAssetSize
+		h.maxFile, h.maxAssets = o.MaxAssetSize, o.MaxAssetsPerVersion
 		if o.Log != nil {
 			h.log = o.Log
 		}
 	}
 	if h.maxFile <= 0 {
 		h.maxFile = 5 << 30
+	}
+	if h.maxAssets <= 0 {
+		h.maxAssets = DefaultMaxAssetsPerVersion
 	}
 	return h
 }
@@ -343,7 +354,7 @@ func (h *Handler) putFile(req *format.Request, p Path) error {
 		return apierr.New(apierr.TooLarge, "%s has %d bytes; the maximum asset size is %d bytes.", p.File, req.R.ContentLength, h.maxFile)
 	}
 	in := pkgsvc.FormatPublish{Format: formatName, Namespace: p.GroupID, Package: p.ArtifactID, Version: p.Version,
-		AssetName: p.File, Unfinished: true}
+		AssetName: p.File, Unfinished: true, MaxAssets: h.maxAssets}
 	if strings.HasSuffix(p.File, ".pom") && p.File == p.ArtifactID+"-"+p.Version+".pom" {
 		b, err := readSmall(req.R, maxPOM, "The POM")
 		if err != nil {
