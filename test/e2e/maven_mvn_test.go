@@ -42,8 +42,37 @@ const debianMavenRepo = "/usr/share/maven-repo"
 const (
 	mvnDeployPlugin = "org.apache.maven.plugins:maven-deploy-plugin:3.0.0"
 	mvnDepPlugin    = "org.apache.maven.plugins:maven-dependency-plugin:3.5.0"
-	mvnAptPackages  = "maven libmaven-deploy-plugin-java libmaven-dependency-plugin-java libcommons-text-java"
+	mvnAptPackages  = "maven libmaven-deploy-plugin-java libmaven-dependency-plugin-java libcommons-text-java " +
+		"libmaven-compiler-plugin-java libmaven-resources-plugin-java libsurefire-java libmaven-jar-plugin-java libmaven-install-plugin-java"
 )
+
+// The plugins of the default lifecycle a jar project's `mvn deploy` runs,
+// pinned to versions Debian packages.
+var mvnLifecyclePlugins = []string{
+	"org.apache.maven.plugins:maven-resources-plugin:3.3.0",
+	"org.apache.maven.plugins:maven-compiler-plugin:3.10.1",
+	"org.apache.maven.plugins:maven-surefire-plugin:2.22.3",
+	"org.apache.maven.plugins:maven-jar-plugin:3.3.0",
+	"org.apache.maven.plugins:maven-install-plugin:3.1.0",
+	mvnDeployPlugin,
+}
+
+// needDebianPlugins skips the test when one of the plugins is not in
+// Debian's Maven repository, unless CI is set: then it fails, since
+// .ci/run installs them.
+func needDebianPlugins(t *testing.T, coords ...string) {
+	t.Helper()
+	for _, p := range coords {
+		parts := strings.Split(p, ":")
+		dir := filepath.Join(debianMavenRepo, strings.ReplaceAll(parts[0], ".", "/"), parts[1], parts[2])
+		if _, err := os.Stat(dir); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("%s is missing from %s, and CI is set: the Maven end-to-end tests must run (apt-get install -y %s)", p, debianMavenRepo, mvnAptPackages)
+			}
+			t.Skipf("%s is missing from %s (apt-get install -y %s); skipping the Maven end-to-end test", p, debianMavenRepo, mvnAptPackages)
+		}
+	}
+}
 
 // mvnTool runs the real mvn for one test with a private HOME and an empty
 // global settings file, so nothing of the machine's Maven configuration
@@ -70,13 +99,7 @@ func newMvn(t *testing.T) *mvnTool {
 	if err != nil {
 		missing("mvn")
 	}
-	for _, p := range []string{mvnDeployPlugin, mvnDepPlugin} {
-		parts := strings.Split(p, ":")
-		dir := filepath.Join(debianMavenRepo, strings.ReplaceAll(parts[0], ".", "/"), parts[1], parts[2])
-		if _, err := os.Stat(dir); err != nil {
-			missing(p + " (in " + debianMavenRepo + ")")
-		}
-	}
+	needDebianPlugins(t, mvnDeployPlugin, mvnDepPlugin)
 	home := t.TempDir()
 	global := filepath.Join(home, "global-settings.xml")
 	if err := os.WriteFile(global, []byte("<settings/>\n"), 0o644); err != nil {
@@ -129,7 +152,8 @@ func (m *mvnTool) settings(s mvnSettings) string {
         <repository>
           <id>arca</id><url>%s</url>
           <releases><enabled>true</enabled><updatePolicy>always</updatePolicy><checksumPolicy>%s</checksumPolicy></releases>
-          <snapshots><enabled>true</enabled><updatePolicy>always</updatePolicy><checksumPolicy>%s</checksumPolicy></snapshots>
+          <!-- Maven's default update policy for SNAPSHOTs: only -U (or a day) makes mvn look again. -->
+          <snapshots><enabled>true</enabled><updatePolicy>daily</updatePolicy><checksumPolicy>%s</checksumPolicy></snapshots>
         </repository>
       </repositories>
       <pluginRepositories>
@@ -188,18 +212,24 @@ func (m *mvnTool) localRepo() string {
 // returns its combined output. It is killed after three minutes.
 func (m *mvnTool) run(settings, local string, args ...string) (string, error) {
 	m.t.Helper()
+	return m.runIn(m.t.TempDir(), settings, local, args...)
+}
+
+// runIn is run in the directory dir (a project's).
+func (m *mvnTool) runIn(dir, settings, local string, args ...string) (string, error) {
+	m.t.Helper()
 	c, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	full := append([]string{"-B", "-q", "-Dstyle.color=never", "-s", settings, "-gs", m.global,
 		"-Dmaven.repo.local=" + local}, args...)
 	cmd := exec.CommandContext(c, m.bin, full...)
-	cmd.Env, cmd.Dir = m.env, m.t.TempDir()
+	cmd.Env, cmd.Dir = m.env, dir
 	cmd.WaitDelay = 5 * time.Second
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
-	goal := args[0]
+	goal := ""
 	for _, a := range args {
-		if strings.HasPrefix(a, "org.apache.maven.plugins:") {
+		if goal == "" && !strings.HasPrefix(a, "-") {
 			goal = a[strings.LastIndex(a, ":")+1:]
 		}
 	}
@@ -822,7 +852,6 @@ func TestMavenMvnChecksumPolicyFail(t *testing.T) {
 // a third build at once.
 func TestMavenMvnSnapshot(t *testing.T) {
 	t.Parallel()
-	t.Skip("waits for: SNAPSHOT support in internal/format/maven (a PUT of a timestamped build of X-SNAPSHOT is refused with 400 \"SNAPSHOT versions are not supported by this repository yet\")")
 	f := newMvnFixture(t, "snap", []string{"repo"})
 	const group, artifact, version = "com.example.snap", "moving", "2.0-SNAPSHOT"
 	settings := f.settings("repo")
@@ -844,11 +873,133 @@ func TestMavenMvnSnapshot(t *testing.T) {
 	if got, err := os.ReadFile(jarPath); err != nil || !bytes.Equal(got, second) {
 		t.Fatalf("resolved SNAPSHOT is not the second build (%v)", err)
 	}
+	ref := mavenRef{Domain: "snap", Repo: "repo", Group: group, Artifact: artifact}
+	if v := ref.versions(t, f.c); v[version] != types.PackageVersionStatusPublished {
+		t.Errorf("ListPackageVersions after two SNAPSHOT deploys = %v, want %s Published", v, version)
+	}
 	third := deploy("build three\n")
+	// Without -U mvn keeps what it has (the update policy is daily): the
+	// control for the -U run below.
+	if out, err := f.mvn.get(settings, local, gav); err != nil {
+		t.Fatalf("dependency:get %s again: %v\n%s", gav, err, out)
+	}
+	if got, err := os.ReadFile(jarPath); err != nil || !bytes.Equal(got, second) {
+		t.Fatalf("without -U, mvn no longer has the second build (%v): the -U check below would prove nothing", err)
+	}
 	if out, err := f.mvn.run(settings, local, "-U", mvnDepPlugin+":get", "-Dartifact="+gav); err != nil {
 		t.Fatalf("dependency:get -U %s: %v\n%s", gav, err, out)
 	}
 	if got, err := os.ReadFile(jarPath); err != nil || !bytes.Equal(got, third) {
 		t.Errorf("after a third deploy, mvn -U did not get the third build (%v)", err)
 	}
+}
+
+// A small multi-module project (a pom parent, a core jar and an app jar
+// that depends on core) built and deployed by `mvn deploy` through its
+// distributionManagement; then dependency:get of the app into an empty
+// local repository brings the app, core and the parent POM back from arca.
+func TestMavenMvnMultiModuleDeploy(t *testing.T) {
+	t.Parallel()
+	f := newMvnFixture(t, "multi", []string{"repo"})
+	needDebianPlugins(t, mvnLifecyclePlugins...)
+	proj := t.TempDir()
+	var plugins strings.Builder
+	for _, p := range mvnLifecyclePlugins {
+		parts := strings.Split(p, ":")
+		fmt.Fprintf(&plugins, "      <plugin><groupId>%s</groupId><artifactId>%s</artifactId><version>%s</version></plugin>\n", parts[0], parts[1], parts[2])
+	}
+	files := map[string]string{
+		"pom.xml": `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>com.example.multi</groupId>
+  <artifactId>multi-parent</artifactId>
+  <version>1.2.0</version>
+  <packaging>pom</packaging>
+  <modules><module>core</module><module>app</module></modules>
+  <properties>
+    <maven.compiler.source>1.8</maven.compiler.source>
+    <maven.compiler.target>1.8</maven.compiler.target>
+    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+  </properties>
+  <distributionManagement>
+    <repository><id>arca</id><url>` + xmlText(f.endpoint("repo")) + `</url></repository>
+  </distributionManagement>
+  <build>
+    <pluginManagement><plugins>
+` + plugins.String() + `    </plugins></pluginManagement>
+  </build>
+</project>
+`,
+		"core/pom.xml": `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <parent><groupId>com.example.multi</groupId><artifactId>multi-parent</artifactId><version>1.2.0</version></parent>
+  <artifactId>multi-core</artifactId>
+  <description>The core module</description>
+</project>
+`,
+		"app/pom.xml": `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <parent><groupId>com.example.multi</groupId><artifactId>multi-parent</artifactId><version>1.2.0</version></parent>
+  <artifactId>multi-app</artifactId>
+  <dependencies>
+    <dependency><groupId>com.example.multi</groupId><artifactId>multi-core</artifactId><version>1.2.0</version></dependency>
+  </dependencies>
+</project>
+`,
+		"core/src/main/java/com/example/multi/core/Core.java": "package com.example.multi.core;\n\npublic class Core {\n    public static String hello() { return \"core\"; }\n}\n",
+		"app/src/main/java/com/example/multi/app/App.java":    "package com.example.multi.app;\n\npublic class App {\n    public static void main(String[] args) { System.out.println(com.example.multi.core.Core.hello()); }\n}\n",
+	}
+	for name, body := range files {
+		path := filepath.Join(proj, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settings := f.settings("repo")
+	start := time.Now()
+	if out, err := f.mvn.runIn(proj, settings, f.mvn.localRepo(), "-DskipTests", "deploy"); err != nil {
+		t.Fatalf("mvn deploy of the multi-module project: %v\n%s", err, out)
+	}
+	t.Logf("mvn deploy of 3 modules: %s", time.Since(start).Round(10*time.Millisecond))
+
+	const group, version = "com.example.multi", "1.2.0"
+	built := map[string][]byte{}
+	for _, m := range []string{"core", "app"} {
+		b, err := os.ReadFile(filepath.Join(proj, m, "target", "multi-"+m+"-"+version+".jar"))
+		if err != nil {
+			t.Fatalf("the built jar of %s: %v", m, err)
+		}
+		built[m] = b
+	}
+	for _, a := range []string{"multi-parent", "multi-core", "multi-app"} {
+		ref := mavenRef{Domain: "multi", Repo: "repo", Group: group, Artifact: a}
+		if v := ref.versions(t, f.c); v[version] != types.PackageVersionStatusPublished || len(v) != 1 {
+			t.Errorf("%s versions = %v, want %s Published", a, v, version)
+		}
+	}
+	deps, err := f.c.ListPackageVersionDependencies(ctx(t), &codeartifact.ListPackageVersionDependenciesInput{
+		Domain: aws.String("multi"), Repository: aws.String("repo"), Format: types.PackageFormatMaven,
+		Namespace: aws.String(group), Package: aws.String("multi-app"), PackageVersion: aws.String(version)})
+	if err != nil {
+		t.Fatalf("ListPackageVersionDependencies multi-app: %v", err)
+	}
+	if len(deps.Dependencies) != 1 || aws.ToString(deps.Dependencies[0].Package) != "multi-core" ||
+		aws.ToString(deps.Dependencies[0].Namespace) != group {
+		t.Errorf("multi-app dependencies = %s, want multi-core", jsonString(deps.Dependencies))
+	}
+
+	local := f.mvn.localRepo()
+	if out, err := f.mvn.get(settings, local, group+":multi-app:"+version); err != nil {
+		t.Fatalf("mvn dependency:get multi-app: %v\n%s", err, out)
+	}
+	checkFromArca(t, local, group, "multi-app", version, "multi-app-"+version+".jar", built["app"])
+	checkFromArca(t, local, group, "multi-core", version, "multi-core-"+version+".jar", built["core"])
+	parentPOM, err := os.ReadFile(filepath.Join(proj, "pom.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFromArca(t, local, group, "multi-parent", version, "multi-parent-"+version+".pom", parentPOM)
 }
