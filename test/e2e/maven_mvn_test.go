@@ -1003,3 +1003,92 @@ func TestMavenMvnMultiModuleDeploy(t *testing.T) {
 	}
 	checkFromArca(t, local, group, "multi-parent", version, "multi-parent-"+version+".pom", parentPOM)
 }
+
+// The generated artifact-level maven-metadata.xml as mvn uses it: a
+// version range resolves to the highest matching version the repository
+// serves, and a version Archived (or Disposed) through the API drops out of
+// the range at once.
+func TestMavenMvnVersionRangeAndStatus(t *testing.T) {
+	t.Parallel()
+	f := newMvnFixture(t, "rng", []string{"repo"})
+	const group, artifact = "com.example.rng", "ranged"
+	settings := f.settings("repo")
+	jars := map[string][]byte{}
+	for _, v := range []string{"1.0", "1.5", "2.0"} {
+		dir := t.TempDir()
+		jar, b := demoJar(t, dir, artifact+"-"+v+".jar", "version "+v+"\n")
+		pom, _ := demoPOM(t, dir, group, artifact, v, "")
+		f.mvn.deployOK(settings, f.endpoint("repo"), mvnArtifact{File: jar, POM: pom})
+		jars[v] = b
+	}
+	resolves := func(want string) {
+		t.Helper()
+		local := f.mvn.localRepo()
+		if out, err := f.mvn.get(settings, local, group+":"+artifact+":[1.0,2.0)"); err != nil {
+			t.Fatalf("dependency:get %s:[1.0,2.0): %v\n%s", artifact, err, out)
+		}
+		for v := range jars {
+			_, err := os.Stat(localFile(local, group, artifact, v, artifact+"-"+v+".jar"))
+			if got := err == nil; got != (v == want) {
+				t.Errorf("range [1.0,2.0): jar of %s in the local repository = %v, want only %s", v, got, want)
+			}
+		}
+		checkFromArca(t, local, group, artifact, want, artifact+"-"+want+".jar", jars[want])
+	}
+	resolves("1.5")
+
+	ref := mavenRef{Domain: "rng", Repo: "repo", Group: group, Artifact: artifact}
+	update := func(target types.PackageVersionStatus, v string) {
+		t.Helper()
+		out, err := f.c.UpdatePackageVersionsStatus(ctx(t), &codeartifact.UpdatePackageVersionsStatusInput{
+			Domain: aws.String(ref.Domain), Repository: aws.String(ref.Repo), Format: types.PackageFormatMaven,
+			Namespace: aws.String(group), Package: aws.String(artifact), Versions: []string{v}, TargetStatus: target})
+		if err != nil || len(out.FailedVersions) != 0 {
+			t.Fatalf("UpdatePackageVersionsStatus %s → %s: %v %s", v, target, err, jsonString(out))
+		}
+	}
+	update(types.PackageVersionStatusArchived, "1.5")
+	resolves("1.0")
+	update(types.PackageVersionStatusPublished, "1.5")
+	resolves("1.5")
+
+	if _, err := f.c.DisposePackageVersions(ctx(t), &codeartifact.DisposePackageVersionsInput{
+		Domain: aws.String(ref.Domain), Repository: aws.String(ref.Repo), Format: types.PackageFormatMaven,
+		Namespace: aws.String(group), Package: aws.String(artifact), Versions: []string{"1.5"}}); err != nil {
+		t.Fatalf("DisposePackageVersions 1.5: %v", err)
+	}
+	resolves("1.0")
+	if out, err := f.mvn.get(settings, f.mvn.localRepo(), group+":"+artifact+":1.5"); err == nil {
+		t.Errorf("dependency:get of a Disposed version succeeded:\n%s", out)
+	}
+}
+
+// CopyPackageVersions of a deployed version into another repository: mvn
+// then resolves it from there, byte-identical.
+func TestMavenMvnCopiedVersion(t *testing.T) {
+	t.Parallel()
+	f := newMvnFixture(t, "cp", []string{"src"}, []string{"dst"})
+	dir := t.TempDir()
+	const group, artifact, version = "com.example.cp", "copied", "4.2"
+	jar, jarBytes := demoJar(t, dir, artifact+"-"+version+".jar", "copied\n")
+	pom, pomBytes := demoPOM(t, dir, group, artifact, version, "")
+	f.mvn.deployOK(f.settings("src"), f.endpoint("src"), mvnArtifact{File: jar, POM: pom})
+
+	out, err := f.c.CopyPackageVersions(ctx(t), &codeartifact.CopyPackageVersionsInput{
+		Domain: aws.String("cp"), SourceRepository: aws.String("src"), DestinationRepository: aws.String("dst"),
+		Format: types.PackageFormatMaven, Namespace: aws.String(group), Package: aws.String(artifact),
+		Versions: []string{version}})
+	if err != nil || len(out.FailedVersions) != 0 || len(out.SuccessfulVersions) != 1 {
+		t.Fatalf("CopyPackageVersions: %v %s", err, jsonString(out))
+	}
+	ref := mavenRef{Domain: "cp", Repo: "dst", Group: group, Artifact: artifact}
+	if v := ref.versions(t, f.c); v[version] != types.PackageVersionStatusPublished {
+		t.Errorf("dst versions after the copy = %v, want %s Published", v, version)
+	}
+	local := f.mvn.localRepo()
+	if out, err := f.mvn.get(f.settings("dst"), local, group+":"+artifact+":"+version); err != nil {
+		t.Fatalf("dependency:get from the copy's repository: %v\n%s", err, out)
+	}
+	checkFromArca(t, local, group, artifact, version, artifact+"-"+version+".jar", jarBytes)
+	checkFromArca(t, local, group, artifact, version, artifact+"-"+version+".pom", pomBytes)
+}
