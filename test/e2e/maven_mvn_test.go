@@ -489,6 +489,12 @@ func TestMavenMvnDeployFileAndGet(t *testing.T) {
 			jsonPath(t, vs[0].(map[string]any), "status") != "Published" {
 			t.Errorf("aws codeartifact list-package-versions: %v", out)
 		}
+		outFile := filepath.Join(t.TempDir(), jarName)
+		cli.ok("get-package-version-asset", "--domain", "mvn", "--repository", "repo", "--format", "maven",
+			"--namespace", group, "--package", artifact, "--package-version", version, "--asset", jarName, outFile)
+		if got, err := os.ReadFile(outFile); err != nil || !bytes.Equal(got, jarBytes) {
+			t.Errorf("aws codeartifact get-package-version-asset %s: %d bytes (%v), want the %d deployed", jarName, len(got), err, len(jarBytes))
+		}
 	}
 
 	// A consumer with checksum policy "fail" and an empty local repository.
@@ -630,6 +636,16 @@ func TestMavenMvnWrongToken(t *testing.T) {
 	}
 	if !strings.Contains(out, "401") {
 		t.Errorf("deploy-file with a wrong token: output does not mention 401:\n%s", out)
+	}
+	// What made mvn send its credentials at all: an unauthenticated request
+	// is challenged with 401 and WWW-Authenticate: Basic.
+	resp, err := http.Get(f.endpoint("repo") + "com/example/auth/guarded/1.0/guarded-1.0.pom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Basic ") {
+		t.Errorf("unauthenticated GET: %d, WWW-Authenticate %q; want 401 with a Basic challenge", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 	}
 	ref := mavenRef{Domain: "auth", Repo: "repo", Group: group, Artifact: artifact}
 	if v := ref.versions(t, f.c); len(v) != 0 {
@@ -1049,6 +1065,18 @@ func TestMavenMvnVersionRangeAndStatus(t *testing.T) {
 	}
 	update(types.PackageVersionStatusArchived, "1.5")
 	resolves("1.0")
+	update(types.PackageVersionStatusPublished, "1.5")
+	resolves("1.5")
+	// Unlisted: left out of the metadata (so out of the range), still
+	// downloadable by its exact version.
+	update(types.PackageVersionStatusUnlisted, "1.5")
+	resolves("1.0")
+	exact := f.mvn.localRepo()
+	if out, err := f.mvn.get(settings, exact, group+":"+artifact+":1.5"); err != nil {
+		t.Errorf("dependency:get of an Unlisted version by its exact version: %v\n%s", err, out)
+	} else {
+		checkFromArca(t, exact, group, artifact, "1.5", artifact+"-1.5.jar", jars["1.5"])
+	}
 	update(types.PackageVersionStatusPublished, "1.5")
 	resolves("1.5")
 
