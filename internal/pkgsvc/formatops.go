@@ -712,3 +712,108 @@ func (s *Service) LocalAsset(ctx context.Context, r Repo, format, namespace, nam
 	}
 	return &loc.Asset, nil
 }
+
+// SplitFormatVersion moves files of a version of a package of r into
+// other versions of the same package: plan(assets) maps the names of the
+// assets to move to the version each moves to (the others stay). A target version that does not exist is
+// created Unlisted, with the source's descriptive metadata and origin
+// (Maven: the older builds of a SNAPSHOT, kept as CodeArtifact keeps
+// them); one that exists receives the files, and a file it has already
+// with other bytes is a Conflict. Nothing happens when the version is
+// absent from r. It returns how many files moved. The caller must have
+// authorized codeartifact:PublishPackageVersion.
+func (s *Service) SplitFormatVersion(ctx context.Context, caller auth.Principal, r Repo, format, namespace, name, version string, plan func(assets []meta.Asset) map[string]string) (int, error) {
+	rules := formatrules.Of(format)
+	name = rules.Normalize(name)
+	if err := checkFormatCoord(format, namespace, name); err != nil {
+		return 0, err
+	}
+	moved := 0
+	err := s.meta.Update(ctx, func(tx meta.Tx) error {
+		moved = 0
+		p, err := tx.GetPackage(ctx, r.Repository.ID, format, namespace, name)
+		if apierr.Is(err, apierr.NotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		v, err := tx.GetPackageVersion(ctx, p.ID, version)
+		if apierr.Is(err, apierr.NotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		assets, err := allAssets(ctx, tx, v.ID)
+		if err != nil {
+			return err
+		}
+		var keep []meta.Asset
+		moves := map[string][]meta.Asset{}
+		targets := plan(assets)
+		for _, a := range assets {
+			if t := targets[a.Name]; t != "" && t != version {
+				moves[t] = append(moves[t], a)
+			} else {
+				keep = append(keep, a)
+			}
+		}
+		if len(moves) == 0 {
+			return nil
+		}
+		now := s.now().UTC()
+		for t, as := range moves {
+			if err := checkCoordinate("version", t, false); err != nil {
+				return err
+			}
+			if !rules.ValidVersion(t) {
+				return rules.CheckVersion(t)
+			}
+			tv, err := tx.GetPackageVersion(ctx, p.ID, t)
+			switch {
+			case apierr.Is(err, apierr.NotFound):
+				cp := *v
+				cp.ID, cp.Version, cp.SortKey, cp.Revision = newID(), t, rules.Key(t), newRevision()
+				cp.Status, cp.CreatedTime = meta.StatusUnlisted, now
+				if cp.PublishedTime.IsZero() {
+					cp.PublishedTime = now
+				}
+				if err := tx.InsertPackageVersion(ctx, &cp); err != nil {
+					return err
+				}
+				tv = &cp
+			case err != nil:
+				return err
+			}
+			for _, a := range as {
+				old, err := tx.GetAsset(ctx, tv.ID, a.Name)
+				switch {
+				case err == nil:
+					if old.SHA256 != a.SHA256 {
+						return apierr.Conflicting(apierr.ResAsset, a.Name, "File '%s' already exists in version %s of '%s' with different content.", a.Name, t, displayName(format, namespace, name))
+					}
+					continue
+				case !apierr.Is(err, apierr.NotFound):
+					return err
+				}
+				a.VersionID = tv.ID
+				if err := tx.InsertAsset(ctx, &a); err != nil {
+					return err
+				}
+				moved++
+			}
+		}
+		if err := tx.DeleteAssets(ctx, v.ID); err != nil {
+			return err
+		}
+		for i := range keep {
+			if err := tx.InsertAsset(ctx, &keep[i]); err != nil {
+				return err
+			}
+		}
+		v.Revision = newRevision()
+		return tx.UpdatePackageVersion(ctx, v)
+	})
+	return moved, err
+}

@@ -309,6 +309,28 @@ func TestSnapshot(t *testing.T) {
 	if got := e.do("GET", dir+"snap-2.0-20240101.100000-1.jar", nil, nil).Body.String(); got != "one" {
 		t.Errorf("old build = %q", got)
 	}
+	// The replaced build is an Unlisted version of its own, as in
+	// CodeArtifact; the SNAPSHOT keeps the current build (and the one
+	// under way).
+	if s := e.status("com.example", "snap", "2.0-20240101.100000-1"); s != meta.StatusUnlisted {
+		t.Errorf("older build status = %s, want Unlisted", s)
+	}
+	e.want(e.do("PUT", dir+"snap-2.0-20240101.100000-1.jar.sha1", nil, []byte(sha1Hex([]byte("one")))), 201, "checksum of an older build")
+	if got := e.do("GET", dir+"snap-2.0-20240101.100000-1.jar.sha1", nil, nil).Body.String(); got != sha1Hex([]byte("one")) {
+		t.Errorf("older build sha1 = %q", got)
+	}
+	al, err := e.svc.ListPackageVersionAssets(context.Background(), rootCaller,
+		pkgsvc.Coord{DomainOwner: "000000000000", Domain: "acme", Repository: "jvm", Format: "maven", Namespace: "com.example", Package: "snap"}, "2.0-SNAPSHOT", meta.ListOptions{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, a := range al.Assets {
+		names = append(names, a.Name)
+	}
+	if strings.Contains(strings.Join(names, " "), "20240101") || len(names) != 5 {
+		t.Errorf("SNAPSHOT files = %v, want builds 2 (jar, sources, pom) and 3 (jar, sources)", names)
+	}
 	sum := e.do("GET", dir+"maven-metadata.xml.sha1", nil, nil).Body.String()
 	if sum != sha1Hex(w.Body.Bytes()) {
 		t.Errorf("version metadata sha1 = %s", sum)

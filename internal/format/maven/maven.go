@@ -172,6 +172,12 @@ func (h *Handler) get(req *format.Request, p Path) {
 			}
 		}
 		ac, err := h.svc.FetchAsset(ctx, req.Caller, h.repo(req), formatName, p.GroupID, p.ArtifactID, p.Version, p.File)
+		if bv := buildVersion(p.File, p.ArtifactID, p.Version); apierr.Is(err, apierr.NotFound) && bv != "" {
+			// An older build of a SNAPSHOT lives in a version of its own.
+			if ac2, err2 := h.svc.FetchAsset(ctx, req.Caller, h.repo(req), formatName, p.GroupID, p.ArtifactID, bv, p.File); err2 == nil {
+				ac, err = ac2, nil
+			}
+		}
 		if err != nil {
 			h.Error(req.W, err)
 			return
@@ -403,6 +409,11 @@ func (h *Handler) putChecksum(req *format.Request, p Path) error {
 		}
 	} else {
 		a, err := h.svc.LocalAsset(req.R.Context(), h.repo(req), formatName, p.GroupID, p.ArtifactID, p.Version, p.File)
+		if bv := buildVersion(p.File, p.ArtifactID, p.Version); apierr.Is(err, apierr.NotFound) && bv != "" {
+			if a2, err2 := h.svc.LocalAsset(req.R.Context(), h.repo(req), formatName, p.GroupID, p.ArtifactID, bv, p.File); err2 == nil {
+				a, err = a2, nil
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -448,6 +459,13 @@ func (h *Handler) putMetadata(req *format.Request, p Path) error {
 	}
 	if _, err := h.svc.FinishFormatVersions(req.R.Context(), req.Caller, h.repo(req), formatName, p.GroupID, p.ArtifactID, versions); err != nil {
 		return err
+	}
+	if p.SnapshotMetadata {
+		// The builds this one replaces become Unlisted versions of their own.
+		plan := func(assets []meta.Asset) map[string]string { return olderBuilds(assets, p.ArtifactID, p.Version) }
+		if _, err := h.svc.SplitFormatVersion(req.R.Context(), req.Caller, h.repo(req), formatName, p.GroupID, p.ArtifactID, p.Version, plan); err != nil {
+			return err
+		}
 	}
 	h.uploads.Put(h.uploadKey(req, p), &rendered{sums: digests(b)})
 	return nil

@@ -197,3 +197,35 @@ func renderSnapshotMetadata(group, artifact, version string, st *snapshotState) 
 	b.WriteString("    </snapshotVersions>\n  </versioning>\n</metadata>\n")
 	return b.Bytes(), true
 }
+
+// olderBuilds plans the move of the files of every build older than the
+// current one out of a SNAPSHOT version into a version of their own,
+// named as the build (X-yyyyMMdd.HHmmss-N), as CodeArtifact keeps older
+// builds (Unlisted). Files of newer builds (an upload under way) and
+// files of no build stay.
+func olderBuilds(assets []meta.Asset, artifact, version string) map[string]string {
+	st := snapshotOf(assets, artifact, version)
+	out := map[string]string{}
+	if st.current == nil {
+		return out
+	}
+	base := snapshotBase(version)
+	for _, a := range assets {
+		if b, ok := parseBuildFile(a.Name, artifact, version); ok && st.current.newer(&b) {
+			out[a.Name] = b.value(base)
+		}
+	}
+	return out
+}
+
+// buildVersion is the version an older build's file was moved to, or "".
+func buildVersion(file, artifact, version string) string {
+	if !isSnapshot(version) {
+		return ""
+	}
+	b, ok := parseBuildFile(file, artifact, version)
+	if !ok {
+		return ""
+	}
+	return b.value(snapshotBase(version))
+}
