@@ -1120,3 +1120,74 @@ func TestMavenMvnCopiedVersion(t *testing.T) {
 	checkFromArca(t, local, group, artifact, version, artifact+"-"+version+".jar", jarBytes)
 	checkFromArca(t, local, group, artifact, version, artifact+"-"+version+".pom", pomBytes)
 }
+
+// Maven's permissions as mvn meets them: a token of a user who may read
+// but not publish gets 403 from deploy-file; one who may publish but not
+// PutPackageMetadata uploads the jar and the POM but is refused the
+// maven-metadata.xml, so the version stays Unfinished; a user with both
+// publishes. The read-only user resolves the published version.
+func TestMavenMvnPermissions(t *testing.T) {
+	t.Parallel()
+	m := newMvn(t)
+	const (
+		mreadKey, mreadSecret = "AKIAE2EMVNREADER0001", "e2e/mvn-reader/secret/0123456789abcdefg"
+		mjarKey, mjarSecret   = "AKIAE2EMVNJARONLY001", "e2e/mvn-jaronly/secret/0123456789abcdef"
+		mfullKey, mfullSecret = "AKIAE2EMVNFULLPUB001", "e2e/mvn-fullpub/secret/0123456789abcdef"
+		tokenActions          = `"codeartifact:GetAuthorizationToken","sts:GetServiceBearerToken","codeartifact:ReadFromRepository"`
+	)
+	user := func(name, key, secret, actions string) string {
+		return "      - name: " + name + "\n        access_keys:\n          - id: " + key + "\n            secret: \"" + secret + "\"\n" +
+			"        policies:\n          - name: p\n            document: '{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[" +
+			actions + "],\"Resource\":\"*\"}]}'\n"
+	}
+	ids := "accounts:\n  - id: \"000000000000\"\n    users:\n" +
+		user("mvn-reader", mreadKey, mreadSecret, tokenActions) +
+		user("mvn-jaronly", mjarKey, mjarSecret, tokenActions+`,"codeartifact:PublishPackageVersion"`) +
+		user("mvn-fullpub", mfullKey, mfullSecret, tokenActions+`,"codeartifact:PublishPackageVersion","codeartifact:PutPackageMetadata"`)
+	path := filepath.Join(t.TempDir(), "identities.yaml")
+	if err := os.WriteFile(path, []byte(ids), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, serverOpts{Env: []string{"ARCA_IDENTITIES=" + path}})
+	root := s.client()
+	createDomain(t, root, "perm")
+	createRepo(t, root, "perm", "repo")
+	ep := mavenEndpoint(s, "perm", "repo")
+	settingsOf := func(key, secret string) string {
+		return m.settings(mvnSettings{URL: ep, Password: authToken(t, sdkClient(s.URL, key, secret), "perm")})
+	}
+	reader, jarOnly, full := settingsOf(mreadKey, mreadSecret), settingsOf(mjarKey, mjarSecret), settingsOf(mfullKey, mfullSecret)
+
+	dir := t.TempDir()
+	const group, artifact, version = "com.example.perm", "guarded", "1.0"
+	jar, jarBytes := demoJar(t, dir, artifact+"-"+version+".jar", "permissions\n")
+	pom, _ := demoPOM(t, dir, group, artifact, version, "")
+	art := mvnArtifact{File: jar, POM: pom}
+	ref := mavenRef{Domain: "perm", Repo: "repo", Group: group, Artifact: artifact}
+
+	out, err := m.deployFile(reader, ep, art)
+	if err == nil || !strings.Contains(out, "403") {
+		t.Errorf("deploy-file by a read-only user: %v, want a failure naming 403:\n%s", err, out)
+	}
+	if v := ref.versions(t, root); len(v) != 0 {
+		t.Errorf("after the read-only user's deploy, versions = %v, want none", v)
+	}
+
+	out, err = m.deployFile(jarOnly, ep, art)
+	if err == nil || !strings.Contains(out, "403") {
+		t.Errorf("deploy-file without PutPackageMetadata: %v, want a failure naming 403:\n%s", err, out)
+	}
+	if v := ref.versions(t, root); v[version] != types.PackageVersionStatusUnfinished {
+		t.Errorf("without PutPackageMetadata, versions = %v, want %s Unfinished", v, version)
+	}
+
+	m.deployOK(full, ep, art)
+	if v := ref.versions(t, root); v[version] != types.PackageVersionStatusPublished {
+		t.Errorf("after a deploy with PutPackageMetadata, versions = %v, want %s Published", v, version)
+	}
+	local := m.localRepo()
+	if out, err := m.get(reader, local, group+":"+artifact+":"+version); err != nil {
+		t.Fatalf("dependency:get by the read-only user: %v\n%s", err, out)
+	}
+	checkFromArca(t, local, group, artifact, version, artifact+"-"+version+".jar", jarBytes)
+}
