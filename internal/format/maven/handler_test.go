@@ -34,12 +34,17 @@ var rootCaller = auth.Principal{Account: "000000000000", ARN: auth.RootARN("0000
 
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
-	dir := tb.TempDir()
-	store, err := sqlite.Open(filepath.Join(dir, "arca.db"))
+	store, err := sqlite.Open(filepath.Join(tb.TempDir(), "arca.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { store.Close() })
+	return newEnvWith(tb, store)
+}
+
+func newEnvWith(tb testing.TB, store meta.Store) *env {
+	tb.Helper()
+	dir := tb.TempDir()
 	blobs, err := fs.New(dir)
 	if err != nil {
 		tb.Fatal(err)
@@ -269,8 +274,9 @@ func TestAuthorization(t *testing.T) {
 
 var errDenied = apierr.New(apierr.AccessDenied, "denied")
 
-func TestSnapshot(t *testing.T) {
-	e := newEnv(t)
+func TestSnapshot(t *testing.T) { testSnapshot(t, newEnv(t)) }
+
+func testSnapshot(t *testing.T, e *env) {
 	dir := "com/example/snap/2.0-SNAPSHOT/"
 	build := func(ts string, n int, jar []byte, withPOM bool) {
 		t.Helper()
