@@ -1191,3 +1191,52 @@ func TestMavenMvnPermissions(t *testing.T) {
 	}
 	checkFromArca(t, local, group, artifact, version, artifact+"-"+version+".jar", jarBytes)
 }
+
+// Deploying into a repository whose upstream has the package, as
+// CodeArtifact's origin controls decide it: a package that does not exist
+// downstream yet takes its first version from the publish (publish=ALLOW,
+// upstream=BLOCK), so the deploy succeeds and the downstream serves its own
+// jar; once a package allows both publish and upstream, deploying a version
+// the upstream serves fails in mvn with 409.
+func TestMavenMvnDeployShadowedByUpstream(t *testing.T) {
+	t.Parallel()
+	f := newMvnFixture(t, "shadow", []string{"store"}, []string{"app", "store"})
+	const group = "com.example.shadow"
+	deploy := func(repo, artifact, version, content string) (mvnArtifact, []byte) {
+		t.Helper()
+		dir := t.TempDir()
+		jar, b := demoJar(t, dir, artifact+"-"+version+".jar", content)
+		pom, _ := demoPOM(t, dir, group, artifact, version, "")
+		return mvnArtifact{File: jar, POM: pom}, b
+	}
+	// A package new to the downstream: the publish wins.
+	up, _ := deploy("store", "first", "1.0", "from the upstream\n")
+	f.mvn.deployOK(f.settings("store"), f.endpoint("store"), up)
+	down, downBytes := deploy("app", "first", "1.0", "from the downstream\n")
+	f.mvn.deployOK(f.settings("app"), f.endpoint("app"), down)
+	local := f.mvn.localRepo()
+	if out, err := f.mvn.get(f.settings("app"), local, group+":first:1.0"); err != nil {
+		t.Fatalf("dependency:get first through the downstream: %v\n%s", err, out)
+	}
+	checkFromArca(t, local, group, "first", "1.0", "first-1.0.jar", downBytes)
+
+	// A package retained from the upstream, then allowed both ways.
+	for _, v := range []string{"1.0", "2.0"} {
+		a, _ := deploy("store", "second", v, "upstream "+v+"\n")
+		f.mvn.deployOK(f.settings("store"), f.endpoint("store"), a)
+	}
+	if out, err := f.mvn.get(f.settings("app"), f.mvn.localRepo(), group+":second:1.0"); err != nil {
+		t.Fatalf("dependency:get second 1.0 through the downstream: %v\n%s", err, out)
+	}
+	if _, err := f.c.PutPackageOriginConfiguration(ctx(t), &codeartifact.PutPackageOriginConfigurationInput{
+		Domain: aws.String("shadow"), Repository: aws.String("app"), Format: types.PackageFormatMaven,
+		Namespace: aws.String(group), Package: aws.String("second"),
+		Restrictions: &types.PackageOriginRestrictions{Publish: types.AllowPublishAllow, Upstream: types.AllowUpstreamAllow}}); err != nil {
+		t.Fatalf("PutPackageOriginConfiguration: %v", err)
+	}
+	other, _ := deploy("app", "second", "2.0", "downstream 2.0\n")
+	out, err := f.mvn.deployFile(f.settings("app"), f.endpoint("app"), other)
+	if err == nil || !strings.Contains(out, "409") {
+		t.Errorf("deploy-file into the downstream of a version its upstream serves: %v, want a failure naming 409:\n%s", err, out)
+	}
+}
