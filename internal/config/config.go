@@ -43,6 +43,9 @@ type Config struct {
 	S3RedirectDownloads bool `yaml:"s3_redirect_downloads" env:"ARCA_S3_REDIRECT_DOWNLOADS"`
 	// MaxAssetSize caps one asset, in bytes.
 	MaxAssetSize int64 `yaml:"max_asset_size" env:"ARCA_MAX_ASSET_SIZE"`
+	// MaxAssetsPerVersion caps the files of one Maven version (350, as
+	// CodeArtifact's quota); one more is refused as a quota error.
+	MaxAssetsPerVersion int `yaml:"max_assets_per_version" env:"ARCA_MAX_ASSETS_PER_VERSION"`
 	// ShutdownTimeout is how long SIGTERM waits for in-flight requests, in seconds.
 	ShutdownTimeout int `yaml:"shutdown_timeout" env:"ARCA_SHUTDOWN_TIMEOUT"`
 	// GCInterval is how often the server collects unreferenced blobs, in
@@ -75,16 +78,17 @@ type Config struct {
 // Default returns the zero-setup configuration.
 func Default() Config {
 	return Config{
-		Listen:          "127.0.0.1:8080",
-		DataDir:         "./arca-data",
-		Region:          "us-east-1",
-		AccountID:       "000000000000",
-		MaxAssetSize:    5 << 30,
-		ShutdownTimeout: 30,
-		GCInterval:      3600,
-		LogLevel:        "info",
-		BodyTimeout:     60,
-		MinFreeSpace:    64 << 20,
+		Listen:              "127.0.0.1:8080",
+		DataDir:             "./arca-data",
+		Region:              "us-east-1",
+		AccountID:           "000000000000",
+		MaxAssetSize:        5 << 30,
+		MaxAssetsPerVersion: 350,
+		ShutdownTimeout:     30,
+		GCInterval:          3600,
+		LogLevel:            "info",
+		BodyTimeout:         60,
+		MinFreeSpace:        64 << 20,
 	}
 }
 
@@ -167,6 +171,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxAssetSize <= 0 {
 		return fmt.Errorf("max asset size must be positive")
+	}
+	if c.MaxAssetsPerVersion <= 0 {
+		return fmt.Errorf("max assets per version must be positive")
 	}
 	if c.GCInterval < 0 {
 		return fmt.Errorf("gc interval must not be negative")

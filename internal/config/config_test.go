@@ -63,3 +63,34 @@ func TestInvalidSettingsAreRefused(t *testing.T) {
 		t.Error("a non-integer ARCA_MAX_ASSET_SIZE must be refused")
 	}
 }
+
+// The Maven quota of files per version: 350 by default (CodeArtifact's),
+// settable from the file and the environment, and never zero or negative.
+func TestMaxAssetsPerVersion(t *testing.T) {
+	c := Default()
+	if c.MaxAssetsPerVersion != 350 {
+		t.Fatalf("default max_assets_per_version = %d, want 350", c.MaxAssetsPerVersion)
+	}
+	p := filepath.Join(t.TempDir(), "arca.yaml")
+	os.WriteFile(p, []byte("max_assets_per_version: 20\n"), 0o644)
+	if err := c.LoadFile(p); err != nil || c.MaxAssetsPerVersion != 20 {
+		t.Fatalf("from the file: %d, %v", c.MaxAssetsPerVersion, err)
+	}
+	env := map[string]string{"ARCA_MAX_ASSETS_PER_VERSION": "3"}
+	if err := c.LoadEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil || c.MaxAssetsPerVersion != 3 {
+		t.Fatalf("from the environment: %d, %v", c.MaxAssetsPerVersion, err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{0, -1} {
+		c.MaxAssetsPerVersion = n
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "assets per version") {
+			t.Errorf("max_assets_per_version %d: got %v, want a refusal naming it", n, err)
+		}
+	}
+	env["ARCA_MAX_ASSETS_PER_VERSION"] = "many"
+	if err := c.LoadEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err == nil {
+		t.Error("a non-integer ARCA_MAX_ASSETS_PER_VERSION must be refused")
+	}
+}

@@ -145,7 +145,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	formats := format.Formats{
 		"npm":   npm.New(st.Service, npm.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, Log: log}),
 		"pypi":  pypi.New(st.Service, pypi.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, Log: log}),
-		"maven": maven.New(st.Service, maven.Options{MaxAssetSize: cfg.MaxAssetSize, Log: log}),
+		"maven": maven.New(st.Service, maven.Options{MaxAssetSize: cfg.MaxAssetSize, MaxAssetsPerVersion: cfg.MaxAssetsPerVersion, Log: log}),
 	}
 	dp := dataplane.New(st.Service, tokens, formats, authz.New(creds, st.Service), log)
 	dp.Audit = dataPlaneAudit(auditLogger, cfg.Region)
