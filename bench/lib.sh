@@ -44,3 +44,9 @@ curl_speed() {
   [ "$code" = 200 ] && [ "$size" = "$2" ] || die "download from ${1%%\?*}: HTTP $code, $size bytes"
   echo "$speed"
 }
+
+# median N1 N2 … -> the median (the mean of the middle two for an even count).
+median() {
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+    if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}

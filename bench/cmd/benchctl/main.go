@@ -25,6 +25,12 @@
 //	benchctl npm-seed     -registry URL -token T [-name N] [-versions K] [-size S] [-seed X]
 //	    publish K versions of N as npm publish does, each tarball holding S
 //	    bytes derived from X (same seed, same bytes on every registry)
+//	benchctl maven-token  [common flags]
+//	    print token= and repository= (the repository's Maven endpoint)
+//	benchctl maven-seed   [-repository URL -token T] [-dir D] [-versions K | -tree N] [-size S] [-seed X]
+//	    publish K versions of one artifact (or a dependency tree of N
+//	    artifacts) as mvn deploy does, and write the same files under D in
+//	    the Maven repository layout (without maven-metadata.xml)
 //	benchctl freeport
 //	    print a free TCP port on 127.0.0.1 (for nginx)
 //	benchctl procstat     -pid P
@@ -89,6 +95,10 @@ func main() {
 		err = npmUser(ctx, args)
 	case "npm-seed":
 		err = npmSeed(ctx, args)
+	case "maven-token":
+		err = mavenToken(ctx, args)
+	case "maven-seed":
+		err = mavenSeed(ctx, args)
 	case "freeport":
 		err = freePort()
 	case "procstat":
@@ -126,6 +136,8 @@ commands:
   npm-token      print an authorization token for the domain
   npm-user       add a user to Verdaccio and print its token
   npm-seed       publish versions of an npm package as npm publish does
+  maven-token    print a token and the repository's Maven endpoint
+  maven-seed     publish Maven artifacts as mvn deploy does, and lay them out on disk
   freeport       print a free TCP port on 127.0.0.1
   procstat       print VmHWM, VmRSS (KiB) and CPU seconds used by -pid
   cpusum         print the CPU seconds used by all processes named -comm
