@@ -205,9 +205,3 @@ func (s *Service) checkUpstreams(ctx context.Context, tx meta.Reader, d *meta.Do
 	}
 	return nil
 }
-
-// ResolveRepository finds a repository by its domain owner, domain and
-// name, for the data plane (which has no caller-account default).
-func (s *Service) ResolveRepository(ctx context.Context, owner, domain, name string) (*meta.Domain, *meta.Repository, error) {
-	return s.repository(ctx, s.meta, owner, domain, name)
-}

@@ -51,6 +51,7 @@ type Service struct {
 	now          func() time.Time
 	fmt          formatState
 	space        SpaceReserve
+	repos        repoCache
 }
 
 // New returns a Service.
