@@ -17,34 +17,13 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
 )
 
 // mavenToken prints an authorization token for the target's domain and the
-// repository's Maven endpoint.
+// repository's Maven endpoint (as repository=URL).
 func mavenToken(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("maven-token", flag.ContinueOnError)
-	t := common(fs)
-	if err := parse(fs, args, t); err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	c := t.Client(1)
-	out, err := c.GetAuthorizationToken(ctx, &codeartifact.GetAuthorizationTokenInput{Domain: aws.String(t.Domain)})
-	if err != nil {
-		return err
-	}
-	ep, err := c.GetRepositoryEndpoint(ctx, &codeartifact.GetRepositoryEndpointInput{
-		Domain: aws.String(t.Domain), Repository: aws.String(t.Repository), Format: types.PackageFormatMaven,
-	})
-	if err != nil {
-		return err
-	}
-	fmt.Printf("token=%s repository=%s\n", *out.AuthorizationToken, *ep.RepositoryEndpoint)
-	return nil
+	return tokenAndEndpoint(ctx, "maven-token", args, types.PackageFormatMaven, "repository")
 }
 
 // mavenSeed publishes Maven artifacts to a repository the way mvn deploy

@@ -23,9 +23,15 @@ import (
 )
 
 // npmToken prints an authorization token for the target's domain and the
-// repository's npm endpoint.
+// repository's npm endpoint (as registry=URL).
 func npmToken(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("npm-token", flag.ContinueOnError)
+	return tokenAndEndpoint(ctx, "npm-token", args, types.PackageFormatNpm, "registry")
+}
+
+// tokenAndEndpoint prints an authorization token for the target's domain
+// and the repository's endpoint for format, as "token=T KEY=URL".
+func tokenAndEndpoint(ctx context.Context, name string, args []string, format types.PackageFormat, key string) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	t := common(fs)
 	if err := parse(fs, args, t); err != nil {
 		return err
@@ -38,12 +44,12 @@ func npmToken(ctx context.Context, args []string) error {
 		return err
 	}
 	ep, err := c.GetRepositoryEndpoint(ctx, &codeartifact.GetRepositoryEndpointInput{
-		Domain: aws.String(t.Domain), Repository: aws.String(t.Repository), Format: types.PackageFormatNpm,
+		Domain: aws.String(t.Domain), Repository: aws.String(t.Repository), Format: format,
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Printf("token=%s registry=%s\n", *out.AuthorizationToken, *ep.RepositoryEndpoint)
+	fmt.Printf("token=%s %s=%s\n", *out.AuthorizationToken, key, *ep.RepositoryEndpoint)
 	return nil
 }
 
