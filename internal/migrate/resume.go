@@ -19,6 +19,11 @@ const (
 	markKey = "unfinished-since"
 )
 
+// Unfinished reports whether r is the destination of a migration that has
+// not finished (a run failed or was killed): such a store holds part of an
+// installation, and a server must not serve it.
+func Unfinished(ctx context.Context, r meta.Reader) (bool, error) { return hasMark(ctx, r) }
+
 func hasMark(ctx context.Context, r meta.Reader) (bool, error) {
 	tags, err := r.ListTags(ctx, markARN)
 	if err != nil {

@@ -29,6 +29,7 @@ import (
 	"github.com/arca-repo/arca/internal/format/npm"
 	"github.com/arca-repo/arca/internal/format/pypi"
 	"github.com/arca-repo/arca/internal/iam"
+	"github.com/arca-repo/arca/internal/migrate"
 )
 
 // Server is a configured, listening arca.
@@ -104,6 +105,16 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	if err != nil {
 		ln.Close()
 		return nil, err
+	}
+	// A store an `arca migrate` is still filling holds part of an
+	// installation: serving it would show clients a partial repository set.
+	if unfinished, err := migrate.Unfinished(context.Background(), st.Meta); err != nil || unfinished {
+		ln.Close()
+		st.Close()
+		if err != nil {
+			return nil, fmt.Errorf("checking for an unfinished migration: %w", err)
+		}
+		return nil, errors.New("the metadata store is the destination of an arca migrate that has not finished: run the same migrate again to complete it, then start the server")
 	}
 	// IAM-managed users and keys live in the store, their secrets encrypted
 	// under a key derived from the token key (shared by every node). The

@@ -2,17 +2,22 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
 	_ "modernc.org/sqlite" // the source's database file, edited behind arca's back
+
+	"github.com/arca-repo/arca/test/internal/arcatest"
 )
 
 // populate builds an installation with every kind of state migrate must
@@ -180,6 +185,16 @@ func TestClusterMigrateResumesAfterAFailure(t *testing.T) {
 	pgQuery(t, `SELECT count(*) FROM `+cl.Schema+`.packages`, []any{&copied})
 	if copied == 0 {
 		t.Errorf("the failed runs left no packages in the destination")
+	}
+
+	// No server serves the unfinished destination (it would show clients
+	// part of the installation).
+	sctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	serve := exec.CommandContext(sctx, arcaBin, "serve", "--listen", "127.0.0.1:0", "--data", t.TempDir())
+	serve.Env = append(append(arcatest.BaseEnv(), rootEnv()...), cl.Env()...)
+	if out, err := serve.CombinedOutput(); err == nil || sctx.Err() != nil || !strings.Contains(string(out), "has not finished") {
+		t.Errorf("arca serve on the unfinished destination: %v (context %v), want a refusal saying the migration has not finished:\n%s", err, sctx.Err(), out)
 	}
 
 	// Fix the source, run the same command again.
