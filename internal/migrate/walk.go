@@ -181,53 +181,29 @@ func displayName(namespace, name string) string {
 
 // copyDomain inserts a domain, or on a resumed run finds the copy an
 // earlier run made; its tags and policy are then made the source's.
-func (m *migration) copyDomain(d *meta.Domain) (err error) {
-	arn := m.domainARN(d)
-	att, err := m.readAttached(arn)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err == nil {
-			m.countAttached(att)
-		}
-	}()
-	return m.dst.Meta.Update(m.ctx, func(tx meta.Tx) error {
+func (m *migration) copyDomain(d *meta.Domain) error {
+	return m.copyResource(m.domainARN(d), func(tx meta.Tx) error {
 		have, err := tx.GetDomain(m.ctx, d.Owner, d.Name)
 		switch {
 		case apierr.Is(err, apierr.NotFound):
-			if err := tx.InsertDomain(m.ctx, d); err != nil {
-				return err
-			}
+			return tx.InsertDomain(m.ctx, d)
 		case err != nil:
 			return err
 		case have.ID != d.ID:
 			return apierr.New(apierr.Conflict, "the destination's domain %s is not a copy of the source's (id %s, not %s); migrate into empty stores", d.Name, have.ID, d.ID)
 		}
-		return att.put(m.ctx, tx, arn, m.resume)
+		return nil
 	})
 }
 
 // copyRepository inserts a repository, or on a resumed run brings an
 // earlier copy's description and upstreams up to date.
-func (m *migration) copyRepository(d *meta.Domain, r *meta.Repository) (err error) {
-	arn := m.repoARN(d, r)
-	att, err := m.readAttached(arn)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err == nil {
-			m.countAttached(att)
-		}
-	}()
-	return m.dst.Meta.Update(m.ctx, func(tx meta.Tx) error {
+func (m *migration) copyRepository(d *meta.Domain, r *meta.Repository) error {
+	return m.copyResource(m.repoARN(d, r), func(tx meta.Tx) error {
 		have, err := tx.GetRepository(m.ctx, r.DomainID, r.Name)
 		switch {
 		case apierr.Is(err, apierr.NotFound):
-			if err := tx.InsertRepository(m.ctx, r); err != nil {
-				return err
-			}
+			return tx.InsertRepository(m.ctx, r)
 		case err != nil:
 			return err
 		case have.ID != r.ID:
@@ -237,16 +213,29 @@ func (m *migration) copyRepository(d *meta.Domain, r *meta.Repository) (err erro
 			if err := tx.DeleteRepository(m.ctx, have.ID); err != nil {
 				return err
 			}
-			if err := tx.InsertRepository(m.ctx, r); err != nil {
-				return err
-			}
-		default:
-			if err := tx.UpdateRepository(m.ctx, r); err != nil {
-				return err
-			}
+			return tx.InsertRepository(m.ctx, r)
+		}
+		return tx.UpdateRepository(m.ctx, r)
+	})
+}
+
+// copyResource writes a domain or repository with write, then makes the
+// tags and policy at its arn the source's, in one transaction.
+func (m *migration) copyResource(arn string, write func(tx meta.Tx) error) error {
+	att, err := m.readAttached(arn)
+	if err != nil {
+		return err
+	}
+	err = m.dst.Meta.Update(m.ctx, func(tx meta.Tx) error {
+		if err := write(tx); err != nil {
+			return err
 		}
 		return att.put(m.ctx, tx, arn, m.resume)
 	})
+	if err == nil {
+		m.countAttached(att)
+	}
+	return err
 }
 
 // attached is what hangs off a domain or repository by its ARN.
