@@ -22,10 +22,6 @@ import (
 	"github.com/arca-repo/arca/internal/pkgsvc"
 )
 
-// drainWindow bounds how long a refused request's unread body may take to
-// arrive before the connection is closed.
-const drainWindow = 2 * time.Second
-
 // MaxJSONBody caps a control-plane JSON request body.
 const MaxJSONBody = 1 << 20
 
@@ -88,23 +84,9 @@ type handlerFunc func(h *Handler, c *call) (any, error)
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := auditRecord{at: time.Now()}
-	body := &requestBody{ReadCloser: r.Body, length: r.ContentLength}
-	r.Body = body
+	r.Body = &requestBody{ReadCloser: r.Body, length: r.ContentLength}
 	err := h.serve(w, r, &rec)
 	if err != nil {
-		if body.unread() && r.ProtoMajor == 1 {
-			// Refused before the body was read (say, unauthenticated).
-			// net/http drains up to 256 KiB of an unread body before it
-			// answers, so that the connection can be reused and the client,
-			// still sending, is not reset before it reads the answer; a
-			// larger body gets the answer, a half-close and a pause. Bound
-			// that drain: a client whose body stalls is cut off after
-			// drainWindow instead of holding the connection. (Closing at
-			// once instead would reset clients that sent a small body in
-			// full and lose them the answer. HTTP/2 drops an unread
-			// stream's body by itself.)
-			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(drainWindow))
-		}
 		h.fail(w, r, err)
 	}
 	if rec.op != nil {

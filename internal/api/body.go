@@ -13,15 +13,13 @@ import (
 
 // requestBody wraps a request's body. It tells a body that ended before
 // its Content-Length (the client stopped sending: a ValidationException)
-// from a failure of the store the bytes go to (still an internal error),
-// and it remembers whether the body was read to its end, so that a refusal
-// sent before then closes the connection instead of waiting for bytes
-// nobody wants.
+// from a failure of the store the bytes go to (still an internal error).
+// (That a refusal does not wait for a body nobody reads is the server's
+// business: internal/server's withBodyTimeout bounds net/http's drain.)
 type requestBody struct {
 	io.ReadCloser
 	length int64 // the declared Content-Length, -1 if chunked
 	n      int64
-	eof    bool
 }
 
 func (b *requestBody) Read(p []byte) (int, error) {
@@ -29,9 +27,7 @@ func (b *requestBody) Read(p []byte) (int, error) {
 	b.n += int64(n)
 	var ae *apierr.Error
 	switch {
-	case err == nil:
-	case err == io.EOF:
-		b.eof = true
+	case err == nil, err == io.EOF:
 	case errors.As(err, &ae), closedByServer(err):
 		// Already classified (say, a body cut off for making no
 		// progress), or a read after arca itself closed the body: a
@@ -70,9 +66,6 @@ func closedByServer(err error) bool {
 	}
 	return false
 }
-
-// unread reports whether bytes of the body may still be on their way.
-func (b *requestBody) unread() bool { return b.length != 0 && !b.eof }
 
 // readJSON reads a JSON request body of at most MaxJSONBody bytes.
 func readJSON(r *http.Request) ([]byte, error) {

@@ -45,10 +45,6 @@ const (
 	// 786,432 bytes. 1 MiB holds that and every other parameter, so no
 	// valid request is refused, and nothing larger is read.
 	maxBody = 1 << 20
-
-	// drainWindow bounds how long a refused request's unread form may take
-	// to arrive before the connection is closed.
-	drainWindow = 2 * time.Second
 )
 
 // Handler serves IAM and STS in the query protocol: POST, form-encoded
@@ -105,19 +101,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ns := iamNS
 	var who auditInfo
 	start := time.Now()
-	var bodyRead bool
-	err := h.serve(w, r, &ns, &who, &bodyRead)
+	err := h.serve(w, r, &ns, &who)
 	if err != nil {
-		if !bodyRead && r.ContentLength != 0 && r.ProtoMajor == 1 {
-			// Refused before the form was read (say, unauthenticated), as
-			// the control plane does: net/http drains up to 256 KiB of an
-			// unread body before it answers (a larger one gets the answer,
-			// a half-close and a pause), so that a client that sent its
-			// form in full reads the answer on a connection kept alive.
-			// Bound that drain: a client whose form stalls is cut off
-			// after drainWindow. HTTP/2 drops an unread stream's body.
-			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(drainWindow))
-		}
 		h.fail(w, r, ns, err)
 	}
 	if h.Audit != nil && h.Audit.Wants(readOnly(who.action), err != nil) {
@@ -125,7 +110,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ns *string, who *auditInfo, bodyRead *bool) error {
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ns *string, who *auditInfo) error {
 	if !IsQueryRequest(r) {
 		return newErr(CodeInvalidAction, http.StatusBadRequest, "Only POST requests with a form-encoded body are supported.")
 	}
@@ -147,7 +132,6 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, ns *string, who 
 		return validation("The request body exceeds %d bytes.", maxBody)
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	*bodyRead = err == nil && len(body) <= maxBody
 	if err != nil {
 		var ae *apierr.Error
 		if errors.As(err, &ae) {

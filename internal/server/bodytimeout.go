@@ -22,22 +22,35 @@ import (
 // domain's blob lock for as long as the client kept the connection open, and
 // JSON bodies read before authentication could stall a goroutine forever.
 // d <= 0 turns the limit off.
+//
+// A handler that answers without reading the body at all (a request refused
+// on its headers) is covered too: net/http then drains up to 256 KiB of the
+// unread body before it answers, so that the connection can be reused and a
+// client that sent its body in full is not reset before it reads the
+// answer. The connection's read deadline starts at drainWindow, which the
+// body's first Read replaces; a client whose unread body stalls is cut off
+// after drainWindow, whatever plane refused it.
 func withBodyTimeout(next http.Handler, d time.Duration) http.Handler {
-	if d <= 0 {
-		return next
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.Body != http.NoBody {
+			ctl := http.NewResponseController(w)
+			if r.ProtoMajor == 1 {
+				_ = ctl.SetReadDeadline(time.Now().Add(drainWindow))
+			}
 			// A shallow copy carries the wrapper: net/http keeps looking at
 			// its own request's body after the handler (to drain a small
 			// unread body, or half-close gracefully before a large one), and
 			// must still recognise it.
 			r = r.WithContext(r.Context())
-			r.Body = &idleBody{rc: r.Body, ctl: http.NewResponseController(w), timeout: d}
+			r.Body = &idleBody{rc: r.Body, ctl: ctl, timeout: d}
 		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// drainWindow bounds how long a request's unread body may take to arrive
+// when its handler answered without reading it.
+const drainWindow = 2 * time.Second
 
 // idleBody is a request body whose every Read must make progress within
 // timeout.
@@ -56,7 +69,11 @@ func (b *idleBody) Read(p []byte) (int, error) {
 	if b.done {
 		return b.rc.Read(p)
 	}
-	_ = b.ctl.SetReadDeadline(time.Now().Add(b.timeout))
+	var deadline time.Time // none: the limit is off (but drainWindow must go)
+	if b.timeout > 0 {
+		deadline = time.Now().Add(b.timeout)
+	}
+	_ = b.ctl.SetReadDeadline(deadline)
 	n, err := b.rc.Read(p)
 	if err == nil {
 		return n, nil

@@ -148,3 +148,47 @@ func TestBodyTimeoutKeepsNetHTTPsViewOfTheBody(t *testing.T) {
 		t.Errorf("status %d, want 403", resp.StatusCode)
 	}
 }
+
+func TestUnreadBodyDrainIsBounded(t *testing.T) {
+	// A handler refuses a request without reading its small body, whose
+	// client stalls: net/http's drain of the unread body is cut off after
+	// drainWindow, with or without a body timeout, and the answer goes out.
+	for _, d := range []time.Duration{time.Minute, 0} {
+		h := withBodyTimeout(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "refused", http.StatusForbidden)
+		}), d)
+		srv := httptest.NewServer(h)
+		c := sendHeaders(t, strings.TrimPrefix(srv.URL, "http://"), 1000)
+		if _, err := c.Write([]byte("0123456789")); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil || resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("body timeout %s: refused request whose unread body stalls: %v %v", d, resp, err)
+		}
+		if took := time.Since(start); took > drainWindow+3*time.Second {
+			t.Errorf("body timeout %s: answered after %s", d, took)
+		}
+		srv.Close()
+	}
+}
+
+func TestBodyReadSlowerThanTheDrainWindowWithoutTimeout(t *testing.T) {
+	// With the body timeout off, a body the handler reads is never cut off,
+	// even if it takes longer than drainWindow to arrive.
+	results := make(chan bodyResult, 1)
+	srv := httptest.NewServer(withBodyTimeout(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		results <- bodyResult{n: len(b), err: err}
+	}), 0))
+	t.Cleanup(srv.Close)
+	c := sendHeaders(t, strings.TrimPrefix(srv.URL, "http://"), 2)
+	c.Write([]byte("x"))
+	time.Sleep(drainWindow + time.Second)
+	c.Write([]byte("y"))
+	if res := <-results; res.err != nil || res.n != 2 {
+		t.Fatalf("slow body without a timeout: %d bytes, %v", res.n, res.err)
+	}
+}
