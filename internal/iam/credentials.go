@@ -133,22 +133,6 @@ func (c *Credentials) IdentityPolicies(principalARN string) []*policy.Policy {
 	return out
 }
 
-// Known reports whether a principal exists: the root, a principal of the
-// identities file or a stored user (false if the store cannot be read).
-func (c *Credentials) Known(principalARN string) bool {
-	if c.baseKnown(principalARN) {
-		return true
-	}
-	m := userARNRE.FindStringSubmatch(principalARN)
-	if m == nil {
-		return false
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-	defer cancel()
-	u, err := c.svc.store.GetIAMUser(ctx, m[1], m[2])
-	return err == nil && u.ARN == principalARN
-}
-
 // IsRoot reports whether p is the root principal of the server's account.
 func (c *Credentials) IsRoot(p auth.Principal) bool {
 	return p.ARN != "" && p.ARN == c.svc.root.Principal.ARN

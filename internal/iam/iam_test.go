@@ -172,8 +172,14 @@ func TestUsersKeysPolicies(t *testing.T) {
 	if _, err := creds.Lookup(ctx, "AKIANOSUCHKEY0000000"); !apierr.Is(err, apierr.UnrecognizedClient) {
 		t.Fatalf("unknown key: %v", err)
 	}
-	if !creds.Known(u.ARN) || !creds.Known(auth.RootARN(acct)) || creds.Known(UserARN(acct, "nobody")) {
-		t.Fatal("Known is wrong")
+	if id, err := creds.PrincipalID(ctx, u.ARN); err != nil || id != u.UserID {
+		t.Fatalf("PrincipalID of %s = %q, %v; want %q", u.ARN, id, err, u.UserID)
+	}
+	if id, err := creds.PrincipalID(ctx, auth.RootARN(acct)); err != nil || id != acct {
+		t.Fatalf("PrincipalID of root = %q, %v; want the account", id, err)
+	}
+	if _, err := creds.PrincipalID(ctx, UserARN(acct, "nobody")); !apierr.Is(err, apierr.NotFound) {
+		t.Fatalf("PrincipalID of nobody: %v, want NotFound", err)
 	}
 
 	if err := svc.DeleteUser(ctx, acct, "Alice.B@x"); code(err) != CodeDeleteConflict {
@@ -246,8 +252,8 @@ func TestUsersKeysPolicies(t *testing.T) {
 	if pols := creds.IdentityPolicies(u.ARN); len(pols) != 1 || pols[0] != denyAll {
 		t.Fatalf("store failure: %v", pols)
 	}
-	if creds.Known(u.ARN) {
-		t.Fatal("Known on store failure")
+	if id, err := creds.PrincipalID(ctx, u.ARN); err == nil || apierr.Is(err, apierr.NotFound) {
+		t.Fatalf("PrincipalID on store failure = %q, %v; want the store's error", id, err)
 	}
 	if _, err := creds.Lookup(ctx, k1.AccessKeyID); err == nil || apierr.KindOf(err) != apierr.Internal {
 		t.Fatalf("Lookup on store failure: %v", err)
@@ -289,8 +295,8 @@ func TestUsersKeysPolicies(t *testing.T) {
 	if err := svc.DeleteUser(ctx, acct, "Alice.B@x"); code(err) != CodeNoSuchEntity {
 		t.Fatalf("delete missing user: %v", err)
 	}
-	if creds.Known(u.ARN) {
-		t.Fatal("deleted user still known")
+	if _, err := creds.PrincipalID(ctx, u.ARN); !apierr.Is(err, apierr.NotFound) {
+		t.Fatalf("deleted user: PrincipalID %v, want NotFound", err)
 	}
 }
 
@@ -473,8 +479,8 @@ func TestIdentitiesFileUsersTakePrecedence(t *testing.T) {
 	if _, err := svc.CreateUser(context.Background(), acct, "fromfile"); code(err) != CodeEntityAlreadyExists {
 		t.Fatalf("creating a user of the file: %v", err)
 	}
-	if !svc.Credentials().Known(UserARN(acct, "fromfile")) {
-		t.Fatal("file user not known")
+	if id, err := svc.Credentials().PrincipalID(context.Background(), UserARN(acct, "fromfile")); err != nil || id == "" {
+		t.Fatalf("file user: PrincipalID %q, %v", id, err)
 	}
 	if p := svc.Credentials().IdentityPolicies(UserARN(acct, "fromfile")); len(p) != 1 {
 		t.Fatalf("file policies %v", p)
