@@ -11,8 +11,8 @@ import (
 	"github.com/arca-repo/arca/internal/auth/policy"
 )
 
-// storeTimeout bounds the store reads of IdentityPolicies and Known, whose
-// signatures carry no context.
+// storeTimeout bounds the store reads of IdentityPolicies, whose signature
+// carries no context.
 const storeTimeout = 10 * time.Second
 
 // maxParsed bounds the parsed-policy cache; when full it starts over.
