@@ -3,12 +3,8 @@ package pkgsvc
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"net/url"
-	"os"
 	"testing"
 	"time"
 
@@ -16,56 +12,17 @@ import (
 	"github.com/arca-repo/arca/internal/blob/fs"
 	"github.com/arca-repo/arca/internal/formatrules"
 	"github.com/arca-repo/arca/internal/meta"
-	"github.com/arca-repo/arca/internal/meta/postgres"
+	"github.com/arca-repo/arca/internal/meta/postgres/pgtest"
 	"github.com/jackc/pgx/v5"
 )
 
-// pgTestStore opens a PostgreSQL store in a fresh schema of the test server
-// (ARCA_TEST_POSTGRES, else the local one), dropped when t ends. Unreachable
-// skips the test, except on CI (CI set), where it fails.
+// pgTestStore opens a PostgreSQL store in a fresh schema (pgtest) and
+// returns it with a function that runs a statement in that schema.
 func pgTestStore(t *testing.T) (meta.Store, func(sql string)) {
 	t.Helper()
-	dsn := os.Getenv("ARCA_TEST_POSTGRES")
-	if dsn == "" {
-		dsn = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("PostgreSQL: %v", err)
-		}
-		t.Skipf("PostgreSQL not reachable: %v", err)
-	}
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema := "arca_test_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	conn.Close(ctx)
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), dsn)
-		if err == nil {
-			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	s, err := postgres.Open(context.Background(), u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, dsn := pgtest.Store(t)
 	exec := func(sql string) {
-		c, err := pgx.Connect(context.Background(), u.String())
+		c, err := pgx.Connect(context.Background(), dsn)
 		if err != nil {
 			t.Fatal(err)
 		}
