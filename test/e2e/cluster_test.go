@@ -226,17 +226,7 @@ func TestClusterTokensAcrossNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := aws.ToString(out.AuthorizationToken)
-	ping := func(s *server) (int, string) {
-		req, _ := http.NewRequest("GET", s.URL+"/npm/d/tok-"+testAccount+"/npmrepo/-/ping", nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	ping := func(s *server) (int, string) { return npmPing(t, s, "tok", "npmrepo", tok) }
 	for i, s := range cl.Nodes {
 		if code, body := ping(s); code != http.StatusOK {
 			t.Errorf("node %d: ping with node 0's token: %d %s, want 200", i, code, body)

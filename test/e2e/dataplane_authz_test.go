@@ -52,14 +52,8 @@ func TestRepositoryEndpointAuthorizesEveryRequest(t *testing.T) {
 		t.Fatalf("the user mints a token: %v", err)
 	}
 	ping := func() int {
-		req, _ := http.NewRequest("GET", s.URL+"/npm/d/dpz-000000000000/tools/-/ping", nil)
-		req.Header.Set("Authorization", "Bearer "+*out.AuthorizationToken)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+		code, _ := npmPing(t, s, "dpz", "tools", *out.AuthorizationToken)
+		return code
 	}
 	if code := ping(); code != 200 {
 		t.Fatalf("ping with ReadFromRepository: %d, want 200", code)

@@ -133,14 +133,8 @@ func TestIAMWithAWSCLI(t *testing.T) {
 		t.Fatalf("GetAuthorizationToken as reader: %v", err)
 	}
 	ping := func() int {
-		req, _ := http.NewRequest("GET", s.URL+"/npm/d/iamd-"+testAccount+"/tools/-/ping", nil)
-		req.Header.Set("Authorization", "Bearer "+*tok.AuthorizationToken)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+		code, _ := npmPing(t, s, "iamd", "tools", *tok.AuthorizationToken)
+		return code
 	}
 	if code := ping(); code != http.StatusOK {
 		t.Fatalf("npm ping with the reader's token: %d", code)

@@ -3,6 +3,8 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -234,4 +236,19 @@ func npmToken(t *testing.T, c *codeartifact.Client, domain string) string {
 		t.Fatalf("GetAuthorizationToken %s: %v", domain, err)
 	}
 	return aws.ToString(out.AuthorizationToken)
+}
+
+// npmPing sends `npm ping`'s request to repo's npm endpoint on s with tok
+// as a Bearer token and returns the status and body.
+func npmPing(t testing.TB, s *server, domain, repo, tok string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", s.URL+"/npm/d/"+domain+"-"+testAccount+"/"+repo+"/-/ping", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

@@ -61,18 +61,7 @@ func TestTokenOfDeletedUserStaysRefused(t *testing.T) {
 	}
 	ping := func(tok string) (int, string) {
 		t.Helper()
-		req, _ := http.NewRequest("GET", s.URL+"/npm/d/tpd-"+testAccount+"/tools/-/ping", nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var b strings.Builder
-		buf := make([]byte, 4096)
-		n, _ := resp.Body.Read(buf)
-		b.Write(buf[:n])
-		return resp.StatusCode, b.String()
+		return npmPing(t, s, "tpd", "tools", tok)
 	}
 
 	id1, akid1, _, oldTok := makeReader()
@@ -123,14 +112,8 @@ func TestTokenOfFileUserFollowsTheFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	ping := func() int {
-		req, _ := http.NewRequest("GET", s.URL+"/npm/d/tpf-"+testAccount+"/tools/-/ping", nil)
-		req.Header.Set("Authorization", "Bearer "+aws.ToString(out.AuthorizationToken))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+		code, _ := npmPing(t, s, "tpf", "tools", aws.ToString(out.AuthorizationToken))
+		return code
 	}
 	if code := ping(); code != 200 {
 		t.Fatalf("file user's token: %d", code)
