@@ -35,6 +35,28 @@ arca_address() {
   echo "$url"
 }
 
+# start_arca_for TOKEN_CMD KEY: builds arca and benchctl into $TMP, starts
+# arca on a free loopback port with its data in $TMP/data (ARCA_PID, log in
+# $TMP/arca.log), exports ARCA_ENDPOINT, creates the benchmark domain and
+# repository, and sets ARCA_TOKEN and ARCA_URL from `benchctl TOKEN_CMD`
+# (which prints token=T KEY=URL).
+start_arca_for() {
+  local cmd=$1 key=$2 out
+  log "building arca and benchctl into $TMP"
+  go build -o "$TMP/arca" ./cmd/arca
+  go build -o "$TMP/benchctl" ./bench/cmd/benchctl
+  BENCHCTL="$TMP/benchctl"
+  ARCA_LISTEN=127.0.0.1:0 ARCA_DATA="$TMP/data" "$TMP/arca" serve 2>"$TMP/arca.log" &
+  ARCA_PID=$!
+  ARCA_ENDPOINT=$(arca_address "$TMP/arca.log" "$ARCA_PID")
+  export ARCA_ENDPOINT
+  "$BENCHCTL" setup
+  out=$("$BENCHCTL" "$cmd")
+  ARCA_TOKEN=$(sed -n 's/.*token=\([^ ]*\).*/\1/p' <<<"$out")
+  ARCA_URL=$(sed -n "s/.*$key=\([^ ]*\).*/\1/p" <<<"$out")
+  [ -n "$ARCA_TOKEN" ] && [ -n "$ARCA_URL" ] || die "no token or endpoint from arca: $out"
+}
+
 # curl_speed URL SIZE -> bytes/s of one download; dies unless it is a 200
 # of SIZE bytes.
 curl_speed() {

@@ -69,21 +69,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-log "building arca and benchctl into $TMP"
-go build -o "$TMP/arca" ./cmd/arca
-go build -o "$TMP/benchctl" ./bench/cmd/benchctl
-BENCHCTL="$TMP/benchctl"
-
 # ---------------------------------------------------------------- arca
-ARCA_LISTEN=127.0.0.1:0 ARCA_DATA="$TMP/data" "$TMP/arca" serve 2>"$TMP/arca.log" &
-ARCA_PID=$!
-ARCA_ENDPOINT=$(arca_address "$TMP/arca.log" "$ARCA_PID")
-export ARCA_ENDPOINT
-"$BENCHCTL" setup
-out=$("$BENCHCTL" maven-token)
-ARCA_TOKEN=$(sed -n 's/.*token=\([^ ]*\).*/\1/p' <<<"$out")
-ARCA_REPO=$(sed -n 's/.*repository=\([^ ]*\).*/\1/p' <<<"$out")
-[ -n "$ARCA_TOKEN" ] && [ -n "$ARCA_REPO" ] || die "no token or endpoint from arca: $out"
+start_arca_for maven-token repository
+ARCA_REPO=$ARCA_URL
 AUTH="Authorization: Basic $(printf 'aws:%s' "$ARCA_TOKEN" | base64 -w0)"
 
 # ---------------------------------------------------------------- nginx
