@@ -24,7 +24,8 @@ type Domain struct {
 }
 
 // Repository belongs to a domain; Upstreams are repository names of the same
-// domain, in priority order.
+// domain, in priority order. ExternalConnection is the name of the one
+// external connection associated with it ("public:npmjs"), "" for none.
 type Repository struct {
 	ID                   string
 	DomainID             string
@@ -34,6 +35,7 @@ type Repository struct {
 	AdministratorAccount string
 	Description          string
 	Upstreams            []string
+	ExternalConnection   string
 	CreatedTime          time.Time
 }
 

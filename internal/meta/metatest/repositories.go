@@ -12,6 +12,7 @@ func repositoryTests() tests {
 	return tests{
 		{"InsertGet", testRepoInsertGet},
 		{"Update", testRepoUpdate},
+		{"ExternalConnection", testRepoExternalConnection},
 		{"List", testRepoList},
 		{"Downstreams", testDownstreams},
 		{"DeleteCascades", testRepoDeleteCascades},
@@ -71,6 +72,48 @@ func testRepoUpdate(f *fixture) {
 	missing.ID = "no-such-repository"
 	wantNotFound(t, f.try(func(tx meta.Tx) error { return tx.UpdateRepository(f.ctx, &missing) }),
 		apierr.ResRepository, "UpdateRepository of an absent repository")
+}
+
+// testRepoExternalConnection: the connection name is written by Insert and
+// Update, read back by Get and List, and cleared by writing "".
+func testRepoExternalConnection(f *fixture) {
+	t := f.t
+	d := f.domain("111111111111", "dom")
+	r := f.newRepo(d, "cache", "up")
+	r.ExternalConnection = "public:npmjs"
+	f.update(func(tx meta.Tx) error { return tx.InsertRepository(f.ctx, r) })
+	plain := f.repo(d, "plain")
+	got, err := f.s.GetRepository(f.ctx, d.ID, "cache")
+	must(t, err, "GetRepository")
+	sameRepo(t, got, r)
+	got, err = f.s.GetRepository(f.ctx, d.ID, "plain")
+	must(t, err, "GetRepository plain")
+	if got.ExternalConnection != "" {
+		t.Fatalf("a repository inserted without a connection reads back %q", got.ExternalConnection)
+	}
+
+	upd := *plain
+	upd.ExternalConnection = "public:pypi"
+	f.update(func(tx meta.Tx) error { return tx.UpdateRepository(f.ctx, &upd) })
+	page, _, err := f.s.ListRepositories(f.ctx, meta.RepositoryFilter{DomainID: d.ID}, meta.ListOptions{Limit: 10})
+	must(t, err, "ListRepositories")
+	if len(page) != 2 {
+		t.Fatalf("ListRepositories: %d repositories, want 2", len(page))
+	}
+	sameRepo(t, &page[0], r)
+	sameRepo(t, &page[1], &upd)
+
+	// Updating the description keeps the connection; writing "" clears it.
+	upd.Description = "changed"
+	f.update(func(tx meta.Tx) error { return tx.UpdateRepository(f.ctx, &upd) })
+	got, err = f.s.GetRepository(f.ctx, d.ID, "plain")
+	must(t, err, "GetRepository")
+	sameRepo(t, got, &upd)
+	upd.ExternalConnection = ""
+	f.update(func(tx meta.Tx) error { return tx.UpdateRepository(f.ctx, &upd) })
+	got, err = f.s.GetRepository(f.ctx, d.ID, "plain")
+	must(t, err, "GetRepository")
+	sameRepo(t, got, &upd)
 }
 
 func testRepoList(f *fixture) {

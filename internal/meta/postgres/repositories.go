@@ -11,7 +11,7 @@ import (
 // Repositories are read joined to their domain, which supplies the
 // denormalized DomainOwner and DomainName.
 const repoSelect = `SELECT r.id, r.domain_id, d.owner, d.name, r.name, r.administrator_account,
-	r.description, r.upstreams, r.created_time
+	r.description, r.upstreams, r.external_connection, r.created_time
 	FROM repositories r JOIN domains d ON d.id = r.domain_id`
 
 // repoKeys orders ListRepositories: name, domain name, domain owner. A
@@ -26,7 +26,7 @@ func scanRepo(s scanner) (meta.Repository, error) {
 	var r meta.Repository
 	var created int64
 	if err := s.Scan(&r.ID, &r.DomainID, &r.DomainOwner, &r.DomainName, &r.Name,
-		&r.AdministratorAccount, &r.Description, &r.Upstreams, &created); err != nil {
+		&r.AdministratorAccount, &r.Description, &r.Upstreams, &r.ExternalConnection, &created); err != nil {
 		return r, err
 	}
 	r.Upstreams = emptyToNil(r.Upstreams)
@@ -94,17 +94,17 @@ func (t *tx) InsertRepository(ctx context.Context, r *meta.Repository) error {
 	return t.insert(ctx, "insert repository", ref{apierr.ResRepository, r.Name},
 		&parentRef{"domains", apierr.ResDomain, r.DomainID},
 		`INSERT INTO repositories
-			(id, domain_id, name, administrator_account, description, upstreams, created_time)
-		SELECT $1::text, d.id, $3::text, $4::text, $5::text, $6::text[], $7::bigint
+			(id, domain_id, name, administrator_account, description, upstreams, external_connection, created_time)
+		SELECT $1::text, d.id, $3::text, $4::text, $5::text, $6::text[], $7::text, $8::bigint
 		FROM domains d WHERE d.id = $2::text
 		ON CONFLICT DO NOTHING`,
-		r.ID, r.DomainID, r.Name, r.AdministratorAccount, r.Description, nonNil(r.Upstreams), created)
+		r.ID, r.DomainID, r.Name, r.AdministratorAccount, r.Description, nonNil(r.Upstreams), r.ExternalConnection, created)
 }
 
 func (t *tx) UpdateRepository(ctx context.Context, r *meta.Repository) error {
 	return t.update(ctx, "update repository", ref{apierr.ResRepository, r.Name},
-		`UPDATE repositories SET description = $1, upstreams = $2 WHERE id = $3`,
-		r.Description, nonNil(r.Upstreams), r.ID)
+		`UPDATE repositories SET description = $1, upstreams = $2, external_connection = $3 WHERE id = $4`,
+		r.Description, nonNil(r.Upstreams), r.ExternalConnection, r.ID)
 }
 
 // DeleteRepository relies on ON DELETE CASCADE for packages, versions and

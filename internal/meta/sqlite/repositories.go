@@ -11,7 +11,7 @@ import (
 // Repositories are read joined to their domain, which supplies the
 // denormalized DomainOwner and DomainName.
 const repoSelect = `SELECT r.id, r.domain_id, d.owner, d.name, r.name, r.administrator_account,
-	r.description, r.upstreams, r.created_time
+	r.description, r.upstreams, r.external_connection, r.created_time
 	FROM repositories r JOIN domains d ON d.id = r.domain_id`
 
 // repoKeys orders ListRepositories: name, domain name, domain owner, id.
@@ -25,7 +25,7 @@ func scanRepo(s scanner) (meta.Repository, error) {
 	var upstreams string
 	var created int64
 	if err := s.Scan(&r.ID, &r.DomainID, &r.DomainOwner, &r.DomainName, &r.Name,
-		&r.AdministratorAccount, &r.Description, &upstreams, &created); err != nil {
+		&r.AdministratorAccount, &r.Description, &upstreams, &r.ExternalConnection, &created); err != nil {
 		return r, err
 	}
 	ups, err := decList[string](upstreams)
@@ -100,9 +100,9 @@ func (t *tx) InsertRepository(ctx context.Context, r *meta.Repository) error {
 		return err
 	}
 	_, err = t.sqlTx.ExecContext(ctx, `INSERT INTO repositories
-		(id, domain_id, name, administrator_account, description, upstreams, created_time)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.DomainID, r.Name, r.AdministratorAccount, r.Description, ups, created)
+		(id, domain_id, name, administrator_account, description, upstreams, external_connection, created_time)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.DomainID, r.Name, r.AdministratorAccount, r.Description, ups, r.ExternalConnection, created)
 	if err != nil {
 		return insertErr(err, "insert repository", apierr.ResRepository, r.Name, apierr.ResDomain, r.DomainID)
 	}
@@ -114,8 +114,8 @@ func (t *tx) UpdateRepository(ctx context.Context, r *meta.Repository) error {
 	if err != nil {
 		return err
 	}
-	res, err := t.sqlTx.ExecContext(ctx, `UPDATE repositories SET description = ?, upstreams = ? WHERE id = ?`,
-		r.Description, ups, r.ID)
+	res, err := t.sqlTx.ExecContext(ctx, `UPDATE repositories SET description = ?, upstreams = ?, external_connection = ? WHERE id = ?`,
+		r.Description, ups, r.ExternalConnection, r.ID)
 	if err != nil {
 		return internal(err, "update repository")
 	}
