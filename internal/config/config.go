@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/arca-repo/arca/internal/external"
 )
 
 // Config is every setting of `arca serve`. The yaml tag is the config-file
@@ -73,6 +75,24 @@ type Config struct {
 	// (HTTP/2 included) and re-reads them on SIGHUP.
 	TLSCert string `yaml:"tls_cert" env:"ARCA_TLS_CERT"`
 	TLSKey  string `yaml:"tls_key" env:"ARCA_TLS_KEY"`
+	// ExternalConnections maps an external connection's name
+	// ("public:npmjs") to its upstream URL; LoadEnv merges each
+	// ARCA_EXTERNAL_<NAME>_URL into it (external.EnvVar names them). An
+	// empty URL turns a compiled-in default off.
+	ExternalConnections map[string]string `yaml:"external_connections"`
+	// ExternalMetadataTTL is how long, in seconds, fetched external
+	// metadata is reused before it is revalidated.
+	ExternalMetadataTTL int `yaml:"external_metadata_ttl" env:"ARCA_EXTERNAL_METADATA_TTL"`
+	// ExternalNegativeTTL is how long, in seconds, an upstream's 404 or 410
+	// is remembered.
+	ExternalNegativeTTL int `yaml:"external_negative_ttl" env:"ARCA_EXTERNAL_NEGATIVE_TTL"`
+	// ExternalTimeout is how long, in seconds, an upstream has to answer
+	// with its response headers.
+	ExternalTimeout int `yaml:"external_timeout" env:"ARCA_EXTERNAL_TIMEOUT"`
+
+	// ExternalURLs is every external connection that has a URL (configured
+	// or compiled in), by name; Validate fills it from ExternalConnections.
+	ExternalURLs map[string]string `yaml:"-"`
 }
 
 // Default returns the zero-setup configuration.
@@ -89,6 +109,9 @@ func Default() Config {
 		LogLevel:            "info",
 		BodyTimeout:         60,
 		MinFreeSpace:        64 << 20,
+		ExternalMetadataTTL: 300,
+		ExternalNegativeTTL: 60,
+		ExternalTimeout:     30,
 	}
 }
 
@@ -114,6 +137,9 @@ func (c *Config) LoadEnv(lookup func(string) (string, bool)) error {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		name := t.Field(i).Tag.Get("env")
+		if name == "" {
+			continue
+		}
 		s, ok := lookup(name)
 		if !ok {
 			continue
@@ -133,6 +159,15 @@ func (c *Config) LoadEnv(lookup func(string) (string, bool)) error {
 				return fmt.Errorf("%s: %q is not an integer", name, s)
 			}
 			f.SetInt(n)
+		}
+	}
+	// Each connection's URL variable overrides the file's entry.
+	for _, conn := range external.All() {
+		if u, ok := lookup(external.EnvVar(conn.Name)); ok {
+			if c.ExternalConnections == nil {
+				c.ExternalConnections = map[string]string{}
+			}
+			c.ExternalConnections[conn.Name] = u
 		}
 	}
 	return nil
@@ -198,6 +233,20 @@ func (c *Config) Validate() error {
 	if c.AuditReads && c.AuditLog == "" {
 		return fmt.Errorf("audit_reads needs an audit log (audit_log / ARCA_AUDIT_LOG)")
 	}
+	if c.ExternalMetadataTTL < 0 {
+		return fmt.Errorf("external metadata TTL must not be negative")
+	}
+	if c.ExternalNegativeTTL < 0 {
+		return fmt.Errorf("external negative TTL must not be negative")
+	}
+	if c.ExternalTimeout <= 0 {
+		return fmt.Errorf("external timeout must be positive")
+	}
+	urls, err := external.URLs(c.ExternalConnections, nil)
+	if err != nil {
+		return err
+	}
+	c.ExternalURLs = urls
 	// An empty PublicURL is derived from the bound address at start-up.
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {

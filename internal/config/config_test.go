@@ -94,3 +94,95 @@ func TestMaxAssetsPerVersion(t *testing.T) {
 		t.Error("a non-integer ARCA_MAX_ASSETS_PER_VERSION must be refused")
 	}
 }
+
+// External connections: URLs from the file's map, overridden by
+// ARCA_EXTERNAL_<NAME>_URL; compiled-in defaults where a host may be
+// written; an empty URL turns a default off; unknown names, bad URLs and
+// bad TTLs are refused; the three durations have their documented defaults.
+func TestExternalConnections(t *testing.T) {
+	c := Default()
+	if c.ExternalMetadataTTL != 300 || c.ExternalNegativeTTL != 60 || c.ExternalTimeout != 30 {
+		t.Fatalf("external defaults: ttl %d, negative %d, timeout %d; want 300, 60, 30",
+			c.ExternalMetadataTTL, c.ExternalNegativeTTL, c.ExternalTimeout)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.ExternalURLs["public:npmjs"]; ok {
+		t.Error("public:npmjs must have no compiled-in URL")
+	}
+	if c.ExternalURLs["public:pypi"] == "" {
+		t.Error("public:pypi has a compiled-in default")
+	}
+
+	p := filepath.Join(t.TempDir(), "arca.yaml")
+	os.WriteFile(p, []byte(`external_connections:
+  "public:npmjs": http://file.example/npm/
+  "public:crates-io": http://file.example/crates/
+  "public:pypi": ""
+external_metadata_ttl: 10
+external_negative_ttl: 0
+external_timeout: 7
+`), 0o644)
+	c = Default()
+	if err := c.LoadFile(p); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"ARCA_EXTERNAL_CRATES_IO_URL":     "https://user:pw@env.example/crates/",
+		"ARCA_EXTERNAL_MAVEN_CENTRAL_URL": "http://env.example/m2/",
+		"ARCA_EXTERNAL_METADATA_TTL":      "20",
+	}
+	if err := c.LoadEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		"public:npmjs":         "http://file.example/npm/",
+		"public:crates-io":     "https://user:pw@env.example/crates/", // the environment wins
+		"public:maven-central": "http://env.example/m2/",
+		"public:pypi":          "", // the file turned the default off
+	} {
+		if got := c.ExternalURLs[name]; got != want {
+			t.Errorf("%s: URL %q, want %q", name, got, want)
+		}
+	}
+	if c.ExternalMetadataTTL != 20 || c.ExternalNegativeTTL != 0 || c.ExternalTimeout != 7 {
+		t.Errorf("durations: %d %d %d, want 20 0 7", c.ExternalMetadataTTL, c.ExternalNegativeTTL, c.ExternalTimeout)
+	}
+
+	for name, tc := range map[string]struct {
+		mutate func(*Config)
+		want   string
+	}{
+		"unknown name":  {func(c *Config) { c.ExternalConnections = map[string]string{"public:cpan": "http://x/"} }, "public:cpan"},
+		"not a URL":     {func(c *Config) { c.ExternalConnections = map[string]string{"public:npmjs": "registry"} }, "ARCA_EXTERNAL_NPMJS_URL"},
+		"ftp":           {func(c *Config) { c.ExternalConnections = map[string]string{"public:pypi": "ftp://x/simple/"} }, "public:pypi"},
+		"negative ttl":  {func(c *Config) { c.ExternalMetadataTTL = -1 }, "metadata TTL"},
+		"negative 404":  {func(c *Config) { c.ExternalNegativeTTL = -1 }, "negative TTL"},
+		"zero timeout":  {func(c *Config) { c.ExternalTimeout = 0 }, "timeout"},
+		"minus timeout": {func(c *Config) { c.ExternalTimeout = -5 }, "timeout"},
+	} {
+		c := Default()
+		tc.mutate(&c)
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want a refusal naming %q", name, err, tc.want)
+		}
+	}
+	env = map[string]string{"ARCA_EXTERNAL_TIMEOUT": "soon"}
+	c = Default()
+	if err := c.LoadEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err == nil {
+		t.Error("a non-integer ARCA_EXTERNAL_TIMEOUT must be refused")
+	}
+	// A variable alone (no file) configures a connection.
+	env = map[string]string{"ARCA_EXTERNAL_NPMJS_URL": "http://127.0.0.1:1/"}
+	c = Default()
+	if err := c.LoadEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil || c.ExternalURLs["public:npmjs"] != "http://127.0.0.1:1/" {
+		t.Fatalf("ARCA_EXTERNAL_NPMJS_URL alone: %v, %q", err, c.ExternalURLs["public:npmjs"])
+	}
+}
