@@ -1,0 +1,95 @@
+package pkggroup
+
+import (
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/mtibben/confusables"
+)
+
+// The weak form of a namespace or name is what variation matches compare
+// (CodeArtifact: "case, runs of -._, confusable characters"). Each
+// character is case-folded, mapped to its Unicode TR39 confusable skeleton
+// (NFD, then the confusables.txt prototype, then NFD), case-folded again
+// (prototypes can be capitals: "0" is "O"); then every run of '-', '.' and
+// '_' becomes one '.'. So "Foo__Bar" ≈ "foo.bar" ≈ "foo-bar" but
+// "foobar" is something else.
+//
+// Characters are mapped one at a time, so the weak form of a prefix is a
+// prefix of the weak form (canonical reordering of combining marks across
+// characters is the only thing this gives up against a whole-string NFD).
+
+// asciiWeak holds the mapping of each ASCII character, filled at init.
+var asciiWeak [utf8.RuneSelf]string
+
+// runeWeak caches the mapping of non-ASCII characters (rune → string).
+var runeWeak sync.Map
+
+func init() {
+	for c := rune(0); c < utf8.RuneSelf; c++ {
+		asciiWeak[c] = mapRune(c)
+	}
+}
+
+// fold is simple case folding to lower case.
+func fold(r rune) rune { return unicode.ToLower(unicode.ToUpper(r)) }
+
+func mapRune(r rune) string {
+	sk := confusables.Skeleton(string(fold(r)))
+	return strings.Map(fold, sk)
+}
+
+func weakRune(r rune) string {
+	if r < utf8.RuneSelf {
+		return asciiWeak[r]
+	}
+	if v, ok := runeWeak.Load(r); ok {
+		return v.(string)
+	}
+	m := mapRune(r)
+	runeWeak.Store(r, m)
+	return m
+}
+
+func isSep(b byte) bool { return b == '-' || b == '.' || b == '_' }
+
+// weakWriter appends weak forms to a byte buffer.
+type weakWriter struct {
+	buf []byte
+	sep bool // the last byte written stands for a run of separators
+}
+
+func (w *weakWriter) rune(r rune) {
+	m := weakRune(r)
+	for i := 0; i < len(m); i++ {
+		b := m[i]
+		if isSep(b) {
+			if !w.sep {
+				w.buf = append(w.buf, '.')
+				w.sep = true
+			}
+			continue
+		}
+		w.buf = append(w.buf, b)
+		w.sep = false
+	}
+}
+
+// weak returns the weak form of s.
+func weak(s string) string {
+	if s == "" {
+		return ""
+	}
+	var arr [64]byte
+	w := weakWriter{buf: arr[:0]}
+	for _, r := range s {
+		w.rune(r)
+	}
+	return string(w.buf)
+}
+
+// Variation reports whether two namespaces or names are variations of one
+// another (equal weak forms).
+func Variation(a, b string) bool { return weak(a) == weak(b) }
