@@ -83,6 +83,7 @@ type Reader interface {
 	PolicyReader
 	PackageReader
 	IAMReader
+	PackageGroupReader
 }
 
 // Writer is every write; only available inside Store.Update.
@@ -142,6 +143,7 @@ type Tx interface {
 	Reader
 	Writer
 	IAMWriter
+	PackageGroupWriter
 }
 
 // Store is a metadata backend.

@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore func(t *testing.T) meta.Store) {
 		{"Locks", lockTests()},
 		{"Policies", policyTests()},
 		{"IAM", iamTests()},
+		{"PackageGroups", groupTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
