@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/external"
 	"github.com/arca-repo/arca/internal/formatrules"
 	"github.com/arca-repo/arca/internal/meta"
 )
@@ -69,7 +70,13 @@ type repositorySummary struct {
 type repositoryDescription struct {
 	repositorySummary
 	Upstreams           []upstreamInfo `json:"upstreams"`
-	ExternalConnections []any          `json:"externalConnections"`
+	ExternalConnections []externalConnectionInfo `json:"externalConnections"`
+}
+
+type externalConnectionInfo struct {
+	ExternalConnectionName string `json:"externalConnectionName"`
+	PackageFormat          string `json:"packageFormat"`
+	Status                 string `json:"status"`
 }
 
 func (h *Handler) repositorySummary(r *meta.Repository) repositorySummary {
@@ -83,7 +90,11 @@ func (h *Handler) repositoryDescription(r *meta.Repository) repositoryDescriptio
 	for _, u := range r.Upstreams {
 		ups = append(ups, upstreamInfo{RepositoryName: u})
 	}
-	return repositoryDescription{repositorySummary: h.repositorySummary(r), Upstreams: ups, ExternalConnections: []any{}}
+	conns := []externalConnectionInfo{}
+	if c, ok := external.Lookup(r.ExternalConnection); ok {
+		conns = append(conns, externalConnectionInfo{ExternalConnectionName: c.Name, PackageFormat: c.Format, Status: "Available"})
+	}
+	return repositoryDescription{repositorySummary: h.repositorySummary(r), Upstreams: ups, ExternalConnections: conns}
 }
 
 type originRestrictions struct {

@@ -37,6 +37,9 @@ type Options struct {
 	// Space is the free-space reserve uploads must leave (nil: none).
 	Space SpaceReserve
 	Now   func() time.Time
+	// ExternalURLs is the upstream URL of each external connection that
+	// has one (config.Config.ExternalURLs); only those can be associated.
+	ExternalURLs map[string]string
 }
 
 // Service implements the CodeArtifact operations.
@@ -52,6 +55,7 @@ type Service struct {
 	fmt          formatState
 	space        SpaceReserve
 	repos        repoCache
+	externalURLs map[string]string
 }
 
 // New returns a Service.
@@ -67,6 +71,7 @@ func New(o Options) *Service {
 		now:          o.Now,
 		fmt:          newFormatState(),
 		space:        o.Space,
+		externalURLs: o.ExternalURLs,
 	}
 	if s.maxAssetSize <= 0 {
 		s.maxAssetSize = 5 << 30

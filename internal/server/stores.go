@@ -93,7 +93,8 @@ func OpenStores(ctx context.Context, cfg config.Config, tokens pkgsvc.TokenIssue
 		RedirectDownloads: cfg.S3RedirectDownloads,
 		// The data directory holds the spool (and, by default, the blobs
 		// and the database): its file system keeps the reserve.
-		Space: space.New(cfg.DataDir, cfg.MinFreeSpace),
+		Space:        space.New(cfg.DataDir, cfg.MinFreeSpace),
+		ExternalURLs: cfg.ExternalURLs,
 	})
 	return &Stores{Meta: store, Blobs: blobs, Service: svc}, nil
 }
