@@ -69,7 +69,7 @@ type repositorySummary struct {
 
 type repositoryDescription struct {
 	repositorySummary
-	Upstreams           []upstreamInfo `json:"upstreams"`
+	Upstreams           []upstreamInfo           `json:"upstreams"`
 	ExternalConnections []externalConnectionInfo `json:"externalConnections"`
 }
 
