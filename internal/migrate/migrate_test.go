@@ -40,7 +40,8 @@ func openSide(t *testing.T, dir string) *side {
 		t.Fatal(err)
 	}
 	return &side{dir: dir, stores: Stores{Meta: m, Blobs: b},
-		svc: pkgsvc.New(pkgsvc.Options{Meta: m, Blobs: b, Region: "us-east-1", PublicURL: "http://x"})}
+		svc: pkgsvc.New(pkgsvc.Options{Meta: m, Blobs: b, Region: "us-east-1", PublicURL: "http://x",
+			ExternalURLs: map[string]string{"public:npmjs": "http://127.0.0.1:1/"}})}
 }
 
 func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
@@ -61,6 +62,8 @@ func populate(t *testing.T, s *side) {
 		_, err = s.svc.CreateRepository(ctx, root, "", d, "base", "the base", nil, nil)
 		must(err)
 		_, err = s.svc.CreateRepository(ctx, root, "", d, "app", "", []string{"base"}, []meta.Tag{{Key: "tier", Value: "1"}})
+		must(err)
+		_, err = s.svc.AssociateExternalConnection(ctx, root, "", d, "base", "public:npmjs")
 		must(err)
 		for i := 0; i < 5; i++ {
 			data := []byte(fmt.Sprintf("asset %d", i%3)) // some bytes shared
@@ -185,6 +188,9 @@ func TestMigrateCopiesEverything(t *testing.T) {
 	}
 	if want, got := dump(t, src), dump(t, dst); want != got {
 		t.Fatalf("destination differs from source:\n--- source\n%s\n--- destination\n%s", want, got)
+	}
+	if d := dump(t, dst); strings.Count(d, "ExternalConnection:public:npmjs") != 2 {
+		t.Fatalf("the destination lost the external connections of the base repositories:\n%s", d)
 	}
 	// 4 distinct byte strings per domain (3 generic, 1 npm); the copies and
 	// shared bytes are stored once.
