@@ -7,10 +7,13 @@ import (
 	"strconv"
 	"time"
 
+	"log/slog"
+
 	"golang.org/x/sync/singleflight"
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/auth"
+	"github.com/arca-repo/arca/internal/external"
 	"github.com/arca-repo/arca/internal/formatrules"
 	"github.com/arca-repo/arca/internal/meta"
 	"github.com/arca-repo/arca/internal/sizecache"
@@ -21,6 +24,8 @@ import (
 type formatState struct {
 	retaining singleflight.Group
 	views     *sizecache.Cache[*PackageView] // by viewKey
+	ext       external.Fetcher               // nil: no external connections
+	extLog    *slog.Logger
 }
 
 // maxViewCacheBytes bounds the view cache (readmes and format metadata
@@ -299,10 +304,12 @@ func (s *Service) PackageView(ctx context.Context, r Repo, format, namespace, na
 	}
 	// The key is taken before reading: a write racing the reads makes it
 	// stale at once, so a cached view is never newer than its key says
-	// and never older than the write a client saw acknowledged.
+	// and never older than the write a client saw acknowledged. A view
+	// that includes external versions is current only while each
+	// connection it consulted still answers with the same metadata.
 	key := s.viewKey(r, format, namespace, name)
 	if key != "" {
-		if v, ok := s.fmt.views.Get(key); ok {
+		if v, ok := s.fmt.views.Get(key); ok && s.externalCurrent(ctx, v) {
 			return v, nil
 		}
 	}
@@ -310,11 +317,27 @@ func (s *Service) PackageView(ctx context.Context, r Repo, format, namespace, na
 	if err != nil {
 		return nil, err
 	}
-	view.Key = key
 	if key != "" {
+		view.Key = key
+		for _, src := range view.ext {
+			view.Key += "\x00" + src.conn + "=" + src.stamp
+		}
 		s.fmt.views.Put(key, view)
 	}
 	return view, nil
+}
+
+// externalCurrent reports whether the connections a cached view consulted
+// still give what it was built from (metadata within its TTL costs a map
+// lookup).
+func (s *Service) externalCurrent(ctx context.Context, v *PackageView) bool {
+	for _, src := range v.ext {
+		p, err := s.fmt.ext.Package(ctx, src.conn, v.Namespace, v.Name)
+		if extStamp(p, err) != src.stamp {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Service) readView(ctx context.Context, r Repo, format, namespace, name string) (*PackageView, error) {
@@ -330,6 +353,7 @@ func (s *Service) readView(ctx context.Context, r Repo, format, namespace, name 
 		}
 	}
 	seen := map[string]bool{}
+	blocked := map[string]bool{} // repositories whose package refuses upstream versions
 	for i, rp := range repos {
 		p := local // repos[0] is r itself
 		if i > 0 {
@@ -341,6 +365,9 @@ func (s *Service) readView(ctx context.Context, r Repo, format, namespace, name 
 		}
 		if p == nil {
 			continue
+		}
+		if p.OriginUpstream == meta.Block {
+			blocked[rp.ID] = true
 		}
 		vs, err := allVersions(ctx, s.meta, p.ID)
 		if err != nil {
@@ -373,7 +400,15 @@ func (s *Service) readView(ctx context.Context, r Repo, format, namespace, name 
 			view.DistTags[t.Tag] = t.Version
 		}
 	}
+	unavailable := false
+	if local == nil || local.OriginUpstream != meta.Block {
+		view.ext, unavailable = s.mergeExternal(ctx, view, s.connectionsOf(repos, format), blocked, seen)
+	}
 	if len(view.Versions) == 0 {
+		if unavailable {
+			return nil, apierr.New(apierr.Unavailable, "Package '%s' is not in repository '%s' or its upstreams, and its external connection cannot be reached; try again later.",
+				displayName(format, namespace, name), r.Repository.Name)
+		}
 		return nil, apierr.Missing(apierr.ResPackage, name, "Package '%s' not found in repository '%s' or its upstreams.",
 			displayName(format, namespace, name), r.Repository.Name)
 	}
@@ -417,9 +452,21 @@ func (s *Service) FetchAsset(ctx context.Context, caller auth.Principal, r Repo,
 	loc, err := s.meta.FindAsset(ctx, path)
 	if apierr.Is(err, apierr.NotFound) {
 		if err = s.resolveVersion(ctx, r, format, namespace, name, version); err != nil {
+			if apierr.Is(err, apierr.NotFound) && s.fmt.ext != nil {
+				if ac, xerr := s.fetchExternal(ctx, r, format, namespace, name, version, asset); !apierr.Is(xerr, apierr.NotFound) {
+					return ac, xerr
+				}
+			}
 			return nil, err
 		}
 		loc, err = s.meta.FindAsset(ctx, path)
+		if apierr.Is(err, apierr.NotFound) && s.fmt.ext != nil {
+			// A retained external version lacking this file (one fetched
+			// later than the version, as PyPI's other files are).
+			if ac, xerr := s.fetchExternal(ctx, r, format, namespace, name, version, asset); !apierr.Is(xerr, apierr.NotFound) {
+				return ac, xerr
+			}
+		}
 		if apierr.Is(err, apierr.NotFound) {
 			return nil, apierr.Missing(apierr.ResAsset, asset, "File '%s' not found in version %s of '%s'.", asset, version, displayName(format, namespace, name))
 		}

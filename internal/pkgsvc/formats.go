@@ -79,6 +79,10 @@ type ViewVersion struct {
 	// Repository is where the version was found: the called repository or
 	// one of its upstreams (it is retained when an asset is fetched).
 	Repository string
+	// External, when not "", is the external connection (of Repository)
+	// offering the version: it is fetched, verified and kept when a file of
+	// it is asked for.
+	External string
 }
 
 // PackageView is a package as a package manager sees it through one
@@ -99,6 +103,8 @@ type PackageView struct {
 	// same non-empty Key are identical, so a format may cache what it
 	// renders from a view under its Key.
 	Key string
+	// ext are the external connections the view consulted.
+	ext []extSource
 }
 
 // PackageARN is a package's ARN (the resource of data-plane writes);

@@ -158,6 +158,13 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 		"pypi":  pypi.New(st.Service, pypi.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, Log: log}),
 		"maven": maven.New(st.Service, maven.Options{MaxAssetSize: cfg.MaxAssetSize, MaxAssetsPerVersion: cfg.MaxAssetsPerVersion, Log: log}),
 	}
+	ext, err := externalSource(cfg, formats, spool, log)
+	if err != nil {
+		ln.Close()
+		st.Close()
+		return nil, err
+	}
+	st.Service.SetExternal(ext, log)
 	dp := dataplane.New(st.Service, tokens, formats, authz.New(creds, st.Service), log)
 	dp.Audit = dataPlaneAudit(auditLogger, cfg.Region)
 	iamHandler.Audit = auditLogger

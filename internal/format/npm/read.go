@@ -143,7 +143,9 @@ func (h *Handler) tarball(req *format.Request, p pkgName, file string) {
 	defer ac.Body.Close() // FetchAsset always streams (never a redirect)
 	hd := w.Header()
 	hd.Set("Content-Type", "application/octet-stream")
-	hd.Set("ETag", `"`+ac.Asset.SHA256+`"`)
+	if ac.Asset.SHA256 != "" { // unknown while a file arrives from an external registry
+		hd.Set("ETag", `"`+ac.Asset.SHA256+`"`)
+	}
 	http.ServeContent(w, r, "", ac.Asset.CreatedTime, ac.Body)
 }
 

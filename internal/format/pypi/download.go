@@ -29,7 +29,9 @@ func (h *Handler) download(req *format.Request, project, version, filename strin
 	defer ac.Body.Close() // FetchAsset always streams (never a redirect)
 	hdr := req.W.Header()
 	hdr.Set("Content-Type", "application/octet-stream")
-	hdr.Set("ETag", `"`+ac.Asset.SHA256+`"`)
+	if ac.Asset.SHA256 != "" { // unknown while a file arrives from an external registry
+		hdr.Set("ETag", `"`+ac.Asset.SHA256+`"`)
+	}
 	// Files never change under a name: clients may cache them for good.
 	hdr.Set("Cache-Control", "max-age=31536000, immutable")
 	http.ServeContent(req.W, req.R, "", ac.Asset.CreatedTime, ac.Body)

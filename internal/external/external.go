@@ -1,0 +1,100 @@
+package external
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/arca-repo/arca/internal/meta"
+)
+
+// Package is what a registry says of one package: its versions (in no
+// particular order) and, for npm, its dist-tags.
+type Package struct {
+	Versions []Version
+	DistTags map[string]string
+	// Stamp changes whenever the content changes (a new fetch that was not
+	// a 304); views built from it may be cached under it.
+	Stamp string
+	// Fetched is when the registry last confirmed this content.
+	Fetched time.Time
+	// Stale is set when the registry could not be asked (an outage, or
+	// backing off after one) and this is the last content it gave.
+	Stale bool
+}
+
+// Version is one version a registry offers, with the fields the API shows
+// of a version and the format's own metadata (npm: the version manifest as
+// the registry gave it; pypi: the per-file facts the simple page needs).
+type Version struct {
+	Version        string // normalized as the format's rules want it
+	Published      time.Time
+	Unlisted       bool // npm: never; pypi: every file yanked
+	Summary        string
+	HomePage       string
+	SourceCode     string
+	Licenses       []meta.License
+	Dependencies   []meta.Dependency
+	FormatMetadata []byte
+	Assets         []Asset
+}
+
+// Asset is one file of a version: where the registry serves it and the
+// digests it publishes for it (lower-case hex; "" where it publishes none).
+// At least one digest is always set: a file that cannot be verified is
+// never offered.
+type Asset struct {
+	Name   string
+	URL    *url.URL
+	Size   int64 // -1 when the registry does not say
+	SHA1   string
+	SHA256 string
+	SHA512 string
+}
+
+// Client speaks one format's registry protocol; the Source does the HTTP
+// (credentials, timeouts, conditional requests, caching).
+type Client interface {
+	// MetadataURL is where a package's metadata lives under the
+	// connection's URL base, and the Accept header to ask for it with.
+	MetadataURL(base *url.URL, namespace, name string) (u *url.URL, accept string)
+	// ParseMetadata reads a 200 answer (from u, which relative file URLs
+	// resolve against). Versions or files it cannot use are left out.
+	ParseMetadata(u *url.URL, contentType string, body []byte, namespace, name string) (*Package, error)
+}
+
+// Errors of a Source. Callers match them with errors.Is.
+var (
+	// ErrNotFound: the registry answered 404 or 410 (now, or within the
+	// negative-cache TTL).
+	ErrNotFound = errors.New("not found in the external registry")
+	// ErrUnavailable: the registry could not be asked and nothing is cached.
+	ErrUnavailable = errors.New("the external registry is unavailable")
+	// ErrDigest: the bytes do not match the digest the registry published.
+	ErrDigest = errors.New("digest mismatch")
+)
+
+// Fetcher is what the service layer needs of external connections.
+type Fetcher interface {
+	// Configured reports whether the connection has a URL.
+	Configured(conn string) bool
+	// Supports reports whether a client exists for the connection's format.
+	Supports(conn string) bool
+	// Package returns a package's metadata through the connection.
+	Package(ctx context.Context, conn, namespace, name string) (*Package, error)
+	// Download starts (or joins) the download of an asset into a spool
+	// file, verified against its digests (see Source.Download).
+	Download(conn string, a Asset) (d *Download, started bool, err error)
+}
+
+// statusError is a registry's unexpected HTTP answer.
+type statusError struct {
+	code int
+	url  string
+}
+
+func (e *statusError) Error() string {
+	return "external registry answered " + http.StatusText(e.code) + " for " + e.url
+}

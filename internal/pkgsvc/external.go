@@ -1,0 +1,426 @@
+package pkgsvc
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/blob"
+	"github.com/arca-repo/arca/internal/external"
+	"github.com/arca-repo/arca/internal/formatrules"
+	"github.com/arca-repo/arca/internal/meta"
+)
+
+// External connections: a repository's connection is searched after every
+// repository of the chain (depth-first, as upstreams are), in the order the
+// chain reaches the repositories that own one; so a version published or
+// retained anywhere in the chain always shadows a public one of the same
+// name and number. A version fetched through a connection is kept in the
+// repository that owns the connection (origin EXTERNAL, the package set up
+// publish=BLOCK, upstream=ALLOW) and retained in the repository the client
+// called, as CodeArtifact keeps them.
+
+// SetExternal connects the service to external registries; nil (the
+// default) leaves external connections without effect on the data plane.
+func (s *Service) SetExternal(f external.Fetcher, log *slog.Logger) {
+	s.fmt.ext = f
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s.fmt.extLog = log
+}
+
+// extSource is one external connection a view consulted: the repository
+// owning it, and what it answered (the stamp of its metadata, or why not).
+type extSource struct {
+	conn, owner string
+	stamp       string
+}
+
+// connectionsOf returns the repositories of a search order whose external
+// connection serves format and can be fetched through, in order.
+func (s *Service) connectionsOf(order []*meta.Repository, format string) []*meta.Repository {
+	if s.fmt.ext == nil {
+		return nil
+	}
+	var out []*meta.Repository
+	for _, rp := range order {
+		c, ok := external.Lookup(rp.ExternalConnection)
+		if ok && c.Format == format && s.fmt.ext.Supports(c.Name) {
+			out = append(out, rp)
+		}
+	}
+	return out
+}
+
+// extStamp is what a connection's answer contributes to a view's identity.
+func extStamp(p *external.Package, err error) string {
+	switch {
+	case err == nil:
+		return p.Stamp
+	case errors.Is(err, external.ErrNotFound):
+		return "404"
+	default:
+		return "unavailable"
+	}
+}
+
+// mergeExternal adds to view the versions the connections of owners offer
+// that the view lacks; blocked names the owners whose package refuses
+// upstream versions. It returns the sources consulted and whether one was
+// unavailable.
+func (s *Service) mergeExternal(ctx context.Context, view *PackageView, owners []*meta.Repository, blocked map[string]bool, seen map[string]bool) ([]extSource, bool) {
+	var srcs []extSource
+	unavailable := false
+	rules := formatrules.Of(view.Format)
+	for _, o := range owners {
+		if blocked[o.ID] {
+			continue
+		}
+		conn := o.ExternalConnection
+		p, err := s.fmt.ext.Package(ctx, conn, view.Namespace, view.Name)
+		srcs = append(srcs, extSource{conn: conn, owner: o.Name, stamp: extStamp(p, err)})
+		if err != nil {
+			if !errors.Is(err, external.ErrNotFound) {
+				unavailable = true
+			}
+			continue
+		}
+		if p.Stale {
+			unavailable = true
+		}
+		for i := range p.Versions {
+			xv := &p.Versions[i]
+			if seen[xv.Version] {
+				continue
+			}
+			seen[xv.Version] = true
+			view.Versions = append(view.Versions, ViewVersion{Version: externalVersionRow(rules, conn, xv), Assets: externalAssets(xv), Repository: o.Name, External: conn})
+		}
+		for tag, v := range p.DistTags {
+			view.DistTags[tag] = v // furthest upstream: its tags win
+		}
+	}
+	return srcs, unavailable
+}
+
+// externalVersionRow is the version row a registry's version would get.
+func externalVersionRow(rules *formatrules.Rules, conn string, xv *external.Version) meta.PackageVersion {
+	status := meta.StatusPublished
+	if xv.Unlisted {
+		status = meta.StatusUnlisted
+	}
+	return meta.PackageVersion{Version: xv.Version, SortKey: rules.Key(xv.Version), Status: status,
+		CreatedTime: xv.Published, PublishedTime: xv.Published,
+		Summary: xv.Summary, HomePage: xv.HomePage, SourceCodeRepository: xv.SourceCode,
+		Licenses: xv.Licenses, Dependencies: xv.Dependencies, FormatMetadata: xv.FormatMetadata,
+		OriginType: meta.OriginExternal, OriginExternalConn: conn}
+}
+
+func externalAssets(xv *external.Version) []meta.Asset {
+	out := make([]meta.Asset, 0, len(xv.Assets))
+	for _, a := range xv.Assets {
+		out = append(out, meta.Asset{Name: a.Name, Size: max(a.Size, 0), SHA1: a.SHA1, SHA256: a.SHA256, SHA512: a.SHA512, CreatedTime: xv.Published})
+	}
+	return out
+}
+
+// externalFile is a file a connection offers, with where it would be kept.
+type externalFile struct {
+	conn                    string
+	owner                   *meta.Repository
+	format, namespace, name string
+	version                 external.Version
+	asset                   external.Asset
+}
+
+// findExternal looks for version's file asset through the connections of
+// r's chain, honouring the origin configuration of r's package and of the
+// owner's. NotFound when no connection offers it.
+func (s *Service) findExternal(ctx context.Context, r Repo, format, namespace, name, version, asset string) (*externalFile, error) {
+	dn := displayName(format, namespace, name)
+	notFound := apierr.Missing(apierr.ResPackageVersion, version, "Version %s of '%s' not found in repository '%s' or its upstreams.", version, dn, r.Repository.Name)
+	if s.fmt.ext == nil {
+		return nil, notFound
+	}
+	if local, err := s.meta.GetPackage(ctx, r.Repository.ID, format, namespace, name); err == nil {
+		if local.OriginUpstream == meta.Block {
+			return nil, notFound
+		}
+		if v, err := s.meta.GetPackageVersion(ctx, local.ID, version); err == nil && (v.OriginType != meta.OriginExternal) {
+			return nil, notFound // published or copied here: never mixed with a public file
+		}
+	} else if !apierr.Is(err, apierr.NotFound) {
+		return nil, err
+	}
+	order, err := searchOrder(ctx, s.meta, r.Repository)
+	if err != nil {
+		return nil, err
+	}
+	unavailable := false
+	for _, o := range s.connectionsOf(order, format) {
+		if op, err := s.meta.GetPackage(ctx, o.ID, format, namespace, name); err == nil && op.OriginUpstream == meta.Block {
+			continue
+		} else if err != nil && !apierr.Is(err, apierr.NotFound) {
+			return nil, err
+		}
+		p, err := s.fmt.ext.Package(ctx, o.ExternalConnection, namespace, name)
+		if err != nil {
+			unavailable = unavailable || !errors.Is(err, external.ErrNotFound)
+			continue
+		}
+		for _, xv := range p.Versions {
+			if xv.Version != version {
+				continue
+			}
+			for _, a := range xv.Assets {
+				if a.Name == asset {
+					return &externalFile{conn: o.ExternalConnection, owner: o, format: format, namespace: namespace, name: name, version: xv, asset: a}, nil
+				}
+			}
+		}
+	}
+	if unavailable {
+		return nil, apierr.New(apierr.Unavailable, "Version %s of '%s' is not in repository '%s' or its upstreams, and its external connection cannot be reached; try again later.", version, dn, r.Repository.Name)
+	}
+	return nil, notFound
+}
+
+// fetchExternal serves a file through an external connection: the first
+// request starts its download and keeps it once verified; it and every
+// concurrent request read the file while it arrives.
+func (s *Service) fetchExternal(ctx context.Context, r Repo, format, namespace, name, version, asset string) (*AssetContent, error) {
+	xf, err := s.findExternal(ctx, r, format, namespace, name, version, asset)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.admitExternal(ctx, r, xf.owner, format, namespace, name); err != nil {
+		return nil, err
+	}
+	d, started, err := s.fmt.ext.Download(xf.conn, xf.asset)
+	if err != nil {
+		return nil, externalErr(err, format, namespace, name, version, asset)
+	}
+	if started {
+		go s.keepExternal(d, r, xf, true)
+	}
+	size, err := d.Size(ctx)
+	if err != nil {
+		d.Release(false)
+		return nil, externalErr(err, format, namespace, name, version, asset)
+	}
+	row := externalVersionRow(formatrules.Of(format), xf.conn, &xf.version)
+	now := s.now().UTC()
+	a := &meta.Asset{Name: asset, Size: size, SHA1: xf.asset.SHA1, SHA256: xf.asset.SHA256, SHA512: xf.asset.SHA512, CreatedTime: now}
+	return &AssetContent{Version: &row, Asset: a, Body: d.NewReader(), Size: size}, nil
+}
+
+// externalErr turns a download's failure into the client's answer.
+func externalErr(err error, format, namespace, name, version, asset string) error {
+	dn := displayName(format, namespace, name)
+	switch {
+	case errors.Is(err, external.ErrNotFound):
+		return apierr.Missing(apierr.ResAsset, asset, "File '%s' of version %s of '%s' is listed by the external registry but not served by it.", asset, version, dn)
+	case errors.Is(err, external.ErrDigest):
+		return apierr.New(apierr.Unavailable, "File '%s' of version %s of '%s' does not match the digest the external registry publishes; nothing was kept.", asset, version, dn)
+	default:
+		return apierr.New(apierr.Unavailable, "File '%s' of version %s of '%s' could not be fetched from the external registry; try again later.", asset, version, dn)
+	}
+}
+
+// keepTimeout bounds storing and recording one fetched file.
+const keepTimeout = 10 * time.Minute
+
+// keepExternal waits for a download the caller owns, stores the verified
+// file, records it in the connection's repository (and r), and then, when
+// all is true, fetches the version's other files the same way (PyPI brings
+// every file of a version).
+func (s *Service) keepExternal(d *external.Download, r Repo, xf *externalFile, all bool) {
+	defer d.Release(true)
+	log := s.fmt.extLog.With("connection", xf.conn, "repository", xf.owner.Name, "version", xf.version.Version, "file", xf.asset.Name)
+	dg, err := d.Wait()
+	if err != nil {
+		log.Warn("external file not kept", "err", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), keepTimeout)
+	defer cancel()
+	if err := s.keepFile(ctx, r, xf, d.File(), dg); err != nil {
+		log.Warn("external file not kept", "err", err)
+		return
+	}
+	if !all {
+		return
+	}
+	for _, a := range xf.version.Assets {
+		if a.Name == xf.asset.Name {
+			continue
+		}
+		other := *xf
+		other.asset = a
+		if s.hasFile(ctx, xf.owner, xf, a.Name) {
+			continue
+		}
+		od, started, err := s.fmt.ext.Download(xf.conn, a)
+		if err != nil {
+			log.Warn("external file not kept", "file", a.Name, "err", err)
+			continue
+		}
+		if started {
+			s.keepExternal(od, r, &other, false)
+		}
+		od.Release(false)
+	}
+}
+
+// hasFile reports whether the owner already keeps a file of the version.
+func (s *Service) hasFile(ctx context.Context, owner *meta.Repository, xf *externalFile, asset string) bool {
+	_, err := s.meta.FindAsset(ctx, meta.AssetPath{DomainOwner: owner.DomainOwner, Domain: owner.DomainName, Repository: owner.Name,
+		Format: xf.format, Namespace: xf.namespace, Package: xf.name, Version: xf.version.Version, Asset: asset})
+	return err == nil
+}
+
+// keepFile stores a verified file and records it: in the owner of the
+// connection (creating package and version as a first external arrival
+// does) and retained in r. Concurrent keepers on other nodes are settled
+// by the database: whoever commits second finds the rows and adds nothing.
+func (s *Service) keepFile(ctx context.Context, r Repo, xf *externalFile, body io.Reader, dg blob.Digests) error {
+	if err := s.admit(&body); err != nil {
+		return err
+	}
+	stored, unlock, err := s.storeBlob(ctx, r.Domain.ID, body, dg.SHA256)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if stored.SHA256 != dg.SHA256 {
+		return errors.New("the stored bytes differ from the verified download")
+	}
+	return s.recordExternal(ctx, r, xf, stored)
+}
+
+// recordExternal records a kept file: in the connection's repository
+// (package, version and asset rows as a first external arrival makes them),
+// then retained in r.
+func (s *Service) recordExternal(ctx context.Context, r Repo, xf *externalFile, dg blob.Digests) error {
+	now := s.now().UTC()
+	rules := formatrules.Of(xf.format)
+	dn := displayName(xf.format, xf.namespace, xf.name)
+	for attempt := 1; ; attempt++ {
+		err := s.meta.Update(ctx, func(tx meta.Tx) error {
+			p, err := packageFor(ctx, tx, xf.owner.ID, xf.format, xf.namespace, xf.name, meta.Block, meta.Allow, now)
+			if err != nil {
+				return err
+			}
+			if p.OriginUpstream == meta.Block {
+				return apierr.Conflicting(apierr.ResPackage, xf.name, "Package '%s' in repository '%s' refuses upstream versions (upstream=BLOCK).", dn, xf.owner.Name)
+			}
+			v, err := tx.GetPackageVersion(ctx, p.ID, xf.version.Version)
+			switch {
+			case apierr.Is(err, apierr.NotFound):
+				row := externalVersionRow(rules, xf.conn, &xf.version)
+				row.ID, row.PackageID, row.Revision, row.CreatedTime = newID(), p.ID, newRevision(), now
+				if row.PublishedTime.IsZero() {
+					row.PublishedTime = now
+				}
+				if err := tx.InsertPackageVersion(ctx, &row); err != nil {
+					return err
+				}
+				v = &row
+			case err != nil:
+				return err
+			case v.OriginType != meta.OriginExternal || v.OriginExternalConn != xf.conn:
+				// Published or copied here meanwhile: never mixed.
+				return apierr.Conflicting(apierr.ResPackageVersion, xf.version.Version, "Version %s of '%s' in repository '%s' did not come from %s.", xf.version.Version, dn, xf.owner.Name, xf.conn)
+			}
+			conflict := func() error {
+				return apierr.Conflicting(apierr.ResAsset, xf.asset.Name, "File '%s' of version %s of '%s' is kept with other content.", xf.asset.Name, xf.version.Version, dn)
+			}
+			if _, err := putAsset(ctx, tx, v, xf.asset.Name, dg, now, conflict, nil); err != nil {
+				return err
+			}
+			return tx.UpdatePackageVersion(ctx, v)
+		})
+		if err == nil {
+			break
+		}
+		// Another node inserted the package or version first: read again.
+		if !apierr.Is(err, apierr.Conflict) || attempt == 3 {
+			return err
+		}
+	}
+	if r.Repository.ID == xf.owner.ID {
+		return nil
+	}
+	if err := s.resolveVersion(ctx, r, xf.format, xf.namespace, xf.name, xf.version.Version); err != nil {
+		return err
+	}
+	return s.topUp(ctx, r, xf)
+}
+
+// topUp copies into r's retained copy of an external version the files
+// the connection's repository has kept since r retained it.
+func (s *Service) topUp(ctx context.Context, r Repo, xf *externalFile) error {
+	return s.updateHolding(ctx, r.Domain.ID, func(tx meta.Tx, hold func(versionID string) error) error {
+		rp, err := tx.GetPackage(ctx, r.Repository.ID, xf.format, xf.namespace, xf.name)
+		if err != nil {
+			return err
+		}
+		rv, err := tx.GetPackageVersion(ctx, rp.ID, xf.version.Version)
+		if err != nil {
+			return err
+		}
+		if rv.OriginType != meta.OriginExternal || rv.OriginExternalConn != xf.conn {
+			return nil
+		}
+		op, err := tx.GetPackage(ctx, xf.owner.ID, xf.format, xf.namespace, xf.name)
+		if err != nil {
+			return err
+		}
+		ov, err := tx.GetPackageVersion(ctx, op.ID, xf.version.Version)
+		if err != nil {
+			return err
+		}
+		src, err := allAssets(ctx, tx, ov.ID)
+		if err != nil {
+			return err
+		}
+		have, err := allAssets(ctx, tx, rv.ID)
+		if err != nil {
+			return err
+		}
+		held := map[string]bool{}
+		for _, a := range have {
+			held[a.Name] = true
+		}
+		added := false
+		for _, a := range src {
+			if held[a.Name] {
+				continue
+			}
+			a.VersionID = rv.ID
+			if err := tx.InsertAsset(ctx, &a); err != nil {
+				return err
+			}
+			added = true
+		}
+		if !added {
+			return nil
+		}
+		rv.Revision = newRevision()
+		if err := tx.UpdatePackageVersion(ctx, rv); err != nil {
+			return err
+		}
+		return hold(rv.ID)
+	})
+}
+
+// admitExternal is where package-group origin restrictions
+// (EXTERNAL_UPSTREAM) refuse a version entering owner from its external
+// connection on behalf of r.
+func (s *Service) admitExternal(ctx context.Context, r Repo, owner *meta.Repository, format, namespace, name string) error {
+	return nil
+}
