@@ -66,6 +66,12 @@ var formats = map[string]bool{
 	"ruby": true, "swift": true, "cargo": true, "go": true,
 }
 
+// formatAliases are other spellings of a format token that patterns may
+// use; the canonical text uses the API's value. The user guide writes the
+// PyPI path as /python//requests while every API field (PackageFormat,
+// AssociatedPackage.format) says pypi: both are accepted, pypi is kept.
+var formatAliases = map[string]string{"python": "pypi"}
+
 // Namespace rules of package group patterns (UG, "Namespaces in package
 // group definitions"): PyPI and NuGet (and, as the API rules say, Ruby and
 // Cargo) have no namespace, so their patterns carry an empty namespace
@@ -126,10 +132,15 @@ func Parse(s string) (Pattern, error) {
 		return Pattern{}, invalid("Package group pattern %q must have a forward slash (/) after the package format, or be %s.", s, Root)
 	}
 	p := Pattern{format: rest[:i]}
-	if p.format == "*" {
-		return Pattern{}, invalid("Package group pattern %q: a * suffix must be the last character of the pattern.", s)
+	if alias, ok := formatAliases[p.format]; ok {
+		p.format = alias
 	}
-	if !formats[p.format] {
+	switch {
+	case p.format == "":
+		return Pattern{}, invalid("Package group pattern %q must name a package format after the leading forward slash (/), as in /npm/*.", s)
+	case strings.ContainsAny(p.format, "*~$"):
+		return Pattern{}, invalid("Package group pattern %q: a suffix (*, ~ or $) must end the pattern; the package format cannot hold one.", s)
+	case !formats[p.format]:
 		return Pattern{}, invalid("Package group pattern %q has an unknown package format %q; valid formats are %s.", s, p.format, formatList())
 	}
 	rest = rest[i+1:]
@@ -234,13 +245,20 @@ func (p Pattern) finish(s string) (Pattern, error) {
 // cannot hold: the suffix characters anywhere but at the end (already cut
 // off) and '#', which no package name holds.
 func checkComponent(s, what, c string) error {
-	if i := strings.IndexAny(c, "*~$#"); i >= 0 {
-		if c[i] == '*' {
-			return invalid("Package group pattern %q: a * suffix must follow a forward slash (/).", s)
-		}
-		return invalid("Package group pattern %q: the %s contains a character that is not allowed: %q.", s, what, c[i])
+	i := strings.IndexAny(c, "*~$#")
+	if i < 0 {
+		return nil
 	}
-	return nil
+	switch c[i] {
+	case '*':
+		if i == 0 {
+			return invalid("Package group pattern %q: a * suffix must end the pattern.", s)
+		}
+		return invalid("Package group pattern %q: a * suffix must follow a forward slash (/).", s)
+	case '~', '$':
+		return invalid("Package group pattern %q: a %c suffix must end the pattern.", s, c[i])
+	}
+	return invalid("Package group pattern %q: the %s contains a character that is not allowed: %q.", s, what, c[i])
 }
 
 func formatList() string {
@@ -314,63 +332,71 @@ func (s Strength) String() string {
 
 // Matches reports whether the pattern covers the package and how.
 func (p Pattern) Matches(format, namespace, name string) Strength {
+	s, _ := p.match(format, namespace, name)
+	return s
+}
+
+// match is Matches, and for a prefix pattern the byte offset of the word
+// boundary in the package's component where the prefix matched (what
+// orders two prefix groups that both match one package).
+func (p Pattern) match(format, namespace, name string) (Strength, int) {
 	switch p.lvl {
 	case levelRoot:
-		return Strong
+		return Strong, 0
 	case levelFormat:
 		if format == p.format {
-			return Strong
+			return Strong, 0
 		}
-		return None
+		return None, 0
 	}
 	if format != p.format {
-		return None
+		return None, 0
 	}
-	var ns Strength
 	if p.lvl == levelNSPrefix {
 		return prefixMatch(p.namespace, p.wNamespace, namespace)
 	}
+	var ns Strength
 	switch {
 	case namespace == p.namespace:
 		ns = Strong
 	case weak(namespace) == p.wNamespace:
 		ns = Weak
 	default:
-		return None
+		return None, 0
 	}
-	var nm Strength
 	switch p.lvl {
 	case levelNamespace:
-		return ns
+		return ns, 0
 	case levelNamePrefix:
-		nm = prefixMatch(p.name, p.wName, name)
-	default:
-		switch {
-		case name == p.name:
-			nm = Strong
-		case weak(name) == p.wName:
-			nm = Weak
-		}
+		nm, at := prefixMatch(p.name, p.wName, name)
+		return min(ns, nm), at
 	}
-	return min(ns, nm)
+	switch {
+	case name == p.name:
+		return ns, 0
+	case weak(name) == p.wName:
+		return Weak, 0
+	}
+	return None, 0
 }
 
 // prefixMatch matches a ~ prefix against a component: Strong when the
 // component starts with the prefix and a word ends there; Weak when the
-// component's text up to a word boundary is a variation of the prefix.
-func prefixMatch(prefix, wPrefix, c string) Strength {
+// component's text up to a word boundary is a variation of the prefix. It
+// also returns the boundary's byte offset in the component.
+func prefixMatch(prefix, wPrefix, c string) (Strength, int) {
 	if strings.HasPrefix(c, prefix) && boundaryAt(c, len(prefix)) {
-		return Strong
+		return Strong, len(prefix)
 	}
-	s := None
+	s, at := None, 0
 	eachBoundary(c, func(k int) bool {
 		if weak(c[:k]) == wPrefix {
-			s = Weak
+			s, at = Weak, k
 			return false
 		}
 		return true
 	})
-	return s
+	return s, at
 }
 
 // boundaryAt reports whether a word ends at byte offset k of s (k > 0):

@@ -258,14 +258,14 @@ func (t *Tree) Match(format, namespace, name string) (string, Strength) {
 			if !(in && isWordPart(r)) {
 				in = isWordStart(r)
 			}
-			w.rune(r)
+			w = w.rune(r)
 		}
 		if in {
 			best = t.prefixCandidates(best, fi.nsPrefix[string(w.buf)], levelNSPrefix, len(namespace), namespace, func(n *node) string { return n.p.namespace })
 		}
 	} else {
 		for _, r := range namespace {
-			w.rune(r)
+			w = w.rune(r)
 		}
 	}
 	ni := fi.ns[string(w.buf)]
@@ -288,14 +288,14 @@ func (t *Tree) Match(format, namespace, name string) (string, Strength) {
 			if !(in && isWordPart(r)) {
 				in = isWordStart(r)
 			}
-			w.rune(r)
+			w = w.rune(r)
 		}
 		if in {
 			best = t.nameCandidates(best, ni.namePrefix[string(w.buf)], len(name), namespace, name)
 		}
 	} else {
 		for _, r := range name {
-			w.rune(r)
+			w = w.rune(r)
 		}
 	}
 	for _, n := range ni.exact[string(w.buf)] {

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mtibben/confusables"
+	"golang.org/x/text/unicode/norm"
 )
 
 // The weak form of a namespace or name is what variation matches compare
@@ -37,7 +38,8 @@ func init() {
 func fold(r rune) rune { return unicode.ToLower(unicode.ToUpper(r)) }
 
 func mapRune(r rune) string {
-	sk := confusables.Skeleton(string(fold(r)))
+	nfkc := norm.NFKC.String(string(fold(r)))
+	sk := confusables.Skeleton(strings.Map(fold, nfkc))
 	return strings.Map(fold, sk)
 }
 
@@ -55,13 +57,15 @@ func weakRune(r rune) string {
 
 func isSep(b byte) bool { return b == '-' || b == '.' || b == '_' }
 
-// weakWriter appends weak forms to a byte buffer.
+// weakWriter appends weak forms to a byte buffer. It is a value (each
+// call returns the new writer) so that a buffer on the caller's stack
+// stays there.
 type weakWriter struct {
 	buf []byte
 	sep bool // the last byte written stands for a run of separators
 }
 
-func (w *weakWriter) rune(r rune) {
+func (w weakWriter) rune(r rune) weakWriter {
 	m := weakRune(r)
 	for i := 0; i < len(m); i++ {
 		b := m[i]
@@ -75,6 +79,7 @@ func (w *weakWriter) rune(r rune) {
 		w.buf = append(w.buf, b)
 		w.sep = false
 	}
+	return w
 }
 
 // weak returns the weak form of s.
@@ -85,7 +90,7 @@ func weak(s string) string {
 	var arr [64]byte
 	w := weakWriter{buf: arr[:0]}
 	for _, r := range s {
-		w.rune(r)
+		w = w.rune(r)
 	}
 	return string(w.buf)
 }
