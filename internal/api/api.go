@@ -182,7 +182,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 // handlers maps operation names to their implementations (one table per
 // resource file); operations of the model not listed answer with a
 // ValidationException saying so.
-var handlers = merge(domainOps, repositoryOps, connectionOps, tagOps, packageOps, lifecycleOps, policyOps, tokenOps)
+var handlers = merge(domainOps, repositoryOps, connectionOps, tagOps, packageOps, lifecycleOps, policyOps, tokenOps, packageGroupOps)
 
 func merge(tables ...map[string]handlerFunc) map[string]handlerFunc {
 	all := map[string]handlerFunc{}

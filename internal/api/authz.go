@@ -5,17 +5,19 @@ import (
 
 	"github.com/arca-repo/arca/internal/auth"
 	"github.com/arca-repo/arca/internal/formatrules"
+	"github.com/arca-repo/arca/internal/pkggroup"
 )
 
 // scope is what kind of resource an operation acts on.
 type scope int
 
 const (
-	scopeAccount    scope = iota // lists across domains: resource "*"
-	scopeDomain                  // the domain
-	scopeRepository              // a repository
-	scopePackage                 // a package of a repository
-	scopeTagged                  // the resourceArn member
+	scopeAccount      scope = iota // lists across domains: resource "*"
+	scopeDomain                    // the domain
+	scopeRepository                // a repository
+	scopePackage                   // a package of a repository
+	scopeTagged                    // the resourceArn member
+	scopePackageGroup              // a package group of the domain
 )
 
 // opScopes classifies every operation of the model; a test checks that
@@ -26,12 +28,16 @@ var opScopes = map[string]scope{
 	"CreateDomain": scopeDomain, "DescribeDomain": scopeDomain, "DeleteDomain": scopeDomain,
 	"PutDomainPermissionsPolicy": scopeDomain, "GetDomainPermissionsPolicy": scopeDomain,
 	"DeleteDomainPermissionsPolicy": scopeDomain, "GetAuthorizationToken": scopeDomain,
-	"ListRepositoriesInDomain": scopeDomain, "CreatePackageGroup": scopeDomain,
-	"DescribePackageGroup": scopeDomain, "UpdatePackageGroup": scopeDomain,
-	"UpdatePackageGroupOriginConfiguration": scopeDomain, "DeletePackageGroup": scopeDomain,
-	"ListPackageGroups": scopeDomain, "ListSubPackageGroups": scopeDomain,
-	"ListAssociatedPackages": scopeDomain, "ListAllowedRepositoriesForGroup": scopeDomain,
-	"GetAssociatedPackageGroup": scopeDomain,
+	"ListRepositoriesInDomain": scopeDomain, "ListPackageGroups": scopeDomain,
+
+	// The IAM reference's package-group resource; CreatePackageGroup (no
+	// resource type there) is checked against the group it creates, as
+	// CreateRepository is against its repository.
+	"CreatePackageGroup": scopePackageGroup, "DescribePackageGroup": scopePackageGroup,
+	"UpdatePackageGroup": scopePackageGroup, "UpdatePackageGroupOriginConfiguration": scopePackageGroup,
+	"DeletePackageGroup": scopePackageGroup, "ListSubPackageGroups": scopePackageGroup,
+	"ListAssociatedPackages": scopePackageGroup, "ListAllowedRepositoriesForGroup": scopePackageGroup,
+	"GetAssociatedPackageGroup": scopePackageGroup,
 
 	"CreateRepository": scopeRepository, "DescribeRepository": scopeRepository,
 	"UpdateRepository": scopeRepository, "DeleteRepository": scopeRepository,
@@ -105,6 +111,8 @@ func (h *Handler) checks(c *call) []check {
 		}
 		out = append(out, check{act, "arn:aws:codeartifact:" + region + ":" + owner + ":package/" + domain + "/" + repo + "/" +
 			in.S("format") + "/" + in.S("namespace") + "/" + formatrules.Of(in.S("format")).Normalize(in.S("package")), owner})
+	case scopePackageGroup:
+		out = append(out, check{act, h.svc.PackageGroupARN(owner, domain, h.groupPattern(c, owner, domain)), owner})
 	case scopeTagged:
 		arn := in.S("resourceArn")
 		out = append(out, check{act, arn, arnAccount(arn)})
@@ -136,3 +144,26 @@ func (h *Handler) authorize(c *call) error {
 }
 
 func isRoot(p auth.Principal) bool { return strings.HasSuffix(p.ARN, ":root") }
+
+// groupPattern is the pattern of the group a package-group operation acts
+// on, canonical when it parses (else as sent: the operation refuses it
+// after authorization). GetAssociatedPackageGroup acts on the group the
+// package belongs to.
+func (h *Handler) groupPattern(c *call, owner, domain string) string {
+	in := c.in
+	if in.op.Name == "GetAssociatedPackageGroup" {
+		return h.svc.AssociatedGroupPattern(c.ctx, owner, domain, in.S("format"), in.S("namespace"), in.S("package"))
+	}
+	p := in.S("packageGroup")
+	if in.op.Name == "CreatePackageGroup" || in.op.Name == "UpdatePackageGroup" {
+		var b struct {
+			PackageGroup string `json:"packageGroup"`
+		}
+		_ = in.Body(&b)
+		p = b.PackageGroup
+	}
+	if parsed, err := pkggroup.Parse(p); err == nil {
+		return parsed.String()
+	}
+	return p
+}

@@ -77,6 +77,11 @@ func (s *Service) CopyPackageVersions(ctx context.Context, caller auth.Principal
 	if err != nil {
 		return nil, err
 	}
+	// A copy writes versions into the destination as a publish does: its
+	// group's PUBLISH restriction applies (docs/package-groups.md).
+	if err := s.checkGroupOrigin(ctx, d, in.DestRepository, in.Format, in.Namespace, in.Package, meta.RestrictPublish); err != nil {
+		return nil, err
+	}
 	b := newBatch()
 	var created bool // whether the destination package is stored
 	// The copied rows reference blobs already stored: updateHolding keeps

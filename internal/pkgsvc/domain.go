@@ -27,6 +27,9 @@ func (s *Service) CreateDomain(ctx context.Context, caller auth.Principal, name,
 			}
 			return err
 		}
+		if err := ensureRoot(ctx, tx, d); err != nil { // every domain has the root package group
+			return err
+		}
 		return putTags(ctx, tx, s.DomainARN(d.Owner, name), tags)
 	})
 	if err != nil {
@@ -72,7 +75,10 @@ func (s *Service) DeleteDomain(ctx context.Context, caller auth.Principal, domai
 			return apierr.Conflicting(apierr.ResDomain, name,
 				"Domain '%s' cannot be deleted because it contains %d repositories.", name, d.RepositoryCount)
 		}
-		if err := tx.DeleteDomain(ctx, d.ID); err != nil {
+		if err := s.deleteGroupTags(ctx, tx, d); err != nil {
+			return err
+		}
+		if err := tx.DeleteDomain(ctx, d.ID); err != nil { // its package groups go with it
 			return err
 		}
 		arn := s.DomainARN(d.Owner, d.Name)

@@ -109,6 +109,9 @@ func (s *Service) PublishFormat(ctx context.Context, caller auth.Principal, r Re
 	}
 	d, repo := r.Domain, r.Repository
 	name := displayName(in.Format, in.Namespace, in.Package)
+	if err := s.checkGroupOrigin(ctx, d, repo.Name, in.Format, in.Namespace, in.Package, meta.RestrictPublish); err != nil {
+		return nil, err
+	}
 	if err := s.precheckFormatPublish(ctx, s.meta, repo, in, name); err != nil {
 		return nil, err
 	}
@@ -554,6 +557,9 @@ func (s *Service) resolveVersion(ctx context.Context, r Repo, format, namespace,
 // creates accepts upstream versions and refuses publishes, as CodeArtifact
 // sets it up.
 func (s *Service) retain(ctx context.Context, r Repo, src *meta.Package, version string) error {
+	if err := s.checkGroupOrigin(ctx, r.Domain, r.Repository.Name, src.Format, src.Namespace, src.Name, meta.RestrictInternalUpstream); err != nil {
+		return err
+	}
 	now := s.now().UTC()
 	// The retained rows reference the upstream's blobs: updateHolding keeps
 	// the collector off them until the rows commit.

@@ -53,6 +53,9 @@ func (s *Service) Publish(ctx context.Context, caller auth.Principal, in Publish
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkGroupOrigin(ctx, d, repo.Name, in.Format, in.Namespace, in.Package, meta.RestrictPublish); err != nil {
+		return nil, err
+	}
 	// Refuse doomed uploads before reading a byte; the transaction below
 	// checks again, since state may change while the bytes stream.
 	if err := s.precheckPublish(ctx, s.meta, repo, in); err != nil {

@@ -55,6 +55,7 @@ type Service struct {
 	fmt          formatState
 	space        SpaceReserve
 	repos        repoCache
+	groups       groupCache
 	externalURLs map[string]string
 }
 

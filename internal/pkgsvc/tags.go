@@ -12,7 +12,7 @@ import (
 // MaxTags is the most tags one resource carries (the model's TagList limit).
 const MaxTags = 200
 
-// TagResource adds or replaces tags of a domain or repository.
+// TagResource adds or replaces tags of a domain, repository or package group.
 func (s *Service) TagResource(ctx context.Context, caller auth.Principal, arn string, tags []meta.Tag) error {
 	return s.meta.Update(ctx, func(tx meta.Tx) error {
 		if err := s.resolveARN(ctx, tx, arn); err != nil {
@@ -22,7 +22,7 @@ func (s *Service) TagResource(ctx context.Context, caller auth.Principal, arn st
 	})
 }
 
-// UntagResource removes tag keys from a domain or repository.
+// UntagResource removes tag keys from a domain, repository or package group.
 func (s *Service) UntagResource(ctx context.Context, caller auth.Principal, arn string, keys []string) error {
 	return s.meta.Update(ctx, func(tx meta.Tx) error {
 		if err := s.resolveARN(ctx, tx, arn); err != nil {
@@ -32,7 +32,7 @@ func (s *Service) UntagResource(ctx context.Context, caller auth.Principal, arn 
 	})
 }
 
-// ListTagsForResource returns the tags of a domain or repository.
+// ListTagsForResource returns the tags of a domain, repository or package group.
 func (s *Service) ListTagsForResource(ctx context.Context, caller auth.Principal, arn string) ([]meta.Tag, error) {
 	if err := s.resolveARN(ctx, s.meta, arn); err != nil {
 		return nil, err
@@ -67,8 +67,8 @@ func putTags(ctx context.Context, tx meta.Tx, arn string, tags []meta.Tag) error
 	return tx.PutTags(ctx, arn, tags)
 }
 
-// resolveARN checks that arn names an existing domain or repository of this
-// region.
+// resolveARN checks that arn names an existing domain, repository or
+// package group of this region.
 func (s *Service) resolveARN(ctx context.Context, r meta.Reader, arn string) error {
 	parts := strings.SplitN(arn, ":", 6)
 	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "codeartifact" {
@@ -76,6 +76,9 @@ func (s *Service) resolveARN(ctx context.Context, r meta.Reader, arn string) err
 	}
 	if parts[3] != s.region {
 		return apierr.Missing("", arn, "Resource '%s' not found: it is not in region '%s'.", arn, s.region)
+	}
+	if rest, ok := strings.CutPrefix(parts[5], "package-group/"); ok {
+		return s.resolveGroupARN(ctx, r, parts[4], rest, arn)
 	}
 	owner, res := parts[4], strings.Split(parts[5], "/")
 	switch {
@@ -86,5 +89,5 @@ func (s *Service) resolveARN(ctx context.Context, r meta.Reader, arn string) err
 		_, _, err := s.repository(ctx, r, owner, res[1], res[2])
 		return err
 	}
-	return apierr.Invalid("Resource ARN '%s' does not name a taggable resource (a domain or a repository).", arn)
+	return apierr.Invalid("Resource ARN '%s' does not name a taggable resource (a domain, a repository or a package group).", arn)
 }
