@@ -240,6 +240,12 @@ const keepTimeout = 10 * time.Minute
 // every file of a version).
 func (s *Service) keepExternal(d *external.Download, r Repo, xf *externalFile, all bool) {
 	defer d.Release(true)
+	defer func() {
+		// A background keeper must never take the server down.
+		if v := recover(); v != nil {
+			s.fmt.extLog.Error("keeping an external file panicked", "panic", v, "file", xf.asset.Name)
+		}
+	}()
 	log := s.fmt.extLog.With("connection", xf.conn, "repository", xf.owner.Name, "version", xf.version.Version, "file", xf.asset.Name)
 	dg, err := d.Wait()
 	if err != nil {
@@ -339,7 +345,7 @@ func (s *Service) recordExternal(ctx context.Context, r Repo, xf *externalFile, 
 			conflict := func() error {
 				return apierr.Conflicting(apierr.ResAsset, xf.asset.Name, "File '%s' of version %s of '%s' is kept with other content.", xf.asset.Name, xf.version.Version, dn)
 			}
-			if _, err := putAsset(ctx, tx, v, xf.asset.Name, dg, now, conflict, nil); err != nil {
+			if _, err := putAsset(ctx, tx, v, xf.asset.Name, dg, now, conflict, func() error { return nil }); err != nil {
 				return err
 			}
 			return tx.UpdatePackageVersion(ctx, v)
