@@ -31,6 +31,9 @@
 //	    publish K versions of one artifact (or a dependency tree of N
 //	    artifacts) as mvn deploy does, and write the same files under D in
 //	    the Maven repository layout (without maven-metadata.xml)
+//	benchctl groups       [common flags] [-n 1000] [-c 8] [-npm NAME]
+//	    create -n package groups in the domain (chains covering the npm package
+//	    NAME and the generic package, then generated ones); prints groups= seconds=
 //	benchctl freeport
 //	    print a free TCP port on 127.0.0.1 (for nginx)
 //	benchctl procstat     -pid P
@@ -99,6 +102,8 @@ func main() {
 		err = mavenToken(ctx, args)
 	case "maven-seed":
 		err = mavenSeed(ctx, args)
+	case "groups":
+		err = groups(ctx, args)
 	case "freeport":
 		err = freePort()
 	case "procstat":
@@ -138,6 +143,7 @@ commands:
   npm-seed       publish versions of an npm package as npm publish does
   maven-token    print a token and the repository's Maven endpoint
   maven-seed     publish Maven artifacts as mvn deploy does, and lay them out on disk
+  groups         create -n package groups in the domain
   freeport       print a free TCP port on 127.0.0.1
   procstat       print VmHWM, VmRSS (KiB) and CPU seconds used by -pid
   cpusum         print the CPU seconds used by all processes named -comm
