@@ -1,0 +1,436 @@
+package npm
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/blob/fs"
+	"github.com/arca-repo/arca/internal/external"
+	"github.com/arca-repo/arca/internal/meta"
+	"github.com/arca-repo/arca/internal/meta/sqlite"
+	"github.com/arca-repo/arca/internal/pkgsvc"
+)
+
+// fakeRegistry is an npm registry that misbehaves on demand: every
+// response can be delayed, fail, reset, stall or carry the wrong bytes,
+// and it counts what it was asked.
+type fakeRegistry struct {
+	srv *httptest.Server
+
+	mu       sync.Mutex
+	versions map[string]map[string][]byte // package → version → tarball
+	etag     map[string]string
+	mode     map[string]string // path → "500", "404", "reset", "corrupt", "stall", "slow"
+	hits     map[string]int
+	condHits int // requests that carried If-None-Match
+}
+
+func newFakeRegistry(t *testing.T) *fakeRegistry {
+	f := &fakeRegistry{versions: map[string]map[string][]byte{}, etag: map[string]string{}, mode: map[string]string{}, hits: map[string]int{}}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeRegistry) add(t *testing.T, name, version string) []byte {
+	data := tarballFor(t, name, version)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.versions[name] == nil {
+		f.versions[name] = map[string][]byte{}
+	}
+	f.versions[name][version] = data
+	f.etag[name] = `"` + name + "-" + version + `"`
+	return data
+}
+
+func (f *fakeRegistry) setMode(path, mode string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.mode[path] = mode
+}
+
+func (f *fakeRegistry) count(path string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.hits[path]
+}
+
+func (f *fakeRegistry) serve(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	path := r.URL.Path
+	f.hits[path]++
+	mode := f.mode[path]
+	f.mu.Unlock()
+	switch mode {
+	case "500":
+		http.Error(w, "down", http.StatusInternalServerError)
+		return
+	case "404":
+		http.NotFound(w, r)
+		return
+	}
+	if name, file, ok := strings.Cut(strings.TrimPrefix(path, "/tarballs/"), "/"); ok && strings.HasPrefix(path, "/tarballs/") {
+		f.mu.Lock()
+		var data []byte
+		for v, b := range f.versions[name] {
+			if file == name+"-"+v+".tgz" {
+				data = b
+			}
+		}
+		f.mu.Unlock()
+		if data == nil {
+			http.NotFound(w, r)
+			return
+		}
+		f.sendTarball(w, data, mode)
+		return
+	}
+	name := strings.TrimPrefix(path, "/")
+	f.mu.Lock()
+	vs, etag := f.versions[name], f.etag[name]
+	if r.Header.Get("If-None-Match") != "" {
+		f.condHits++
+	}
+	doc := map[string]any{"name": name}
+	versions := map[string]any{}
+	latest := ""
+	for v, b := range vs {
+		versions[v] = map[string]any{"name": name, "version": v, "description": "public " + v,
+			"dist": map[string]any{"tarball": f.srv.URL + "/tarballs/" + name + "/" + name + "-" + v + ".tgz", "integrity": sri512(b), "shasum": sha1hex(b)}}
+		if v > latest {
+			latest = v
+		}
+	}
+	f.mu.Unlock()
+	if vs == nil {
+		http.NotFound(w, r)
+		return
+	}
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	doc["versions"], doc["dist-tags"] = versions, map[string]string{"latest": latest}
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Content-Type", "application/vnd.npm.install-v1+json")
+	_ = json.NewEncoder(w).Encode(doc)
+}
+
+func (f *fakeRegistry) sendTarball(w http.ResponseWriter, data []byte, mode string) {
+	switch mode {
+	case "corrupt":
+		data = append([]byte(nil), data...)
+		data[len(data)/2] ^= 0xff
+	case "reset":
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		_, _ = w.Write(data[:len(data)/2])
+		w.(http.Flusher).Flush()
+		conn, _, _ := w.(http.Hijacker).Hijack()
+		_ = conn.Close()
+		return
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	half := len(data) / 2
+	_, _ = w.Write(data[:half])
+	w.(http.Flusher).Flush()
+	switch mode {
+	case "stall":
+		time.Sleep(2 * time.Second)
+	case "slow":
+		time.Sleep(300 * time.Millisecond)
+	}
+	_, _ = w.Write(data[half:])
+}
+
+// extEnv is a service whose repository js has the upstream npm-store, which
+// has public:npmjs pointed at a fake registry.
+type extEnv struct {
+	*handlerEnv
+	reg   *fakeRegistry
+	src   *external.Source
+	store pkgsvc.Repo
+}
+
+func newExtEnv(t *testing.T, ttl time.Duration) *extEnv {
+	t.Helper()
+	reg := newFakeRegistry(t)
+	dir := t.TempDir()
+	db, err := sqlite.Open(filepath.Join(dir, "arca.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	blobs, err := fs.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	urls := map[string]string{"public:npmjs": reg.srv.URL + "/"}
+	svc := pkgsvc.New(pkgsvc.Options{Meta: db, Blobs: blobs, Region: "us-east-1", PublicURL: "http://arca.test", ExternalURLs: urls})
+	src, err := external.New(external.Options{URLs: urls, Clients: map[string]external.Client{"npm": External{}},
+		MetadataTTL: ttl, NegativeTTL: ttl, Timeout: 500 * time.Millisecond, SpoolDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.SetExternal(src, nil)
+	ctx := context.Background()
+	if _, err := svc.CreateDomain(ctx, rootCaller, "acme", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	repo := func(name string, ups ...string) pkgsvc.Repo {
+		if _, err := svc.CreateRepository(ctx, rootCaller, "", "acme", name, "", ups, nil); err != nil {
+			t.Fatal(err)
+		}
+		d, r, err := svc.ResolveRepository(ctx, rootCaller.Account, "acme", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pkgsvc.Repo{Domain: d, Repository: r}
+	}
+	store := repo("npm-store")
+	if _, err := svc.AssociateExternalConnection(ctx, rootCaller, "", "acme", "npm-store", "public:npmjs"); err != nil {
+		t.Fatal(err)
+	}
+	js := repo("js", "npm-store")
+	return &extEnv{handlerEnv: &handlerEnv{tb: t, h: New(svc), svc: svc, r: js}, reg: reg, src: src, store: store}
+}
+
+// versions lists what a repository keeps of a package (origin included).
+func (e *extEnv) kept(repo, name string) []meta.PackageVersion {
+	l, err := e.svc.ListPackageVersions(context.Background(), rootCaller, pkgsvc.Coord{Domain: "acme", Repository: repo, Format: "npm", Package: name}, "", "", "", meta.ListOptions{Limit: 100})
+	if apierr.Is(err, apierr.NotFound) {
+		return nil
+	}
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	return l.Versions
+}
+
+// waitKept waits for the background keeper to record a version.
+func (e *extEnv) waitKept(repo, name string, n int) []meta.PackageVersion {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		vs := e.kept(repo, name)
+		if len(vs) >= n || time.Now().After(deadline) {
+			return vs
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestExternalColdFetchKeepsOnce(t *testing.T) {
+	t.Parallel()
+	e := newExtEnv(t, time.Minute)
+	want := e.reg.add(t, "lodash", "4.17.21")
+	w := e.do("GET", "lodash", map[string]string{"Accept": abbreviatedType}, nil)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"tarball":"http://arca.test/npm/d/acme-000000000000/js/lodash/-/lodash-4.17.21.tgz"`) {
+		t.Fatalf("packument: %d %s", w.Code, w.Body)
+	}
+	// Concurrent cold fetches share one download.
+	var wg sync.WaitGroup
+	bodies := make([][]byte, 8)
+	for i := range bodies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			bodies[i] = e.do("GET", "lodash/-/lodash-4.17.21.tgz", nil, nil).Body.Bytes()
+		}()
+	}
+	wg.Wait()
+	for i, b := range bodies {
+		if !bytes.Equal(b, want) {
+			t.Fatalf("client %d got %d bytes, want the registry's %d", i, len(b), len(want))
+		}
+	}
+	if n := e.reg.count("/tarballs/lodash/lodash-4.17.21.tgz"); n != 1 {
+		t.Errorf("registry served the tarball %d times, want 1", n)
+	}
+	for _, repo := range []string{"npm-store", "js"} {
+		vs := e.waitKept(repo, "lodash", 1)
+		if len(vs) != 1 || vs[0].OriginType != meta.OriginExternal || vs[0].OriginExternalConn != "public:npmjs" {
+			t.Fatalf("%s keeps %+v", repo, vs)
+		}
+	}
+	p, err := e.svc.DescribePackage(context.Background(), rootCaller, pkgsvc.Coord{Domain: "acme", Repository: "npm-store", Format: "npm", Package: "lodash"})
+	if err != nil || p.OriginPublish != meta.Block || p.OriginUpstream != meta.Allow {
+		t.Errorf("store package origin = %+v, %v; want publish=BLOCK upstream=ALLOW", p, err)
+	}
+	// Kept: the next fetch asks nobody.
+	if b := e.do("GET", "lodash/-/lodash-4.17.21.tgz", nil, nil).Body.Bytes(); !bytes.Equal(b, want) {
+		t.Fatal("kept tarball differs")
+	}
+	if n := e.reg.count("/tarballs/lodash/lodash-4.17.21.tgz"); n != 1 {
+		t.Errorf("registry asked again for a kept tarball (%d)", n)
+	}
+}
+
+func TestExternalBadDownloadsKeepNothing(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"corrupt", "reset", "stall", "500", "404"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			e := newExtEnv(t, time.Minute)
+			want := e.reg.add(t, "left-pad", "1.3.0")
+			path := "/tarballs/left-pad/left-pad-1.3.0.tgz"
+			e.reg.setMode(path, mode)
+			w := e.do("GET", "left-pad/-/left-pad-1.3.0.tgz", nil, nil)
+			if w.Code == 200 && bytes.Equal(w.Body.Bytes(), want) && mode != "stall" {
+				t.Fatalf("a %s download was served whole", mode)
+			}
+			if bytes.Equal(w.Body.Bytes(), want) {
+				t.Fatalf("a %s download was served whole", mode)
+			}
+			if w.Code == 200 && w.Body.Len() >= len(want) {
+				t.Fatalf("%s: %d bytes served of %d", mode, w.Body.Len(), len(want))
+			}
+			time.Sleep(100 * time.Millisecond)
+			for _, repo := range []string{"npm-store", "js"} {
+				if vs := e.kept(repo, "left-pad"); len(vs) != 0 {
+					t.Fatalf("%s kept %+v after a %s download", repo, vs, mode)
+				}
+			}
+			// Not remembered as missing: once the registry behaves, it works.
+			e.reg.setMode(path, "")
+			if mode == "500" || mode == "reset" || mode == "stall" {
+				time.Sleep(5100 * time.Millisecond) // the back-off after a failure
+			}
+			w = e.do("GET", "left-pad/-/left-pad-1.3.0.tgz", nil, nil)
+			if w.Code != 200 || !bytes.Equal(w.Body.Bytes(), want) {
+				t.Fatalf("after the fault: %d, %d bytes", w.Code, w.Body.Len())
+			}
+			if vs := e.waitKept("js", "left-pad", 1); len(vs) != 1 {
+				t.Fatalf("not kept after a good download: %+v", vs)
+			}
+		})
+	}
+}
+
+func TestExternalStreamsBeforeTheDownloadEnds(t *testing.T) {
+	t.Parallel()
+	e := newExtEnv(t, time.Minute)
+	want := e.reg.add(t, "slow", "1.0.0")
+	e.reg.setMode("/tarballs/slow/slow-1.0.0.tgz", "slow")
+	start := time.Now()
+	ac, err := e.svc.FetchAsset(context.Background(), rootCaller, e.r, "npm", "", "slow", "1.0.0", "slow-1.0.0.tgz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ac.Body.Close()
+	buf := make([]byte, 16)
+	if _, err := io.ReadFull(ac.Body, buf); err != nil {
+		t.Fatal(err)
+	}
+	if first := time.Since(start); first > 250*time.Millisecond {
+		t.Errorf("first bytes after %v: not streamed", first)
+	}
+	rest, err := io.ReadAll(ac.Body)
+	if err != nil || !bytes.Equal(append(buf, rest...), want) {
+		t.Fatalf("streamed bytes differ: %v", err)
+	}
+	if time.Since(start) < 300*time.Millisecond {
+		t.Error("the whole file arrived before the registry finished sending it")
+	}
+}
+
+func TestExternalMetadataFreshnessAndOutage(t *testing.T) {
+	t.Parallel()
+	e := newExtEnv(t, 200*time.Millisecond)
+	e.reg.add(t, "chalk", "5.0.0")
+	get := func() string {
+		w := e.do("GET", "chalk", map[string]string{"Accept": abbreviatedType}, nil)
+		if w.Code != 200 {
+			t.Fatalf("packument: %d %s", w.Code, w.Body)
+		}
+		return w.Body.String()
+	}
+	first := get()
+	get()
+	if n := e.reg.count("/chalk"); n != 1 {
+		t.Fatalf("within the TTL the registry was asked %d times", n)
+	}
+	time.Sleep(250 * time.Millisecond)
+	if get() != first || e.reg.count("/chalk") != 2 || e.reg.condHits != 1 {
+		t.Fatalf("revalidation: %d requests, %d conditional", e.reg.count("/chalk"), e.reg.condHits)
+	}
+	// A new public version shows after the TTL.
+	e.reg.add(t, "chalk", "5.1.0")
+	time.Sleep(250 * time.Millisecond)
+	if !strings.Contains(get(), `"5.1.0"`) {
+		t.Fatal("new version not visible after the TTL")
+	}
+	// Outage: the last metadata is served, and the registry is asked once
+	// per back-off interval, not once per request.
+	e.reg.setMode("/chalk", "500")
+	time.Sleep(250 * time.Millisecond)
+	before := e.reg.count("/chalk")
+	for range 20 {
+		if !strings.Contains(get(), `"5.1.0"`) {
+			t.Fatal("stale metadata not served during the outage")
+		}
+	}
+	if n := e.reg.count("/chalk") - before; n != 1 {
+		t.Errorf("registry asked %d times during the back-off, want 1", n)
+	}
+}
+
+func TestExternalNotFoundIsCachedBriefly(t *testing.T) {
+	t.Parallel()
+	e := newExtEnv(t, 300*time.Millisecond)
+	for range 3 {
+		if w := e.do("GET", "nope", nil, nil); w.Code != 404 {
+			t.Fatalf("missing package: %d %s", w.Code, w.Body)
+		}
+	}
+	if n := e.reg.count("/nope"); n != 1 {
+		t.Fatalf("404 asked %d times within the negative TTL", n)
+	}
+	e.reg.add(t, "nope", "1.0.0")
+	time.Sleep(350 * time.Millisecond)
+	if w := e.do("GET", "nope", nil, nil); w.Code != 200 {
+		t.Fatalf("after the negative TTL: %d", w.Code)
+	}
+}
+
+func TestExternalUnavailableWithNothingCached(t *testing.T) {
+	t.Parallel()
+	e := newExtEnv(t, time.Minute)
+	e.reg.setMode("/down", "500")
+	w := e.do("GET", "down", nil, nil)
+	if w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("registry down, nothing cached: %d %s", w.Code, w.Body)
+	}
+}
+
+func TestExternalBlockedPackageNeverIngested(t *testing.T) {
+	t.Parallel()
+	e := newExtEnv(t, time.Minute)
+	e.reg.add(t, "internal-lib", "9.9.9") // a public squatter on a private name
+	ctx := context.Background()
+	if _, err := e.svc.PutPackageOriginConfiguration(ctx, rootCaller, pkgsvc.Coord{Domain: "acme", Repository: "js", Format: "npm", Package: "internal-lib"}, meta.Allow, meta.Block); err != nil {
+		t.Fatal(err)
+	}
+	if w := e.do("GET", "internal-lib", nil, nil); w.Code != 404 {
+		t.Fatalf("blocked package's packument: %d %s", w.Code, w.Body)
+	}
+	if w := e.do("GET", "internal-lib/-/internal-lib-9.9.9.tgz", nil, nil); w.Code != 404 {
+		t.Fatalf("blocked package's tarball: %d", w.Code)
+	}
+	if n := e.reg.count("/internal-lib") + e.reg.count("/tarballs/internal-lib/internal-lib-9.9.9.tgz"); n != 0 {
+		t.Errorf("the registry was asked %d times for a blocked package", n)
+	}
+	if vs := e.kept("npm-store", "internal-lib"); len(vs) != 0 {
+		t.Errorf("blocked package kept: %+v", vs)
+	}
+}
