@@ -68,15 +68,11 @@ func build(ps []Pattern) *Tree {
 		byFormat[p.format] = append(byFormat[p.format], n)
 		t.index(n)
 	}
-	// Parents: the most specific other pattern that covers each pattern.
+	// Parents: the most specific other pattern that covers each pattern,
+	// found through the index (a few look-ups per pattern).
 	for _, nodes := range byFormat {
 		for _, n := range nodes {
-			n.parent = t.root
-			for _, q := range nodes {
-				if q != n && covers(q.p, n.p) && moreSpecific(q.p, n.parent.p) {
-					n.parent = q
-				}
-			}
+			n.parent = t.parentOf(n)
 			t.children[n.parent] = append(t.children[n.parent], n.text)
 		}
 	}
@@ -114,6 +110,69 @@ func (t *Tree) index(n *node) {
 	case levelExact:
 		ni.exact[p.wName] = append(ni.exact[p.wName], n)
 	}
+}
+
+// parentOf returns the most specific group other than n that covers n:
+// the candidates are the groups a package at n's path would match strongly
+// at each word boundary of n's namespace and name.
+func (t *Tree) parentOf(n *node) *node {
+	p := n.p
+	best := t.root
+	fi := t.formats[p.format]
+	if p.lvl <= levelFormat || fi == nil {
+		return best
+	}
+	if fi.all != nil {
+		best = fi.all
+	}
+	consider := func(cands []*node) {
+		for _, c := range cands {
+			if c != n && covers(c.p, p) && moreSpecific(c.p, best.p) {
+				best = c
+			}
+		}
+	}
+	var arr [128]byte
+	w := weakWriter{buf: arr[:0]}
+	in := false
+	for _, r := range p.namespace {
+		if in && !isWordPart(r) {
+			consider(fi.nsPrefix[string(w.buf)])
+		}
+		if !(in && isWordPart(r)) {
+			in = isWordStart(r)
+		}
+		w = w.rune(r)
+	}
+	if in {
+		consider(fi.nsPrefix[string(w.buf)])
+	}
+	if p.lvl == levelNSPrefix {
+		return best
+	}
+	ni := fi.ns[p.wNamespace]
+	if ni == nil {
+		return best
+	}
+	consider(ni.all)
+	if p.lvl < levelNamePrefix {
+		return best
+	}
+	w = weakWriter{buf: w.buf[:0]}
+	in = false
+	for _, r := range p.name {
+		if in && !isWordPart(r) {
+			consider(ni.namePrefix[string(w.buf)])
+		}
+		if !(in && isWordPart(r)) {
+			in = isWordStart(r)
+		}
+		w = w.rune(r)
+	}
+	if in {
+		consider(ni.namePrefix[string(w.buf)])
+	}
+	return best
 }
 
 // covers reports whether every package q matches (strongly) is matched by
