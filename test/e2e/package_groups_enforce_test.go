@@ -1,0 +1,193 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
+	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
+)
+
+// wantConflictNaming asserts err is a ConflictException whose message names
+// every want (the group pattern and the restriction).
+func wantConflictNaming(t *testing.T, err error, what string, wants ...string) {
+	t.Helper()
+	e := wantErr[*types.ConflictException](t, err, what)
+	for _, w := range wants {
+		if !strings.Contains(aws.ToString(e.Message), w) {
+			t.Errorf("%s: message %q lacks %q", what, aws.ToString(e.Message), w)
+		}
+	}
+}
+
+// Group restrictions on the control plane's entry paths: generic
+// PublishPackageVersion (BLOCK, inherited BLOCK, ALLOW_SPECIFIC_REPOSITORIES,
+// a weakly matched name) and CopyPackageVersions into a destination the
+// group does not allow; packages outside the group are untouched, and a
+// change of configuration applies to the next request.
+func TestPackageGroupEnforcePublishAndCopy(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, serverOpts{})
+	c := s.client()
+	cx := ctx(t)
+	createDomain(t, c, "enf")
+	createRepo(t, c, "enf", "release")
+	createRepo(t, c, "enf", "dev")
+	pub := func(repo, ns, name, version string) error {
+		b := []byte(repo + ns + name + version)
+		_, err := c.PublishPackageVersion(cx, pkgRef{Domain: "enf", Repo: repo, Namespace: ns, Package: name}.publishInput(version, "a.bin",
+			strings.NewReader(string(b)), sha256Hex(b), false))
+		return err
+	}
+
+	createGroup(t, c, "enf", "/generic/locked/*")
+	setGroupOrigin(t, c, "enf", "/generic/locked/*", map[string]string{"PUBLISH": "BLOCK"})
+	wantConflictNaming(t, pub("dev", "locked", "thing", "1.0"), "publish under PUBLISH=BLOCK", "/generic/locked/*", "PUBLISH=BLOCK")
+	if err := pub("dev", "open", "thing", "1.0"); err != nil {
+		t.Errorf("publish outside the group: %v", err)
+	}
+	// A sub-group inherits the block; its own ALLOW lifts it.
+	createGroup(t, c, "enf", "/generic/locked/thing$")
+	wantConflictNaming(t, pub("dev", "locked", "thing", "1.0"), "publish under an inherited BLOCK", "/generic/locked/thing$", "inherited from '/generic/locked/*'")
+	setGroupOrigin(t, c, "enf", "/generic/locked/thing$", map[string]string{"PUBLISH": "ALLOW"})
+	if err := pub("dev", "locked", "thing", "1.0"); err != nil {
+		t.Errorf("publish after the sub-group allowed it: %v", err)
+	}
+	wantConflictNaming(t, pub("dev", "locked", "other", "1.0"), "a sibling stays blocked", "/generic/locked/*")
+
+	// ALLOW_SPECIFIC_REPOSITORIES: only listed repositories.
+	createGroup(t, c, "enf", "/generic/rel/*")
+	setGroupOrigin(t, c, "enf", "/generic/rel/*", map[string]string{"PUBLISH": "ALLOW_SPECIFIC_REPOSITORIES"}, "PUBLISH:release")
+	if err := pub("release", "rel", "lib", "1.0"); err != nil {
+		t.Errorf("publish to an allowed repository: %v", err)
+	}
+	wantConflictNaming(t, pub("dev", "rel", "lib", "1.0"), "publish to a repository not on the list",
+		"/generic/rel/*", "ALLOW_SPECIFIC_REPOSITORIES", "'dev'")
+	// Lists of the other types do not count for PUBLISH.
+	setGroupOrigin(t, c, "enf", "/generic/rel/*", nil, "INTERNAL_UPSTREAM:dev")
+	wantConflictNaming(t, pub("dev", "rel", "lib", "1.1"), "an INTERNAL_UPSTREAM entry does not allow publishing", "ALLOW_SPECIFIC_REPOSITORIES")
+	setGroupOrigin(t, c, "enf", "/generic/rel/*", nil, "PUBLISH:dev")
+	if err := pub("dev", "rel", "lib", "1.1"); err != nil {
+		t.Errorf("publish once dev is on the list: %v", err)
+	}
+
+	// A weakly matched name is blocked whatever the group allows.
+	createGroup(t, c, "enf", "/generic/tools/my-tool$")
+	if err := pub("dev", "tools", "my-tool", "1.0"); err != nil {
+		t.Errorf("publish of the exact name: %v", err)
+	}
+	for _, variant := range []string{"My-Tool", "my_tool", "my.tool", "my--tool"} {
+		wantConflictNaming(t, pub("dev", "tools", variant, "1.0"), "publish of weak variant "+variant, "/generic/tools/my-tool$", "weakly")
+	}
+	if err := pub("dev", "tools", "mytool", "1.0"); err != nil {
+		t.Errorf("mytool is not a variation of my-tool (no separator), yet: %v", err)
+	}
+
+	// CopyPackageVersions into a repository the group's PUBLISH does not allow.
+	copyTo := func(dst, ns, name string) error {
+		_, err := c.CopyPackageVersions(cx, &codeartifact.CopyPackageVersionsInput{Domain: aws.String("enf"),
+			SourceRepository: aws.String("release"), DestinationRepository: aws.String(dst), Format: types.PackageFormatGeneric,
+			Namespace: aws.String(ns), Package: aws.String(name), Versions: []string{"1.0"}})
+		return err
+	}
+	setGroupOrigin(t, c, "enf", "/generic/rel/*", nil) // still ALLOW_SPECIFIC_REPOSITORIES [release, dev]
+	if _, err := c.UpdatePackageGroupOriginConfiguration(cx, &codeartifact.UpdatePackageGroupOriginConfigurationInput{Domain: aws.String("enf"),
+		PackageGroup: aws.String("/generic/rel/*"),
+		RemoveAllowedRepositories: []types.PackageGroupAllowedRepository{{OriginRestrictionType: "PUBLISH", RepositoryName: aws.String("dev")}}}); err != nil {
+		t.Fatal(err)
+	}
+	createRepo(t, c, "enf", "mirror")
+	wantConflictNaming(t, copyTo("mirror", "rel", "lib"), "copy into a repository not on the list", "/generic/rel/*", "'mirror'")
+	setGroupOrigin(t, c, "enf", "/generic/rel/*", nil, "PUBLISH:mirror")
+	if err := copyTo("mirror", "rel", "lib"); err != nil {
+		t.Errorf("copy once mirror is allowed: %v", err)
+	}
+}
+
+// npm through its real client: `npm publish` of a scoped package refused by
+// its group's PUBLISH=BLOCK (the message naming the group), other scopes
+// publishing as before; and retention from an upstream refused by
+// INTERNAL_UPSTREAM=BLOCK for one package, so `npm install` through the
+// downstream fails for it and works for its neighbour.
+func TestPackageGroupEnforceNPM(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, serverOpts{})
+	c := s.client()
+	createDomain(t, c, "npmgrp")
+	createRepo(t, c, "npmgrp", "base")
+	createRepo(t, c, "npmgrp", "app", "base")
+	tok := npmToken(t, c, "npmgrp")
+	base := newNPM(t, s, "npmgrp", "base")
+	base.setToken(tok)
+
+	createGroup(t, c, "npmgrp", "/npm/acme/*")
+	setGroupOrigin(t, c, "npmgrp", "/npm/acme/*", map[string]string{"PUBLISH": "BLOCK"})
+	blocked := npmPkg(t, map[string]any{"name": "@acme/widget", "version": "1.0.0", "license": "MIT"}, "# widget\n")
+	out := base.fails(blocked, []string{"409"}, "publish")
+	if !strings.Contains(out, "/npm/acme/*") {
+		t.Errorf("npm's output does not name the group:\n%s", out)
+	}
+	fine := npmPkg(t, map[string]any{"name": "@other/widget", "version": "1.0.0", "license": "MIT"}, "# widget\n")
+	base.ok(fine, "publish")
+
+	// Two unscoped packages in base; app may retain only one of them.
+	for _, name := range []string{"kept-lib", "stopped-lib"} {
+		base.ok(npmPkg(t, map[string]any{"name": name, "version": "1.0.0", "license": "MIT"}, "# "+name+"\n"), "publish")
+	}
+	createGroup(t, c, "npmgrp", "/npm//stopped-lib$")
+	setGroupOrigin(t, c, "npmgrp", "/npm//stopped-lib$", map[string]string{"INTERNAL_UPSTREAM": "BLOCK"})
+	app := newNPM(t, s, "npmgrp", "app")
+	app.setToken(tok)
+	proj := npmProject(t)
+	app.ok(proj, "install", "kept-lib")
+	if got := npmInstalled(t, proj, "kept-lib"); got != "1.0.0" {
+		t.Errorf("kept-lib through app: %q", got)
+	}
+	app.fails(npmProject(t), []string{"404"}, "install", "stopped-lib")
+	if _, err := (npmRef{Domain: "npmgrp", Repo: "app", Name: "stopped-lib"}).describe(t, c, "1.0.0"); err == nil {
+		t.Errorf("app retained stopped-lib despite INTERNAL_UPSTREAM=BLOCK")
+	}
+	// base itself still serves it: the restriction is on entering app.
+	base.ok(npmProject(t), "install", "stopped-lib")
+
+	// ALLOW_SPECIFIC_REPOSITORIES naming app lets the retention through.
+	setGroupOrigin(t, c, "npmgrp", "/npm//stopped-lib$", map[string]string{"INTERNAL_UPSTREAM": "ALLOW_SPECIFIC_REPOSITORIES"}, "INTERNAL_UPSTREAM:app")
+	proj = npmProject(t)
+	app.ok(proj, "install", "stopped-lib")
+	if got := npmInstalled(t, proj, "stopped-lib"); got != "1.0.0" {
+		t.Errorf("stopped-lib through app once app is allowed: %q", got)
+	}
+}
+
+// twine upload refused by PUBLISH=BLOCK on the PyPI group (patterns may
+// spell the format python, as the user guide does), another project
+// uploading as before.
+func TestPackageGroupEnforceTwine(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, serverOpts{})
+	c := s.client()
+	createDomain(t, c, "pygrp")
+	createRepo(t, c, "pygrp", "repo")
+	py := newPyTools(t, s)
+	py.login("twine", "pygrp", "repo")
+
+	g := createGroup(t, c, "pygrp", "/python//internal-tool$")
+	if aws.ToString(g.Pattern) != "/pypi//internal-tool$" {
+		t.Errorf("pattern /python//internal-tool$ stored as %s", aws.ToString(g.Pattern))
+	}
+	setGroupOrigin(t, c, "pygrp", "/pypi//internal-tool$", map[string]string{"PUBLISH": "BLOCK"})
+	dist := t.TempDir()
+	blocked := pyDist{Name: "Internal_Tool", Version: "1.0", Summary: "blocked"}
+	out, err := py.twineUpload("--repository", "codeartifact", blocked.wheel(t, dist))
+	if err == nil {
+		t.Fatalf("twine upload of a blocked project succeeded:\n%s", out)
+	}
+	if !strings.Contains(out, "409") {
+		t.Errorf("twine output lacks the 409:\n%s", out)
+	}
+	ok := pyDist{Name: "public-tool", Version: "1.0", Summary: "fine"}
+	if out, err := py.twineUpload("--repository", "codeartifact", ok.wheel(t, dist)); err != nil {
+		t.Errorf("twine upload outside the group: %v\n%s", err, out)
+	}
+}
