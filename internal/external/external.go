@@ -65,6 +65,15 @@ type Client interface {
 	ParseMetadata(u *url.URL, contentType string, body []byte, namespace, name string) (*Package, error)
 }
 
+// Detailer is a Client whose metadata document leaves out what the API
+// shows of a version (npm's install document has no description, license
+// or links): it can fetch one version's full document, which is what a
+// kept version records.
+type Detailer interface {
+	VersionURL(base *url.URL, namespace, name, version string) (u *url.URL, accept string)
+	ParseVersion(u *url.URL, body []byte, namespace, name string) (*Version, error)
+}
+
 // Errors of a Source. Callers match them with errors.Is.
 var (
 	// ErrNotFound: the registry answered 404 or 410 (now, or within the
@@ -84,6 +93,9 @@ type Fetcher interface {
 	Supports(conn string) bool
 	// Package returns a package's metadata through the connection.
 	Package(ctx context.Context, conn, namespace, name string) (*Package, error)
+	// Details fetches one version's full metadata where the format's
+	// client needs it (ErrUnavailable otherwise, or when it fails).
+	Details(ctx context.Context, conn, namespace, name, version string) (*Version, error)
 	// Download starts (or joins) the download of an asset into a spool
 	// file, verified against its digests (see Source.Download).
 	Download(conn string, a Asset) (d *Download, started bool, err error)

@@ -38,6 +38,25 @@ func (External) MetadataURL(base *url.URL, namespace, name string) (*url.URL, st
 	return &u, abbreviated
 }
 
+// VersionURL is REGISTRY/name/version: the version's full manifest.
+func (e External) VersionURL(base *url.URL, namespace, name, version string) (*url.URL, string) {
+	u, _ := e.MetadataURL(base, namespace, name)
+	u.Path += "/" + version
+	u.RawPath += "/" + url.PathEscape(version)
+	return u, "application/json"
+}
+
+// ParseVersion reads a version's full manifest.
+func (External) ParseVersion(u *url.URL, body []byte, namespace, name string) (*external.Version, error) {
+	var m manifest
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, fmt.Errorf("version manifest: %v", err)
+	}
+	vm := versionMeta(m)
+	return &external.Version{Version: m.str("version"), Summary: vm.Summary, HomePage: vm.HomePage, SourceCode: vm.SourceCodeRepository,
+		Licenses: vm.Licenses, Dependencies: vm.Dependencies, FormatMetadata: body}, nil
+}
+
 // registryDoc is the part of a packument the cache reads.
 type registryDoc struct {
 	DistTags map[string]string          `json:"dist-tags"`

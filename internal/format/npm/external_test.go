@@ -98,6 +98,18 @@ func (f *fakeRegistry) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := strings.TrimPrefix(path, "/")
+	if n, v, ok := strings.Cut(name, "/"); ok { // a version's full manifest
+		f.mu.Lock()
+		_, found := f.versions[n][v]
+		f.mu.Unlock()
+		if !found {
+			http.NotFound(w, r)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"name": n, "version": v, "description": "full " + v, "license": "MIT",
+			"homepage": "https://example.com/" + n, "dependencies": map[string]string{"dep": "^1"}})
+		return
+	}
 	f.mu.Lock()
 	vs, etag := f.versions[name], f.etag[name]
 	if r.Header.Get("If-None-Match") != "" {
@@ -262,6 +274,10 @@ func TestExternalColdFetchKeepsOnce(t *testing.T) {
 		if len(vs) != 1 || vs[0].OriginType != meta.OriginExternal || vs[0].OriginExternalConn != "public:npmjs" {
 			t.Fatalf("%s keeps %+v", repo, vs)
 		}
+	}
+	_, pv, err := e.svc.DescribePackageVersion(context.Background(), rootCaller, pkgsvc.Coord{Domain: "acme", Repository: "js", Format: "npm", Package: "lodash"}, "4.17.21")
+	if err != nil || pv.Summary != "full 4.17.21" || len(pv.Licenses) != 1 || pv.Licenses[0].Name != "MIT" || len(pv.Dependencies) != 1 {
+		t.Errorf("kept version's metadata = %+v, %v; want the full manifest's", pv, err)
 	}
 	p, err := e.svc.DescribePackage(context.Background(), rootCaller, pkgsvc.Coord{Domain: "acme", Repository: "npm-store", Format: "npm", Package: "lodash"})
 	if err != nil || p.OriginPublish != meta.Block || p.OriginUpstream != meta.Allow {
