@@ -83,9 +83,17 @@ func groupRefusal(kind, name, format string, args ...any) error {
 	return apierr.Missing(apierr.ResPackage, name, format, args...)
 }
 
-// CheckExternalIngest refuses ingesting a version of a package through the
-// external connection of repo (the repository that owns the connection)
-// when the package's group does not allow EXTERNAL_UPSTREAM into it.
-func (s *Service) CheckExternalIngest(ctx context.Context, d *meta.Domain, repo *meta.Repository, format, namespace, name string) error {
-	return s.checkGroupOrigin(ctx, d, repo.Name, format, namespace, name, meta.RestrictExternalUpstream)
+
+// checkExternalEntry applies group restrictions to a version fetched
+// through the external connection of owner on behalf of r: it is ingested
+// into owner (EXTERNAL_UPSTREAM) and, when r is a downstream of owner,
+// retained in r (INTERNAL_UPSTREAM), as CodeArtifact keeps it in both.
+func (s *Service) checkExternalEntry(ctx context.Context, r Repo, owner *meta.Repository, format, namespace, name string) error {
+	if err := s.checkGroupOrigin(ctx, r.Domain, owner.Name, format, namespace, name, meta.RestrictExternalUpstream); err != nil {
+		return err
+	}
+	if owner.ID != r.Repository.ID {
+		return s.checkGroupOrigin(ctx, r.Domain, r.Repository.Name, format, namespace, name, meta.RestrictInternalUpstream)
+	}
+	return nil
 }
