@@ -78,10 +78,10 @@ var formatAliases = map[string]string{"python": "pypi"}
 // segment; Maven, generic and Swift need one whenever the pattern goes
 // below the format.
 func nsRule(format string) formatrules.NamespaceRule {
-	if format == "go" {
-		return formatrules.NamespaceOptional
+	if r, ok := formatrules.Lookup(format); ok {
+		return r.Namespace
 	}
-	return formatrules.Of(format).Namespace
+	return formatrules.NamespaceOptional // a format without rules yet (go)
 }
 
 // normalizedName returns the stored spelling of a name of a format whose
