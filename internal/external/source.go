@@ -129,9 +129,11 @@ func New(o Options) (*Source, error) {
 			if len(via) >= 5 {
 				return errors.New("too many redirects")
 			}
-			// Credentials go to the connection's host only: net/http drops
-			// Authorization on a redirect to another host, and we never
-			// add it there.
+			// Credentials go to the connection's host only (net/http
+			// would keep them for a subdomain).
+			if req.URL.Host != via[0].URL.Host || req.URL.Scheme != via[0].URL.Scheme {
+				req.Header.Del("Authorization")
+			}
 			return nil
 		}}}
 	for name, raw := range o.URLs {
