@@ -330,7 +330,10 @@ func TestVariation(t *testing.T) {
 		{"foo-bar", "FOO_BAR", true},
 		{"foo-bar", "foobar", false},
 		{"foo-bar", "foo-bar-", false},
-		{"scope", "ѕсоре", true}, // Cyrillic
+		{"scope", "ѕсоре", true},          // Cyrillic
+		{"foo-bar", "foo\u2010bar", true}, // Unicode hyphen
+		{"foo-bar", "foo\u2026bar", true}, // an ellipsis is three dots
+		{"ﬁle", "file", true},             // a ligature
 		{"ab", "abc", false},
 		{"straße", "STRASSE", false}, // no full case folding: ß is not ss
 		{"", "", true},
