@@ -144,7 +144,7 @@ func (s *Service) PublishFormat(ctx context.Context, caller auth.Principal, r Re
 		created := false
 		switch {
 		case apierr.Is(err, apierr.NotFound):
-			if p.OriginUpstream == meta.Allow {
+			if p.OriginUpstream == meta.Allow && s.groupAdmits(ctx, d, repo.Name, in.Format, in.Namespace, in.Package, meta.RestrictInternalUpstream) {
 				if up, err := s.upstreamHolding(ctx, tx, repo, in.Format, in.Namespace, in.Package, in.Version); err != nil {
 					return err
 				} else if up != "" {
@@ -638,21 +638,11 @@ func (s *Service) withLocalVersion(ctx context.Context, r Repo, format, namespac
 	})
 }
 
-// checkDistTag refuses tags npm itself refuses: empty, or ones that parse
-// as a version range (a tag named "1.2" would shadow the version).
+// checkDistTag refuses tags npm itself refuses (a valid semver range would
+// shadow versions; characters encodeURIComponent changes); the rule is
+// formatrules.CheckNPMDistTag.
 func checkDistTag(tag string) error {
-	if tag == "" || len(tag) > 255 {
-		return apierr.Invalid("A dist-tag must be 1 to 255 characters.")
-	}
-	if c := tag[0]; c >= '0' && c <= '9' || c == 'v' && len(tag) > 1 && tag[1] >= '0' && tag[1] <= '9' {
-		return apierr.Invalid("Tag name '%s' looks like a version; dist-tags must not.", tag)
-	}
-	for _, c := range tag {
-		if c == '/' || c == '%' || c <= ' ' {
-			return apierr.Invalid("Tag name '%s' contains %q.", tag, c)
-		}
-	}
-	return nil
+	return formatrules.CheckNPMDistTag(tag)
 }
 
 // DeleteDistTag removes an npm dist-tag of a package of r; NotFound if the

@@ -1,10 +1,10 @@
 package npm
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/formatrules"
 )
 
 // pkgName is an npm package name split as CodeArtifact stores it: the scope
@@ -25,9 +25,6 @@ func (p pkgName) Full() string {
 // tarball is the file name of a version's tarball (and its asset name):
 // the name without its scope, a dash, the version, ".tgz".
 func (p pkgName) tarball(version string) string { return p.Name + "-" + version + ".tgz" }
-
-// maxNameLen is npm's limit on a package name, scope included.
-const maxNameLen = 214
 
 // parseName parses "name" or "@scope/name" leniently (what a read may
 // address): any characters but '/', whitespace and '#', non-empty parts.
@@ -60,45 +57,47 @@ func lenientPart(s string) bool {
 	return true
 }
 
-// namePartRE is what npm accepts for a new package's name and scope:
-// lowercase, URL-safe, not starting with '.' or '_'.
-var namePartRE = regexp.MustCompile(`^[a-z0-9~-][a-z0-9._~-]*$`)
-
-// checkNewName applies npm's rules for the name of a package being
-// published.
+// checkNewName applies npm's rules to the name of a package being
+// published: those validate-npm-package-name gives for old packages
+// (validForOldPackages), which real tarballs still carry ("JSONStream"):
+// capital letters, ~'!()* and core-module names are allowed; the name must
+// be URL-friendly (each of scope and name only characters
+// encodeURIComponent leaves alone), must not start with '.', '-' or '_'
+// (nor a scoped name's part with '.'), and must not be node_modules or
+// favicon.ico. npm's stricter rules for new names (lowercase, at most 214
+// characters) are the public registry's policy, not the client's.
 func checkNewName(p pkgName) error {
 	full := p.Full()
-	if len(full) > maxNameLen {
-		return apierr.Invalid("Package name '%s' is longer than %d characters.", full, maxNameLen)
-	}
-	if !namePartRE.MatchString(p.Name) || (p.Scope != "" && !namePartRE.MatchString(p.Scope)) {
-		return apierr.Invalid("Package name '%s' is invalid: use lowercase letters, digits, '-', '.', '_' and '~', not starting with '.' or '_'.", full)
-	}
-	if p.Scope == "" && (p.Name == "node_modules" || p.Name == "favicon.ico" || p.Name == "-") {
-		return apierr.Invalid("Package name '%s' is not allowed.", full)
+	bad := func(why string) error { return apierr.Invalid("Package name '%s' is invalid: %s.", full, why) }
+	switch {
+	case strings.HasPrefix(full, "."):
+		return bad("it cannot start with a period")
+	case strings.HasPrefix(full, "-"):
+		return bad("it cannot start with a hyphen")
+	case strings.HasPrefix(full, "_"):
+		return bad("it cannot start with an underscore")
+	case strings.EqualFold(full, "node_modules") || strings.EqualFold(full, "favicon.ico"):
+		return bad("npm reserves it")
+	case p.Scope != "" && strings.HasPrefix(p.Name, "."):
+		return bad("a scoped name cannot start with a period")
+	case !uriSafe(p.Name) || (p.Scope != "" && !uriSafe(p.Scope)):
+		return bad("it can only contain URL-friendly characters (letters, digits and - _ . ! ~ * ' ( ))")
 	}
 	return nil
 }
 
-// validTag reports whether a dist-tag name is acceptable: non-empty, no
-// whitespace or '/', and not something npm would read as a version range.
-func validTag(t string) bool {
-	if t == "" || len(t) > 255 || strings.ContainsAny(t, "/ \t\r\n%") {
-		return false
+func uriSafe(s string) bool {
+	for _, r := range s {
+		if !formatrules.URIComponentSafe(r) {
+			return false
+		}
 	}
-	// npm refuses tags that read as a version range ("1.x", "v2", "^1",
-	// "*", "x"): they would shadow versions.
-	digit := func(c byte) bool { return c >= '0' && c <= '9' }
-	switch {
-	case strings.ContainsRune("=^~<>*", rune(t[0])) || digit(t[0]):
-		return false
-	case t[0] == 'v' && len(t) > 1 && digit(t[1]):
-		return false
-	case t == "x" || t == "X":
-		return false
-	}
-	return true
+	return s != ""
 }
+
+// checkTag applies npm's dist-tag rules (formatrules.CheckNPMDistTag): not
+// a valid semver range, only characters encodeURIComponent leaves alone.
+func checkTag(t string) error { return formatrules.CheckNPMDistTag(t) }
 
 // splitPackagePath splits a path below the endpoint into the package name
 // and what follows it ("" when nothing does): "@s/n/-/n-1.0.0.tgz" →

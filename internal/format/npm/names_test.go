@@ -1,6 +1,9 @@
 package npm
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestSplitPackagePath(t *testing.T) {
 	for _, c := range []struct{ in, name, rest string }{
@@ -41,18 +44,20 @@ func TestParseName(t *testing.T) {
 	}
 }
 
+// Publish accepts what npm's rules for old packages accept (capitals,
+// ~'!()*, long names) and refuses the rest.
 func TestCheckNewName(t *testing.T) {
-	for _, good := range []pkgName{{Name: "left-pad"}, {Scope: "acme", Name: "ui.kit"}, {Name: "a~b"}, {Name: "0x"}} {
+	long := strings.Repeat("a", 215)
+	for _, good := range []pkgName{{Name: "left-pad"}, {Scope: "acme", Name: "ui.kit"}, {Name: "a~b"}, {Name: "0x"},
+		{Name: "JSONStream"}, {Name: "Upper"}, {Scope: "Acme", Name: "X"}, {Name: "it's(ok)!*"}, {Name: long},
+		{Name: "http"}, {Scope: "s", Name: "-x"}, {Scope: "s", Name: "_x"}, {Scope: ".s", Name: "x"}} {
 		if err := checkNewName(good); err != nil {
 			t.Errorf("checkNewName(%s): %v", good.Full(), err)
 		}
 	}
-	long := make([]byte, 215)
-	for i := range long {
-		long[i] = 'a'
-	}
-	for _, bad := range []pkgName{{Name: "Upper"}, {Name: ".hidden"}, {Name: "_under"}, {Name: "sp ace"}, {Name: "node_modules"},
-		{Scope: "Acme", Name: "x"}, {Name: string(long)}, {Name: "a:b"}, {Name: "-"}} {
+	for _, bad := range []pkgName{{Name: ".hidden"}, {Name: "_under"}, {Name: "-dash"}, {Name: "-"}, {Name: "sp ace"},
+		{Name: "node_modules"}, {Name: "Node_Modules"}, {Name: "favicon.ico"}, {Name: "a:b"}, {Name: "a@b"}, {Name: "é"},
+		{Name: "a%20"}, {Scope: "s", Name: ".x"}, {Scope: "s p", Name: "x"}, {Scope: "s", Name: "x+y"}} {
 		if err := checkNewName(bad); err == nil {
 			t.Errorf("checkNewName(%q) accepted", bad.Full())
 		}
@@ -85,36 +90,36 @@ func TestVersions(t *testing.T) {
 	}
 }
 
-func TestValidTag(t *testing.T) {
-	for _, good := range []string{"latest", "next", "beta", "legacy-1.x", "canary_2", "vnext", "v-next", "xx"} {
-		if !validTag(good) {
-			t.Errorf("validTag(%q) = false", good)
+// The dist-tag rule itself is tested in formatrules; this checks the npm
+// handler's use of it.
+func TestCheckTag(t *testing.T) {
+	for _, good := range []string{"latest", "next", "beta", "legacy-1.x", "canary_2", "vnext", "v-next", "xx", "v7-legacy", "v6line"} {
+		if err := checkTag(good); err != nil {
+			t.Errorf("checkTag(%q): %v", good, err)
 		}
 	}
-	for _, bad := range []string{"", "1.0.0", "^1", "v2", "a/b", "a b", ">=1", "~1", "*", "x", "=1"} {
-		if validTag(bad) {
-			t.Errorf("validTag(%q) = true", bad)
+	for _, bad := range []string{"", "1.0.0", "^1", "v2", "a/b", "a b", ">=1", "~1", "*", "x", "=1", "1.x"} {
+		if checkTag(bad) == nil {
+			t.Errorf("checkTag(%q) accepted", bad)
 		}
 	}
 }
 
-func TestVersionFromFile(t *testing.T) {
-	for _, c := range []struct {
-		p          pkgName
-		file, want string
-		ok         bool
-	}{
-		{pkgName{Name: "left-pad"}, "left-pad-1.0.0.tgz", "1.0.0", true},
-		{pkgName{Name: "left-pad"}, "left-pad-1.0.0-beta.1.tgz", "1.0.0-beta.1", true},
-		{pkgName{Scope: "types", Name: "node"}, "node-20.1.0.tgz", "20.1.0", true},
-		{pkgName{Scope: "types", Name: "node"}, "@types/node-20.1.0.tgz", "20.1.0", true},
-		{pkgName{Name: "a"}, "b-1.0.0.tgz", "", false},
-		{pkgName{Name: "a"}, "a-1.0.0.tar.gz", "", false},
-		{pkgName{Name: "a"}, "a-.tgz", "", false},
-	} {
-		got, ok := versionFromFile(c.p, c.file)
-		if got != c.want || ok != c.ok {
-			t.Errorf("versionFromFile(%s, %q) = %q, %v; want %q, %v", c.p.Full(), c.file, got, ok, c.want, c.ok)
-		}
+// Every name publish accepts is one reads parse back to the same name.
+func FuzzCheckNewName(f *testing.F) {
+	for _, s := range []string{"JSONStream", "@acme/ui", "it's(ok)!", "-x", "@s/.x", "node_modules"} {
+		f.Add(s)
 	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, ok := parseName(s)
+		if !ok {
+			return
+		}
+		if checkNewName(p) == nil {
+			q, ok := parseName(p.Full())
+			if !ok || q != p || !uriSafe(p.Name) {
+				t.Fatalf("accepted %q does not round-trip: %+v %v", s, q, ok)
+			}
+		}
+	})
 }

@@ -397,8 +397,8 @@ func validatePublish(p pkgName, b *publishBody) (*upload, error) {
 	}
 	u.DistTags = map[string]string{}
 	for tag, v := range b.DistTags {
-		if !validTag(tag) {
-			return nil, apierr.Invalid("'%s' is not a valid dist-tag name.", tag)
+		if err := checkTag(tag); err != nil {
+			return nil, err
 		}
 		if v != u.Version {
 			return nil, apierr.Invalid("dist-tag '%s' points at %s, not at the version being published (%s).", tag, v, u.Version)

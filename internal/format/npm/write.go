@@ -135,9 +135,13 @@ func (h *Handler) distTags(req *format.Request, p pkgName, tag string) {
 		h.notAllowed(req)
 		return
 	}
-	if !validTag(tag) {
-		h.Error(w, apierr.Invalid("'%s' is not a valid dist-tag name.", tag))
-		return
+	// A tag is checked where it is set; one stored under older rules can
+	// still be removed.
+	if r.Method != http.MethodDelete {
+		if err := checkTag(tag); err != nil {
+			h.Error(w, err)
+			return
+		}
 	}
 	if err := h.authorizePublish(req, p); err != nil {
 		h.Error(w, err)
