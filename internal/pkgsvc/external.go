@@ -146,19 +146,35 @@ func (s *Service) findExternal(ctx context.Context, r Repo, format, namespace, n
 	if s.fmt.ext == nil {
 		return nil, notFound
 	}
-	if local, err := s.meta.GetPackage(ctx, r.Repository.ID, format, namespace, name); err == nil {
-		if local.OriginUpstream == meta.Block {
-			return nil, notFound
-		}
-		if v, err := s.meta.GetPackageVersion(ctx, local.ID, version); err == nil && (v.OriginType != meta.OriginExternal) {
-			return nil, notFound // published or copied here: never mixed with a public file
-		}
-	} else if !apierr.Is(err, apierr.NotFound) {
-		return nil, err
-	}
 	order, err := searchOrder(ctx, s.meta, r.Repository)
 	if err != nil {
 		return nil, err
+	}
+	// A version any repository of the chain holds, whatever its status,
+	// shadows the public one: only a servable copy that itself came from
+	// outside (a retained external version lacking this file) may be
+	// completed.
+	for i, rp := range order {
+		p, err := s.meta.GetPackage(ctx, rp.ID, format, namespace, name)
+		if apierr.Is(err, apierr.NotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 && p.OriginUpstream == meta.Block {
+			return nil, notFound
+		}
+		v, err := s.meta.GetPackageVersion(ctx, p.ID, version)
+		if apierr.Is(err, apierr.NotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if v.OriginType != meta.OriginExternal || !servable(v.Status) {
+			return nil, notFound
+		}
 	}
 	unavailable := false
 	for _, o := range s.connectionsOf(order, format) {

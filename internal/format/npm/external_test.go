@@ -450,3 +450,31 @@ func TestExternalBlockedPackageNeverIngested(t *testing.T) {
 		t.Errorf("blocked package kept: %+v", vs)
 	}
 }
+
+// A version the chain holds shadows the public one of the same number
+// even when it cannot be served: an archived kept copy is not refetched,
+// and a version published internally is never replaced by public bytes.
+func TestExternalHeldVersionsShadowThePublicOnes(t *testing.T) {
+	t.Parallel()
+	e := newExtEnv(t, time.Minute)
+	ctx := context.Background()
+	e.reg.add(t, "kept", "1.0.0")
+	if w := e.do("GET", "kept/-/kept-1.0.0.tgz", nil, nil); w.Code != 200 {
+		t.Fatalf("first fetch: %d", w.Code)
+	}
+	e.waitKept("npm-store", "kept", 1)
+	if _, err := e.svc.UpdatePackageVersionsStatus(ctx, rootCaller, pkgsvc.Coord{Domain: "acme", Repository: "npm-store", Format: "npm", Package: "kept"},
+		[]string{"1.0.0"}, nil, "", meta.StatusArchived); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.CreateRepository(ctx, rootCaller, "", "acme", "other", "", []string{"npm-store"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	d, other, _ := e.svc.ResolveRepository(ctx, rootCaller.Account, "acme", "other")
+	if _, err := e.svc.FetchAsset(ctx, rootCaller, pkgsvc.Repo{Domain: d, Repository: other}, "npm", "", "kept", "1.0.0", "kept-1.0.0.tgz"); !apierr.Is(err, apierr.NotFound) {
+		t.Errorf("archived kept version fetched through another repository: %v", err)
+	}
+	if n := e.reg.count("/tarballs/kept/kept-1.0.0.tgz"); n != 1 {
+		t.Errorf("the registry was asked %d times for a version the store holds archived", n)
+	}
+}
