@@ -3,6 +3,7 @@ package pkggroup
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -25,8 +26,16 @@ import (
 // asciiWeak holds the mapping of each ASCII character, filled at init.
 var asciiWeak [utf8.RuneSelf]string
 
-// runeWeak caches the mapping of non-ASCII characters (rune → string).
-var runeWeak sync.Map
+// runeWeak caches the mapping of non-ASCII characters (rune → string),
+// up to maxRuneWeak entries (names are client input: the cache must not
+// grow with every character a client can send; past the bound a mapping
+// is computed each time).
+var (
+	runeWeak      sync.Map
+	runeWeakCount atomic.Int64
+)
+
+const maxRuneWeak = 1 << 14
 
 func init() {
 	for c := rune(0); c < utf8.RuneSelf; c++ {
@@ -51,7 +60,11 @@ func weakRune(r rune) string {
 		return v.(string)
 	}
 	m := mapRune(r)
-	runeWeak.Store(r, m)
+	if runeWeakCount.Load() < maxRuneWeak {
+		if _, loaded := runeWeak.LoadOrStore(r, m); !loaded {
+			runeWeakCount.Add(1)
+		}
+	}
 	return m
 }
 
