@@ -74,6 +74,14 @@ type Detailer interface {
 	ParseVersion(u *url.URL, body []byte, namespace, name string) (*Version, error)
 }
 
+// Resolver is a Client whose metadata lists versions but not their files
+// (Maven): any file of a listed version may be asked for, at a URL the
+// client names, verified against the digest file the registry keeps beside
+// it (FILE.sha1).
+type Resolver interface {
+	AssetURL(base *url.URL, namespace, name, version, asset string) (*url.URL, bool)
+}
+
 // Errors of a Source. Callers match them with errors.Is.
 var (
 	// ErrNotFound: the registry answered 404 or 410 (now, or within the
@@ -96,6 +104,10 @@ type Fetcher interface {
 	// Details fetches one version's full metadata where the format's
 	// client needs it (ErrUnavailable otherwise, or when it fails).
 	Details(ctx context.Context, conn, namespace, name, version string) (*Version, error)
+	// Resolve finds a file of a listed version that the metadata does not
+	// list (see Resolver): its URL and published digest; ErrNotFound when
+	// the registry has no such file (or no digest for it).
+	Resolve(ctx context.Context, conn, namespace, name, version, asset string) (*Asset, error)
 	// Download starts (or joins) the download of an asset into a spool
 	// file, verified against its digests (see Source.Download).
 	Download(conn string, a Asset) (d *Download, started bool, err error)

@@ -2,6 +2,7 @@ package external
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -242,6 +243,70 @@ func (s *Source) Details(ctx context.Context, connName, namespace, name, version
 		return nil, err
 	}
 	return dt.ParseVersion(resp.Request.URL, body, namespace, name)
+}
+
+// Resolve finds an unlisted file of a version through a Resolver client:
+// the registry's FILE.sha1 supplies the digest the file is checked
+// against (Maven repositories keep one beside every file).
+func (s *Source) Resolve(ctx context.Context, connName, namespace, name, version, asset string) (*Asset, error) {
+	c := s.conns[connName]
+	if c == nil {
+		return nil, ErrUnavailable
+	}
+	rs, ok := c.client.(Resolver)
+	if !ok {
+		return nil, ErrNotFound
+	}
+	u, ok := rs.AssetURL(c.base, namespace, name, version, asset)
+	if !ok {
+		return nil, ErrNotFound
+	}
+	if c.down(s.o.Now()) {
+		return nil, ErrUnavailable
+	}
+	sumURL := *u
+	sumURL.Path += ".sha1"
+	sumURL.RawPath = ""
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, sumURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("User-Agent", "arca (pull-through cache)")
+	c.authorize(req)
+	s.Requests.Add(1)
+	resp, err := s.http.Do(req)
+	if err != nil {
+		c.fail(s.o.Now())
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+		return nil, ErrNotFound
+	case resp.StatusCode != http.StatusOK:
+		if resp.StatusCode >= 500 {
+			c.fail(s.o.Now())
+		}
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, &statusError{code: resp.StatusCode, url: redact(&sumURL)})
+	}
+	guard := newStallGuard(s.o.Timeout, cancel)
+	body, err := readAll(resp.Body, 4096, func() { guard.touch(s.o.Timeout) })
+	guard.stop()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	// "HEX" or "HEX  FILENAME", as tools write them.
+	f := strings.Fields(string(body))
+	if len(f) == 0 || len(f[0]) != 40 {
+		return nil, ErrNotFound
+	}
+	sum := strings.ToLower(f[0])
+	if _, err := hex.DecodeString(sum); err != nil {
+		return nil, ErrNotFound
+	}
+	return &Asset{Name: asset, URL: u, Size: -1, SHA1: sum}, nil
 }
 
 // stale answers from an expired entry while the registry cannot be asked.

@@ -192,11 +192,20 @@ func (s *Service) findExternal(ctx context.Context, r Repo, format, namespace, n
 			if xv.Version != version {
 				continue
 			}
+			xf := &externalFile{conn: o.ExternalConnection, owner: o, format: format, namespace: namespace, name: name, version: xv}
 			for _, a := range xv.Assets {
 				if a.Name == asset {
-					return &externalFile{conn: o.ExternalConnection, owner: o, format: format, namespace: namespace, name: name, version: xv, asset: a}, nil
+					xf.asset = a
+					return xf, nil
 				}
 			}
+			// Files the metadata does not list (Maven's) are found on demand.
+			a, err := s.fmt.ext.Resolve(ctx, o.ExternalConnection, namespace, name, version, asset)
+			if err == nil {
+				xf.asset = *a
+				return xf, nil
+			}
+			unavailable = unavailable || !errors.Is(err, external.ErrNotFound)
 		}
 	}
 	if unavailable {

@@ -101,7 +101,9 @@ func RenderMetadata(view *pkgsvc.PackageView) (body []byte, ok bool) {
 		elem(&b, "      ", "version", v)
 	}
 	b.WriteString("    </versions>\n")
-	elem(&b, "    ", "lastUpdated", last.UTC().Format("20060102150405"))
+	if !last.IsZero() { // unknown when every version is a public one not yet kept
+		elem(&b, "    ", "lastUpdated", last.UTC().Format("20060102150405"))
+	}
 	b.WriteString("  </versioning>\n</metadata>\n")
 	return b.Bytes(), true
 }
