@@ -144,7 +144,7 @@ func (s *Service) PublishFormat(ctx context.Context, caller auth.Principal, r Re
 		created := false
 		switch {
 		case apierr.Is(err, apierr.NotFound):
-			if p.OriginUpstream == meta.Allow {
+			if p.OriginUpstream == meta.Allow && s.groupAdmits(ctx, d, repo.Name, in.Format, in.Namespace, in.Package, meta.RestrictInternalUpstream) {
 				if up, err := s.upstreamHolding(ctx, tx, repo, in.Format, in.Namespace, in.Package, in.Version); err != nil {
 					return err
 				} else if up != "" {

@@ -97,3 +97,12 @@ func (s *Service) checkExternalEntry(ctx context.Context, r Repo, owner *meta.Re
 	}
 	return nil
 }
+
+// groupAdmits reports whether the package's group lets versions enter repo
+// by way kind: a publish need not yield to an upstream version that its
+// group keeps out of repo anyway. A failure to tell counts as admitted,
+// which keeps the caller's stricter answer.
+func (s *Service) groupAdmits(ctx context.Context, d *meta.Domain, repo, format, namespace, name, kind string) bool {
+	err := s.checkGroupOrigin(ctx, d, repo, format, namespace, name, kind)
+	return err == nil || !apierr.Is(err, apierr.NotFound) && !apierr.Is(err, apierr.Conflict)
+}
