@@ -95,6 +95,16 @@ func populate(t *testing.T, s *side) {
 			Meta:     pkgsvc.VersionMeta{Summary: "lib", Format: []byte(`{"name":"@scope/lib"}`)},
 			DistTags: map[string]string{"latest": "1.0.0", "beta": "1.0.0"}})
 		must(err)
+		// Package groups: the root reconfigured, a group with tags and an allowed list.
+		_, err = s.svc.CreatePackageGroup(ctx, root, "", d, "/generic/ns/*", "ops@example.test", "ns", []meta.Tag{{Key: "g", Value: d}})
+		must(err)
+		_, _, err = s.svc.UpdatePackageGroupOriginConfiguration(ctx, root, "", d, "/generic/ns/*",
+			map[string]string{meta.RestrictPublish: meta.AllowSpecificRepositories},
+			[]pkgsvc.GroupRepositoryChange{{Repository: "base", RestrictionType: meta.RestrictPublish}}, nil)
+		must(err)
+		_, _, err = s.svc.UpdatePackageGroupOriginConfiguration(ctx, root, "", d, "/*",
+			map[string]string{meta.RestrictExternalUpstream: meta.Block}, nil, nil)
+		must(err)
 	}
 }
 
@@ -115,6 +125,16 @@ func dump(t *testing.T, s *side) string {
 		}
 		tags, _ := r.ListTags(ctx, s.svc.DomainARN(d.Owner, d.Name))
 		fmt.Fprintf(&b, "domain %+v tags %v policy %s\n", *dd, tags, policyOf(t, r, s.svc.DomainARN(d.Owner, d.Name)))
+		groups, _ := all(func(o meta.ListOptions) ([]meta.PackageGroup, string, error) {
+			return r.ListPackageGroups(ctx, meta.PackageGroupFilter{DomainID: d.ID}, o)
+		})
+		for _, g := range groups {
+			allowed, _ := all(func(o meta.ListOptions) ([]string, string, error) {
+				return r.ListPackageGroupRepositories(ctx, g.ID, meta.RestrictPublish, o)
+			})
+			tags, _ := r.ListTags(ctx, s.svc.PackageGroupARN(d.Owner, d.Name, g.Pattern))
+			fmt.Fprintf(&b, " group %+v publish-allowed %v tags %v\n", g, allowed, tags)
+		}
 		repos, _ := all(func(o meta.ListOptions) ([]meta.Repository, string, error) {
 			return r.ListRepositories(ctx, meta.RepositoryFilter{DomainID: d.ID}, o)
 		})
@@ -194,7 +214,11 @@ func TestMigrateCopiesEverything(t *testing.T) {
 	}
 	// 4 distinct byte strings per domain (3 generic, 1 npm); the copies and
 	// shared bytes are stored once.
-	if rep.Blobs != 8 || rep.CopiedBlobs != 8 || rep.Domains != 2 || rep.Repositories != 4 || rep.Tags != 4 || rep.Policies != 2 || rep.Resumed {
+	if d := dump(t, dst); strings.Count(d, "publish-allowed [base] tags [{g ") != 2 {
+		t.Fatalf("the destination lost the package groups:\n%s", d)
+	}
+	// Tags: per domain, one on the domain, one on app, one on a package group.
+	if rep.Blobs != 8 || rep.CopiedBlobs != 8 || rep.Domains != 2 || rep.Repositories != 4 || rep.Tags != 6 || rep.Policies != 2 || rep.Resumed {
 		t.Fatalf("report %+v", rep)
 	}
 	if prog.blobs != rep.Blobs || prog.done != rep.Blobs || prog.bytes != rep.Bytes || prog.seen != rep.Bytes || !prog.finished {

@@ -115,7 +115,8 @@ func (m *migration) count() (int, int64, error) {
 	return len(seen), size, err
 }
 
-// run copies domains, repositories (with their tags and policies), then
+// run copies domains (with their package groups), repositories (with their
+// tags and policies), then
 // each package: its blobs first, then its rows in one transaction. On a
 // resumed run each step first looks at what the destination already holds.
 func (m *migration) run() error {
@@ -123,6 +124,9 @@ func (m *migration) run() error {
 		m.srcIDs[d.ID] = true
 		if err := m.copyDomain(d); err != nil {
 			return fmt.Errorf("domain %s: %w", d.Name, err)
+		}
+		if err := m.copyGroups(d); err != nil {
+			return fmt.Errorf("package groups of domain %s: %w", d.Name, err)
 		}
 		m.rep.Domains++
 		return nil
