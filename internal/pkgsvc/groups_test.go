@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/arca-repo/arca/internal/meta"
 	"github.com/arca-repo/arca/internal/meta/postgres"
 	"github.com/arca-repo/arca/internal/meta/postgres/pgtest"
+	"github.com/arca-repo/arca/internal/meta/sqlite"
 )
 
 func (e *env) setGroup(pattern string, modes map[string]string, add ...GroupRepositoryChange) {
@@ -117,5 +119,81 @@ func TestGroupCachePostgresTwoNodes(t *testing.T) {
 	}
 	if d := time.Since(changed); d > groupRecheck+500*time.Millisecond {
 		t.Errorf("node B saw the change after %v", d)
+	}
+}
+
+// benchEnv is a SQLite service whose domain has n package groups besides
+// the root (patterns over generic namespaces g0…), none matching "team".
+func benchEnv(b *testing.B, n int) *env {
+	dir := b.TempDir()
+	store, err := sqlite.Open(filepath.Join(dir, "arca.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+	blobs, err := fs.New(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := &env{ctx: context.Background(), blobs: blobs, svc: New(Options{Meta: store, Blobs: blobs, Region: "us-east-1", PublicURL: "http://x"})}
+	if _, err := e.svc.CreateDomain(e.ctx, caller, "acme", "", nil); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := e.svc.CreateRepository(e.ctx, caller, "", "acme", "src", "", nil, nil); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		p := "/generic/g" + itoa(i) + "/*"
+		if i%3 == 1 {
+			p = "/generic/team/lib" + itoa(i) + "~"
+		} else if i%3 == 2 {
+			p = "/npm//pkg" + itoa(i) + "$"
+		}
+		if _, err := e.svc.CreatePackageGroup(e.ctx, caller, "", "acme", p, "", "", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return e
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// The check on an entry path: a cache hit (nothing committed since) and
+// after an unrelated commit (one counter read), with and without groups.
+func BenchmarkCheckGroupOrigin(b *testing.B) {
+	for _, n := range []int{1000, 0} {
+		e := benchEnv(b, n)
+		d, err := e.svc.domain(e.ctx, e.svc.meta, caller.Account, "acme")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("groups="+itoa(n)+"/hit", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if err := e.svc.checkGroupOrigin(e.ctx, d, "src", "generic", "team", "lib-x", meta.RestrictPublish); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("groups="+itoa(n)+"/after-commit", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if err := e.svc.meta.Update(e.ctx, func(tx meta.Tx) error {
+					return tx.PutTags(e.ctx, "arn:bench", []meta.Tag{{Key: "k", Value: itoa(i)}})
+				}); err != nil {
+					b.Fatal(err)
+				}
+				if err := e.svc.checkGroupOrigin(e.ctx, d, "src", "generic", "team", "lib-x", meta.RestrictPublish); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("groups="+itoa(n)+"/publish", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				data := []byte("v" + itoa(i))
+				if _, err := e.svc.Publish(e.ctx, caller, PublishInput{Coord: coord("src", "lib-x"), Version: "1." + itoa(i), AssetName: "a.bin",
+					SHA256: sum(data), Body: bytes.NewReader(data)}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
