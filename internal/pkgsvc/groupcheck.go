@@ -83,7 +83,6 @@ func groupRefusal(kind, name, format string, args ...any) error {
 	return apierr.Missing(apierr.ResPackage, name, format, args...)
 }
 
-
 // checkExternalEntry applies group restrictions to a version fetched
 // through the external connection of owner on behalf of r: it is ingested
 // into owner (EXTERNAL_UPSTREAM) and, when r is a downstream of owner,
