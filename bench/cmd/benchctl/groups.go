@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/arca-repo/arca/bench/internal/benchkit"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
@@ -36,7 +37,7 @@ func groups(ctx context.Context, args []string) error {
 	if err := t.Setup(ctx, c); err != nil {
 		return err
 	}
-	patterns := benchPatterns(*n, *npmName, t.Namespace, t.Package)
+	patterns := benchkit.GroupPatterns(*n, *npmName, t.Namespace, t.Package)
 	start := time.Now()
 	var (
 		next     atomic.Int64
@@ -90,31 +91,4 @@ func groups(ctx context.Context, args []string) error {
 	fmt.Printf("groups=%d seconds=%.3f npm_group=%s npm_association=%s generic_group=%s generic_association=%s\n", len(patterns), secs,
 		aws.ToString(npmG.PackageGroup.Pattern), npmG.AssociationType, aws.ToString(genG.PackageGroup.Pattern), genG.AssociationType)
 	return nil
-}
-
-// benchPatterns returns n distinct patterns: first the chains that cover
-// the benchmark packages, then generated groups of every shape.
-func benchPatterns(n int, npmName, ns, pkg string) []string {
-	out := []string{
-		"/npm/*", "/npm//*", "/npm//bench~", "/npm//" + npmName + "$",
-		"/generic/*", "/generic/" + ns + "~", "/generic/" + ns + "/*", "/generic/" + ns + "/" + pkg + "$",
-		"/pypi/*", "/maven/*",
-	}
-	for i := 0; len(out) < n; i++ {
-		switch i % 6 {
-		case 0:
-			out = append(out, fmt.Sprintf("/maven/com.corp%d~", i))
-		case 1:
-			out = append(out, fmt.Sprintf("/npm/team%d/*", i))
-		case 2:
-			out = append(out, fmt.Sprintf("/npm/team%d/ui-kit%d~", i-1, i))
-		case 3:
-			out = append(out, fmt.Sprintf("/npm//lib%d$", i))
-		case 4:
-			out = append(out, fmt.Sprintf("/pypi//corp%d~", i))
-		default:
-			out = append(out, fmt.Sprintf("/generic/ns%d/tool%d$", i%50, i))
-		}
-	}
-	return out[:n]
 }
