@@ -220,6 +220,9 @@ func (d *Download) Wait() (blob.Digests, error) {
 	return d.digests, d.err
 }
 
+// ReaderAt is the finished spool and its size; call after Wait succeeded.
+func (d *Download) ReaderAt() (io.ReaderAt, int64) { return d.f, d.n }
+
 // File opens the finished spool for reading from the start (for storing
 // it); call after Wait succeeded.
 func (d *Download) File() io.Reader { return io.NewSectionReader(d.f, 0, d.n) }

@@ -3,6 +3,7 @@ package external
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -82,6 +83,14 @@ type Resolver interface {
 	AssetURL(base *url.URL, namespace, name, version, asset string) (*url.URL, bool)
 }
 
+// Describer is a Client that reads a downloaded file for what its
+// registry's metadata leaves out (PyPI: a wheel's METADATA, which also
+// serves PEP 658): the descriptive fields of the version, and a merge that
+// adds this file's part to the version's format metadata.
+type Describer interface {
+	Describe(file io.ReaderAt, size int64, asset, namespace, name, version string) (*Version, func(current []byte) ([]byte, error), error)
+}
+
 // Errors of a Source. Callers match them with errors.Is.
 var (
 	// ErrNotFound: the registry answered 404 or 410 (now, or within the
@@ -108,6 +117,9 @@ type Fetcher interface {
 	// list (see Resolver): its URL and published digest; ErrNotFound when
 	// the registry has no such file (or no digest for it).
 	Resolve(ctx context.Context, conn, namespace, name, version, asset string) (*Asset, error)
+	// Describe reads a downloaded file where the connection's client is a
+	// Describer (ErrNotFound otherwise).
+	Describe(conn string, file io.ReaderAt, size int64, asset, namespace, name, version string) (*Version, func([]byte) ([]byte, error), error)
 	// Download starts (or joins) the download of an asset into a spool
 	// file, verified against its digests (see Source.Download).
 	Download(conn string, a Asset) (d *Download, started bool, err error)

@@ -309,6 +309,19 @@ func (s *Source) Resolve(ctx context.Context, connName, namespace, name, version
 	return &Asset{Name: asset, URL: u, Size: -1, SHA1: sum}, nil
 }
 
+// Describe reads a downloaded file through the connection's Describer.
+func (s *Source) Describe(connName string, file io.ReaderAt, size int64, asset, namespace, name, version string) (*Version, func([]byte) ([]byte, error), error) {
+	c := s.conns[connName]
+	if c == nil {
+		return nil, nil, ErrUnavailable
+	}
+	d, ok := c.client.(Describer)
+	if !ok {
+		return nil, nil, ErrNotFound
+	}
+	return d.Describe(file, size, asset, namespace, name, version)
+}
+
 // stale answers from an expired entry while the registry cannot be asked.
 func stale(e *entry) (*Package, error) {
 	if e == nil || e.pkg == nil {

@@ -1,6 +1,7 @@
 package pkgsvc
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -135,6 +136,10 @@ type externalFile struct {
 	format, namespace, name string
 	version                 external.Version
 	asset                   external.Asset
+	// described and merge, when set, complete the version from the file
+	// itself (external.Describer).
+	described *external.Version
+	merge     func([]byte) ([]byte, error)
 }
 
 // findExternal looks for version's file asset through the connections of
@@ -282,6 +287,13 @@ func (s *Service) keepExternal(d *external.Download, r Repo, xf *externalFile, a
 	if all && !s.hasVersion(ctx, xf) {
 		s.addDetails(ctx, xf)
 	}
+	if ra, size := d.ReaderAt(); size > 0 {
+		if v, merge, err := s.fmt.ext.Describe(xf.conn, ra, size, xf.asset.Name, xf.namespace, xf.name, xf.version.Version); err == nil {
+			xf.described, xf.merge = v, merge
+		} else if !errors.Is(err, external.ErrNotFound) {
+			log.Info("kept file not described", "err", err)
+		}
+	}
 	if err := s.keepFile(ctx, r, xf, d.File(), dg); err != nil {
 		log.Warn("external file not kept", "err", err)
 		return
@@ -395,6 +407,9 @@ func (s *Service) recordExternal(ctx context.Context, r Repo, xf *externalFile, 
 				// Published or copied here meanwhile: never mixed.
 				return apierr.Conflicting(apierr.ResPackageVersion, xf.version.Version, "Version %s of '%s' in repository '%s' did not come from %s.", xf.version.Version, dn, xf.owner.Name, xf.conn)
 			}
+			if err := describe(v, xf); err != nil {
+				return err
+			}
 			conflict := func() error {
 				return apierr.Conflicting(apierr.ResAsset, xf.asset.Name, "File '%s' of version %s of '%s' is kept with other content.", xf.asset.Name, xf.version.Version, dn)
 			}
@@ -418,6 +433,36 @@ func (s *Service) recordExternal(ctx context.Context, r Repo, xf *externalFile, 
 		return err
 	}
 	return s.topUp(ctx, r, xf)
+}
+
+// describe completes a version row with what its file said of it: the
+// descriptive fields it lacks, and the file's part of the format metadata.
+func describe(v *meta.PackageVersion, xf *externalFile) error {
+	if d := xf.described; d != nil {
+		if v.Summary == "" {
+			v.Summary = d.Summary
+		}
+		if v.HomePage == "" {
+			v.HomePage = d.HomePage
+		}
+		if v.SourceCodeRepository == "" {
+			v.SourceCodeRepository = d.SourceCode
+		}
+		if len(v.Licenses) == 0 {
+			v.Licenses = d.Licenses
+		}
+		if len(v.Dependencies) == 0 {
+			v.Dependencies = d.Dependencies
+		}
+	}
+	if xf.merge != nil {
+		b, err := xf.merge(v.FormatMetadata)
+		if err != nil {
+			return err
+		}
+		v.FormatMetadata = b
+	}
+	return nil
 }
 
 // topUp copies into r's retained copy of an external version the files
@@ -455,7 +500,10 @@ func (s *Service) topUp(ctx context.Context, r Repo, xf *externalFile) error {
 		for _, a := range have {
 			held[a.Name] = true
 		}
-		added := false
+		// What the kept files said of the version travels with them.
+		added := !bytes.Equal(rv.FormatMetadata, ov.FormatMetadata) || rv.Summary != ov.Summary || len(rv.Dependencies) != len(ov.Dependencies)
+		rv.FormatMetadata, rv.Summary, rv.HomePage, rv.SourceCodeRepository = ov.FormatMetadata, ov.Summary, ov.HomePage, ov.SourceCodeRepository
+		rv.Licenses, rv.Dependencies = ov.Licenses, ov.Dependencies
 		for _, a := range src {
 			if held[a.Name] {
 				continue

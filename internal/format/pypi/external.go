@@ -1,15 +1,19 @@
 package pypi
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html"
+	"io"
 	"mime"
 	"net/url"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/arca-repo/arca/internal/external"
 	"github.com/arca-repo/arca/internal/formatrules"
@@ -108,6 +112,48 @@ func (External) ParseMetadata(u *url.URL, contentType string, body []byte, _, na
 		out.Versions = append(out.Versions, *v)
 	}
 	return out, nil
+}
+
+// Describe reads a kept file's core metadata (a wheel's METADATA, an
+// sdist's PKG-INFO): the version's descriptive fields, and for wheels the
+// METADATA file itself, served for PEP 658 as for uploaded wheels.
+func (External) Describe(file io.ReaderAt, size int64, filename, _, project, version string) (*external.Version, func([]byte) ([]byte, error), error) {
+	var raw []byte
+	var err error
+	kind := fileKind(filename)
+	switch kind {
+	case kindWheel:
+		raw, err = wheelMetadata(file, size, filename, project)
+	case kindSdist:
+		raw, err = sdistMetadata(file, size, filename)
+	default:
+		return nil, nil, fmt.Errorf("%s is not a wheel or sdist", filename)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	cm := parseCoreMetadata(raw)
+	if kind == kindWheel {
+		if v, _ := formatrules.PyPI.Version(cm.Version); formatrules.PyPI.Normalize(cm.Name) != project || v != version {
+			return nil, nil, fmt.Errorf("%s: METADATA names %s %s", filename, cm.Name, cm.Version)
+		}
+	}
+	vm := cm.versionMeta()
+	info := fileInfo{RequiresPython: strings.TrimSpace(cm.RequiresPython)}
+	if kind == kindWheel && utf8.Valid(raw) {
+		sum := sha256.Sum256(raw)
+		info.Metadata, info.MetadataSHA256 = string(raw), hex.EncodeToString(sum[:])
+	}
+	merge := func(current []byte) ([]byte, error) {
+		doc := decodeFormat(current)
+		if old, ok := doc.Files[filename]; ok && info.RequiresPython == "" {
+			info.RequiresPython = old.RequiresPython // the index said it; the file did not
+		}
+		doc.Files[filename] = info
+		return json.Marshal(doc)
+	}
+	return &external.Version{Version: version, Summary: vm.Summary, HomePage: vm.HomePage, SourceCode: vm.SourceCodeRepository,
+		Licenses: vm.Licenses, Dependencies: vm.Dependencies}, merge, nil
 }
 
 // versionOfFile returns the (normalized) version a wheel or sdist of the
