@@ -1,10 +1,14 @@
 package pkgsvc
 
 import (
+	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/meta/postgres"
+	"github.com/arca-repo/arca/internal/meta/postgres/pgtest"
 )
 
 // Associate and disassociate: the ten names only, one per repository, a
@@ -77,4 +81,71 @@ func TestExternalConnectionRules(t *testing.T) {
 	if err := assoc("src", "public:pypi"); err != nil {
 		t.Fatalf("associate after disassociate: %v", err)
 	}
+}
+
+// Concurrent associations of different connections to one repository, on
+// SQLite and on PostgreSQL (two services, as two nodes): exactly one wins,
+// the others get the limit, and the stored connection is the winner's.
+func TestExternalConnectionConcurrentAssociate(t *testing.T) {
+	urls := map[string]string{}
+	for _, c := range []string{"public:npmjs", "public:pypi", "public:maven-central", "public:maven-clojars",
+		"public:nuget-org", "public:ruby-gems-org", "public:crates-io", "public:maven-googleandroid"} {
+		urls[c] = "http://127.0.0.1:1/"
+	}
+	run := func(t *testing.T, svcs ...*Service) {
+		ctx := context.Background()
+		if _, err := svcs[0].CreateDomain(ctx, caller, "race", "", nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svcs[0].CreateRepository(ctx, caller, "", "race", "store", "", nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var won []string
+		i := 0
+		for conn := range urls {
+			svc := svcs[i%len(svcs)]
+			i++
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := svc.AssociateExternalConnection(ctx, caller, "", "race", "store", conn)
+				switch {
+				case err == nil:
+					mu.Lock()
+					won = append(won, conn)
+					mu.Unlock()
+				case !apierr.Is(err, apierr.Validation) || !strings.Contains(err.Error(), "limited to 1"):
+					t.Errorf("associate %s: %v", conn, err)
+				}
+			}()
+		}
+		wg.Wait()
+		if len(won) != 1 {
+			t.Fatalf("%d associations succeeded (%v), want 1", len(won), won)
+		}
+		r, err := svcs[0].DescribeRepository(ctx, caller, "", "race", "store")
+		if err != nil || r.ExternalConnection != won[0] {
+			t.Fatalf("stored %q (%v), the winner was %s", r.ExternalConnection, err, won[0])
+		}
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		e := newEnv(t, nil)
+		e.svc.externalURLs = urls
+		run(t, e.svc)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		first, dsn := pgtest.Store(t)
+		second, err := postgres.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { second.Close() })
+		svcs := []*Service{
+			New(Options{Meta: first, Region: "us-east-1", PublicURL: "http://x", ExternalURLs: urls}),
+			New(Options{Meta: second, Region: "us-east-1", PublicURL: "http://x", ExternalURLs: urls}),
+		}
+		run(t, svcs...)
+	})
 }
