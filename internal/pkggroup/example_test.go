@@ -18,8 +18,8 @@ func ExampleParse() {
 	// Output:
 	// /npm/space/anycompany-ui~ npm
 	// /pypi//requests$ pypi
-	// ValidationException: Package group pattern "/npm/space/foo-~": a ~ suffix must follow a word character (a letter, a number or a combining mark that ends a word).
-	// ValidationException: Package group pattern "/pypi//Requests$" must use the normalized package name "requests".
+	// ValidationException: Package group pattern '/npm/space/foo-~': a ~ suffix must follow a word character (a letter, a number or a combining mark that ends a word).
+	// ValidationException: Package group pattern '/pypi//Requests$' must use the normalized package name 'requests'.
 }
 
 func ExampleTree_Match() {

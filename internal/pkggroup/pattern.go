@@ -116,11 +116,11 @@ func Parse(s string) (Pattern, error) {
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) || unicode.Is(unicode.C, r) || unicode.IsSpace(r) {
-			return Pattern{}, invalid("Package group pattern %q contains a character that is not allowed: %q.", s, r)
+			return Pattern{}, invalid("Package group pattern %q contains a character that is not allowed: %U.", s, r)
 		}
 	}
 	if s[0] != '/' {
-		return Pattern{}, invalid("Package group pattern %q must start with a forward slash (/).", s)
+		return Pattern{}, invalid("Package group pattern '%s' must start with a forward slash (/).", s)
 	}
 	if s == Root {
 		return Pattern{lvl: levelRoot}, nil
@@ -129,7 +129,7 @@ func Parse(s string) (Pattern, error) {
 	// Format component.
 	i := strings.IndexByte(rest, '/')
 	if i < 0 {
-		return Pattern{}, invalid("Package group pattern %q must have a forward slash (/) after the package format, or be %s.", s, Root)
+		return Pattern{}, invalid("Package group pattern '%s' must have a forward slash (/) after the package format, or be %s.", s, Root)
 	}
 	p := Pattern{format: rest[:i]}
 	if alias, ok := formatAliases[p.format]; ok {
@@ -137,11 +137,11 @@ func Parse(s string) (Pattern, error) {
 	}
 	switch {
 	case p.format == "":
-		return Pattern{}, invalid("Package group pattern %q must name a package format after the leading forward slash (/), as in /npm/*.", s)
+		return Pattern{}, invalid("Package group pattern '%s' must name a package format after the leading forward slash (/), as in /npm/*.", s)
 	case strings.ContainsAny(p.format, "*~$"):
-		return Pattern{}, invalid("Package group pattern %q: a suffix (*, ~ or $) must end the pattern; the package format cannot hold one.", s)
+		return Pattern{}, invalid("Package group pattern '%s': a suffix (*, ~ or $) must end the pattern; the package format cannot hold one.", s)
 	case !formats[p.format]:
-		return Pattern{}, invalid("Package group pattern %q has an unknown package format %q; valid formats are %s.", s, p.format, formatList())
+		return Pattern{}, invalid("Package group pattern '%s' has an unknown package format '%s'; valid formats are %s.", s, p.format, formatList())
 	}
 	rest = rest[i+1:]
 	if rest == "*" {
@@ -149,7 +149,7 @@ func Parse(s string) (Pattern, error) {
 		return p.finish(s)
 	}
 	if rest == "" {
-		return Pattern{}, invalid("Package group pattern %q must end with a suffix: *, ~ or $.", s)
+		return Pattern{}, invalid("Package group pattern '%s' must end with a suffix: *, ~ or $.", s)
 	}
 	// Namespace component.
 	i = strings.IndexByte(rest, '/')
@@ -160,11 +160,11 @@ func Parse(s string) (Pattern, error) {
 			p.lvl, p.namespace = levelNSPrefix, rest[:len(rest)-1]
 			return p.finish(s)
 		case '$':
-			return Pattern{}, invalid("Package group pattern %q: a $ suffix must follow a package name; use /%s/namespace/name$.", s, p.format)
+			return Pattern{}, invalid("Package group pattern '%s': a $ suffix must follow a package name; use /%s/namespace/name$.", s, p.format)
 		case '*':
-			return Pattern{}, invalid("Package group pattern %q: a * suffix must follow a forward slash (/).", s)
+			return Pattern{}, invalid("Package group pattern '%s': a * suffix must follow a forward slash (/).", s)
 		default:
-			return Pattern{}, invalid("Package group pattern %q must end with a suffix: *, ~ or $.", s)
+			return Pattern{}, invalid("Package group pattern '%s' must end with a suffix: *, ~ or $.", s)
 		}
 	}
 	p.namespace = rest[:i]
@@ -174,10 +174,10 @@ func Parse(s string) (Pattern, error) {
 		return p.finish(s)
 	}
 	if rest == "" {
-		return Pattern{}, invalid("Package group pattern %q must end with a suffix: *, ~ or $.", s)
+		return Pattern{}, invalid("Package group pattern '%s' must end with a suffix: *, ~ or $.", s)
 	}
 	if strings.IndexByte(rest, '/') >= 0 {
-		return Pattern{}, invalid("Package group pattern %q has too many components; a pattern is at most /format/namespace/name followed by a suffix.", s)
+		return Pattern{}, invalid("Package group pattern '%s' has too many components; a pattern is at most /format/namespace/name followed by a suffix.", s)
 	}
 	switch last := rest[len(rest)-1]; last {
 	case '~':
@@ -185,9 +185,9 @@ func Parse(s string) (Pattern, error) {
 	case '$':
 		p.lvl, p.name = levelExact, rest[:len(rest)-1]
 	case '*':
-		return Pattern{}, invalid("Package group pattern %q: a * suffix must follow a forward slash (/).", s)
+		return Pattern{}, invalid("Package group pattern '%s': a * suffix must follow a forward slash (/).", s)
 	default:
-		return Pattern{}, invalid("Package group pattern %q must end with a suffix: *, ~ or $.", s)
+		return Pattern{}, invalid("Package group pattern '%s' must end with a suffix: *, ~ or $.", s)
 	}
 	return p.finish(s)
 }
@@ -206,34 +206,34 @@ func (p Pattern) finish(s string) (Pattern, error) {
 			prefix = p.name
 		}
 		if !endsInWord(prefix) {
-			return Pattern{}, invalid("Package group pattern %q: a ~ suffix must follow a word character (a letter, a number or a combining mark that ends a word).", s)
+			return Pattern{}, invalid("Package group pattern '%s': a ~ suffix must follow a word character (a letter, a number or a combining mark that ends a word).", s)
 		}
 	}
 	if p.lvl == levelNamePrefix || p.lvl == levelExact {
 		if p.name == "" {
-			return Pattern{}, invalid("Package group pattern %q: a package name is required before the %c suffix.", s, s[len(s)-1])
+			return Pattern{}, invalid("Package group pattern '%s': a package name is required before the %c suffix.", s, s[len(s)-1])
 		}
 	}
 	if p.lvl >= levelNSPrefix {
 		switch nsRule(p.format) {
 		case formatrules.NamespaceForbidden:
 			if p.namespace != "" || p.lvl == levelNSPrefix {
-				return Pattern{}, invalid("Package group pattern %q: %s packages do not have a namespace; use an empty namespace segment, as in /%s//name$.", s, p.format, p.format)
+				return Pattern{}, invalid("Package group pattern '%s': %s packages do not have a namespace; use an empty namespace segment, as in /%s//name$.", s, p.format, p.format)
 			}
 		case formatrules.NamespaceRequired:
 			if p.namespace == "" {
-				return Pattern{}, invalid("Package group pattern %q: %s packages have a namespace; it is required when the pattern goes below the format.", s, p.format)
+				return Pattern{}, invalid("Package group pattern '%s': %s packages have a namespace; it is required when the pattern goes below the format.", s, p.format)
 			}
 		}
 	}
 	if p.format == "swift" && p.namespace != "" {
 		if norm := strings.ToLower(p.namespace); norm != p.namespace {
-			return Pattern{}, invalid("Package group pattern %q must use the normalized namespace %q.", s, norm)
+			return Pattern{}, invalid("Package group pattern '%s' must use the normalized namespace '%s'.", s, norm)
 		}
 	}
 	if p.name != "" {
 		if norm, ok := normalizedName(p.format, p.name); ok && norm != p.name {
-			return Pattern{}, invalid("Package group pattern %q must use the normalized package name %q.", s, norm)
+			return Pattern{}, invalid("Package group pattern '%s' must use the normalized package name '%s'.", s, norm)
 		}
 	}
 	p.wNamespace = weak(p.namespace)
@@ -252,13 +252,13 @@ func checkComponent(s, what, c string) error {
 	switch c[i] {
 	case '*':
 		if i == 0 {
-			return invalid("Package group pattern %q: a * suffix must end the pattern.", s)
+			return invalid("Package group pattern '%s': a * suffix must end the pattern.", s)
 		}
-		return invalid("Package group pattern %q: a * suffix must follow a forward slash (/).", s)
+		return invalid("Package group pattern '%s': a * suffix must follow a forward slash (/).", s)
 	case '~', '$':
-		return invalid("Package group pattern %q: a %c suffix must end the pattern.", s, c[i])
+		return invalid("Package group pattern '%s': a %c suffix must end the pattern.", s, c[i])
 	}
-	return invalid("Package group pattern %q: the %s contains a character that is not allowed: %q.", s, what, c[i])
+	return invalid("Package group pattern '%s': the %s contains a character that is not allowed: '%c'.", s, what, c[i])
 }
 
 func formatList() string {

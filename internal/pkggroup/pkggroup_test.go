@@ -78,8 +78,8 @@ func TestParseErrors(t *testing.T) {
 		{"//*", "must name a package format"},
 		{"/*/*", "cannot hold one"},
 		{"/np*/*", "cannot hold one"},
-		{"/NPM/*", `unknown package format "NPM"`},
-		{"/pip/*", `unknown package format "pip"`},
+		{"/NPM/*", "unknown package format 'NPM'"},
+		{"/pip/*", "unknown package format 'pip'"},
 		{"/npm/", "must end with a suffix"},
 		{"/npm/space", "must end with a suffix"},
 		{"/npm/space/", "must end with a suffix"},
@@ -118,13 +118,13 @@ func TestParseErrors(t *testing.T) {
 		{"/generic//x~", "namespace; it is required"},
 		{"/swift//nio$", "namespace; it is required"},
 		// Normalized names (PyPI, NuGet, Swift) and Swift namespaces.
-		{"/pypi//Requests$", `normalized package name "requests"`},
-		{"/pypi//foo_bar$", `normalized package name "foo-bar"`},
-		{"/pypi//foo.bar~", `normalized package name "foo-bar"`},
-		{"/python//Django$", `normalized package name "django"`},
-		{"/nuget//Newtonsoft.Json$", `normalized package name "newtonsoft.json"`},
-		{"/swift/Apple/*", `normalized namespace "apple"`},
-		{"/swift/apple/SwiftNIO$", `normalized package name "swiftnio"`},
+		{"/pypi//Requests$", "normalized package name 'requests'"},
+		{"/pypi//foo_bar$", "normalized package name 'foo-bar'"},
+		{"/pypi//foo.bar~", "normalized package name 'foo-bar'"},
+		{"/python//Django$", "normalized package name 'django'"},
+		{"/nuget//Newtonsoft.Json$", "normalized package name 'newtonsoft.json'"},
+		{"/swift/Apple/*", "normalized namespace 'apple'"},
+		{"/swift/apple/SwiftNIO$", "normalized package name 'swiftnio'"},
 	} {
 		_, err := Parse(tc.in)
 		if err == nil {
