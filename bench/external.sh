@@ -69,6 +69,7 @@ cleanup() {
   for p in $ARCA_PID $VERD_PID $PROXY_PID; do
     kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
   done
+  [ "$KEEP_LOGS" = 0 ] || cp "$TMP/countproxy.log" "$LOGDIR/countproxy.log" 2>/dev/null
   [ "$rc" = 0 ] || { tail -20 "$TMP"/*.log >&2 2>/dev/null; }
   rm -rf "$TMP"
   exit $rc
@@ -86,7 +87,9 @@ BENCHCTL=$TMP/benchctl
 
 # ---------------------------------------------------------------- countproxy
 PPORT=$("$BENCHCTL" freeport)
-env "${PROXY_ENV[@]}" "$TMP/countproxy" -upstream "$REGISTRY" -listen "127.0.0.1:$PPORT" 2>"$TMP/countproxy.log" &
+VERBOSE=()
+[ "$KEEP_LOGS" = 0 ] || VERBOSE=(-v)
+env "${PROXY_ENV[@]}" "$TMP/countproxy" -upstream "$REGISTRY" -listen "127.0.0.1:$PPORT" "${VERBOSE[@]}" 2>"$TMP/countproxy.log" &
 PROXY_PID=$!
 PROXY=http://127.0.0.1:$PPORT/
 for i in $(seq 100); do
@@ -218,7 +221,7 @@ record() {  # record TREE SIDE: appends this install's figures
   T[$k]="${T[$k]:-} $SECS"
   R[$k]="${R[$k]:-} $REQS:$META:$TGZ:$UBYTES"
   PK[$k]=$PKGS
-  log "$1 $2: ${SECS}s, $PKGS packages, $REQS upstream requests ($META metadata, $TGZ tarballs, $UBYTES bytes)"
+  log "$(date -u +%T) $1 $2: ${SECS}s, $PKGS packages, $REQS upstream requests ($META metadata, $TGZ tarballs, $UBYTES bytes)"
 }
 
 START=$(date -u +%Y-%m-%dT%H:%MZ)

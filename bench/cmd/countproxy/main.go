@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	countproxy -upstream URL [-listen 127.0.0.1:0]
+//	countproxy -upstream URL [-listen 127.0.0.1:0] [-v]
 //
 // It prints "countproxy listening on http://ADDR/" on stderr once it
 // accepts connections. GET /-/countproxy answers with the counts so far
@@ -14,7 +14,9 @@
 //
 // (tarballs are paths ending in .tgz, metadata everything else;
 // not_modified counts 304 answers, errors 4xx/5xx answers and failed
-// upstream requests; bytes is the body bytes sent to clients).
+// upstream requests; bytes is the body bytes sent to clients). With -v it
+// logs every request on stderr: method, path, Accept, whether conditional,
+// status and time to the response headers.
 //
 // JSON answers (npm packuments) are rewritten so that every occurrence of
 // the upstream URL becomes this proxy's own URL: tarball URLs then point
@@ -55,14 +57,15 @@ func (c *counts) String() string {
 func main() {
 	upstream := flag.String("upstream", "", "registry URL to forward to (required)")
 	listen := flag.String("listen", "127.0.0.1:0", "address to listen on")
+	verbose := flag.Bool("v", false, "log every request on stderr")
 	flag.Parse()
-	if err := run(*upstream, *listen); err != nil {
+	if err := run(*upstream, *listen, *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "countproxy:", err)
 		os.Exit(1)
 	}
 }
 
-func run(upstream, listen string) error {
+func run(upstream, listen string, verbose bool) error {
 	if upstream == "" {
 		return fmt.Errorf("-upstream is required")
 	}
@@ -100,6 +103,12 @@ func run(upstream, listen string) error {
 			r.Out.Header.Del("Authorization")
 		},
 		ModifyResponse: func(resp *http.Response) error {
+			if verbose {
+				r := resp.Request
+				log.Printf("%s %s accept=%q conditional=%t status=%d headers_after=%s", r.Method, r.URL.Path,
+					r.Header.Get("Accept"), r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Modified-Since") != "",
+					resp.StatusCode, time.Since(r.Context().Value(startKey{}).(time.Time)).Round(time.Millisecond))
+			}
 			switch {
 			case resp.StatusCode == http.StatusNotModified:
 				c.notModified.Add(1)
@@ -144,7 +153,8 @@ func run(upstream, listen string) error {
 		}
 		// The Host the client used, for rewriting URLs back to this proxy
 		// (the outgoing request's Host is the upstream's).
-		rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), hostKey{}, r.Host)))
+		ctx := context.WithValue(r.Context(), hostKey{}, r.Host)
+		rp.ServeHTTP(w, r.WithContext(context.WithValue(ctx, startKey{}, time.Now())))
 	})
 	fmt.Fprintf(os.Stderr, "countproxy listening on http://%s/\n", ln.Addr())
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}
@@ -153,6 +163,9 @@ func run(upstream, listen string) error {
 
 // hostKey is the context key of the Host a client asked this proxy for.
 type hostKey struct{}
+
+// startKey is the context key of the time a request arrived.
+type startKey struct{}
 
 // countingBody adds the bytes read through it to n.
 type countingBody struct {
