@@ -351,3 +351,34 @@ func TestPackageGroupOperations(t *testing.T) {
 		PackageGroup: aws.String("/npm/*"), OriginRestrictionType: "SOMEWHERE"})
 	wantErr[*types.ValidationException](t, err, "unknown restriction type")
 }
+
+// Deleting a domain takes its groups and their tags with it: a domain
+// re-created under the name starts with the root alone.
+func TestPackageGroupsGoWithTheirDomain(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, serverOpts{})
+	c := s.client()
+	cx := ctx(t)
+	createDomain(t, c, "short")
+	g, err := c.CreatePackageGroup(cx, &codeartifact.CreatePackageGroupInput{Domain: aws.String("short"),
+		PackageGroup: aws.String("/pypi//tool$"), Tags: tagList("k", "v")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setGroupOrigin(t, c, "short", "/*", map[string]string{"PUBLISH": "BLOCK"})
+	if _, err := c.DeleteDomain(cx, &codeartifact.DeleteDomainInput{Domain: aws.String("short")}); err != nil {
+		t.Fatalf("DeleteDomain with package groups: %v", err)
+	}
+	createDomain(t, c, "short")
+	out, err := c.ListPackageGroups(cx, &codeartifact.ListPackageGroupsInput{Domain: aws.String("short")})
+	if err != nil || !reflect.DeepEqual(groupPatterns(out.PackageGroups), []string{"/*"}) {
+		t.Fatalf("groups of the re-created domain: %v, %v", out, err)
+	}
+	if got := groupRestrictions(describeGroup(t, c, "short", "/*"))["PUBLISH"]; got != "ALLOW/ALLOW//0" {
+		t.Errorf("root of the re-created domain: PUBLISH %s", got)
+	}
+	createGroup(t, c, "short", "/pypi//tool$")
+	if got := listTags(t, c, aws.ToString(g.PackageGroup.Arn)); len(got) != 0 {
+		t.Errorf("a group of the re-created domain inherited the old one's tags: %v", got)
+	}
+}
