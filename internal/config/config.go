@@ -7,9 +7,11 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"reflect"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -242,6 +244,9 @@ func (c *Config) Validate() error {
 	if c.ExternalTimeout <= 0 {
 		return fmt.Errorf("external timeout must be positive")
 	}
+	if err := checkExternalURLs(c.ExternalConnections); err != nil {
+		return err
+	}
 	urls, err := external.URLs(c.ExternalConnections, nil)
 	if err != nil {
 		return err
@@ -251,6 +256,32 @@ func (c *Config) Validate() error {
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		return fmt.Errorf("public URL %q must start with http:// or https://", c.PublicURL)
+	}
+	return nil
+}
+
+// checkExternalURLs refuses a connection URL that is not http(s) without
+// echoing credentials it may carry (start-up errors reach logs).
+func checkExternalURLs(m map[string]string) error {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		u := m[n]
+		if _, known := external.Lookup(n); !known || u == "" {
+			continue // unknown names are external.URLs' to refuse
+		}
+		p, err := url.Parse(u)
+		if err == nil && (p.Scheme == "http" || p.Scheme == "https") && p.Host != "" {
+			continue
+		}
+		shown := "the value"
+		if !strings.Contains(u, "@") {
+			shown = strconv.Quote(u)
+		}
+		return fmt.Errorf("%s (%s): %s is not an http:// or https:// URL", n, external.EnvVar(n), shown)
 	}
 	return nil
 }

@@ -171,6 +171,13 @@ external_timeout: 7
 			t.Errorf("%s: got %v, want a refusal naming %q", name, err, tc.want)
 		}
 	}
+	// A malformed URL is named by its variable; credentials in it are not
+	// repeated.
+	c = Default()
+	c.ExternalConnections = map[string]string{"public:pypi": "ftp://ci:hunter2@mirror/simple/", "public:npmjs": "ci:hunter2@mirror"}
+	if err := c.Validate(); err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "ARCA_EXTERNAL_") {
+		t.Errorf("a URL with credentials: %v", err)
+	}
 	env = map[string]string{"ARCA_EXTERNAL_TIMEOUT": "soon"}
 	c = Default()
 	if err := c.LoadEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err == nil {
