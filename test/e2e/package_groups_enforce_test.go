@@ -231,3 +231,35 @@ func TestPackageGroupEnforceTwine(t *testing.T) {
 		t.Errorf("twine upload outside the group: %v\n%s", err, out)
 	}
 }
+
+// Maven's endpoint (a deploy's PUTs, a download through a downstream)
+// obeys the groups like every other format: a prefix group over groupIds
+// allows publishing to one repository only, and an exact group keeps one
+// artifact from being retained downstream.
+func TestPackageGroupEnforceMaven(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, serverOpts{})
+	c := s.client()
+	createDomain(t, c, "mvg")
+	createRepo(t, c, "mvg", "release")
+	createRepo(t, c, "mvg", "dev")
+	createRepo(t, c, "mvg", "app", "release")
+	createGroup(t, c, "mvg", "/maven/com.acme~")
+	setGroupOrigin(t, c, "mvg", "/maven/com.acme~", map[string]string{"PUBLISH": "ALLOW_SPECIFIC_REPOSITORIES"}, "PUBLISH:release")
+	m := newMavenHTTP(t, s, c, "mvg")
+	m.deploy("release", "com.acme.tools", "cli", "1.0", []byte("cli jar"), "")
+	m.deploy("release", "com.acme.tools", "lib", "1.0", []byte("lib jar"), "")
+	code, _, body := m.do("PUT", "dev/com/acme/tools/cli/1.1/cli-1.1.jar", []byte("dev jar"), false)
+	if code != http.StatusConflict || !strings.Contains(string(body), "/maven/com.acme~") {
+		t.Errorf("deploy to dev under PUBLISH=ALLOW_SPECIFIC_REPOSITORIES[release]: %d %s", code, body)
+	}
+	m.deploy("dev", "com.acmecorp", "other", "1.0", []byte("other jar"), "") // not on a word boundary of com.acme
+
+	createGroup(t, c, "mvg", "/maven/com.acme.tools/lib$")
+	setGroupOrigin(t, c, "mvg", "/maven/com.acme.tools/lib$", map[string]string{"INTERNAL_UPSTREAM": "BLOCK"})
+	m.want(200, "cli through app", "GET", "app/com/acme/tools/cli/1.0/cli-1.0.jar", nil)
+	if code, _, body := m.do("GET", "app/com/acme/tools/lib/1.0/lib-1.0.jar", nil, false); code != http.StatusNotFound {
+		t.Errorf("lib through app under INTERNAL_UPSTREAM=BLOCK: %d %s", code, body)
+	}
+	m.want(200, "lib from release itself", "GET", "release/com/acme/tools/lib/1.0/lib-1.0.jar", nil)
+}
