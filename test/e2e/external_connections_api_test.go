@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
+
+	"github.com/arca-repo/arca/test/internal/arcatest"
 )
 
 // connNames flattens a repository description's external connections to
@@ -248,5 +251,47 @@ func TestExternalConnectionsCLIUnconfigured(t *testing.T) {
 	_, errOut, err = a.run("disassociate-external-connection", "--domain", "cli", "--repository", "store", "--external-connection", "public:crates-io")
 	if err == nil || !strings.Contains(errOut, "ResourceNotFoundException") {
 		t.Errorf("disassociating again through the CLI: %v %q", err, errOut)
+	}
+}
+
+// The config file's external_connections configures a connection; a name
+// that is not one of the ten, or a URL that is not http(s), stops arca serve
+// at start with a message naming it (and not the URL's credentials).
+func TestExternalConnectionsConfigFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	if err := os.WriteFile(good, []byte("external_connections:\n  \"public:npmjs\": http://127.0.0.1:1/\n  \"public:pypi\": \"\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, serverOpts{Env: []string{"ARCA_CONFIG=" + good}})
+	c := s.client()
+	createDomain(t, c, "cfg")
+	createRepo(t, c, "cfg", "store")
+	if _, err := c.AssociateExternalConnection(ctx(t), &codeartifact.AssociateExternalConnectionInput{Domain: aws.String("cfg"),
+		Repository: aws.String("store"), ExternalConnection: aws.String("public:npmjs")}); err != nil {
+		t.Fatalf("associating the connection the file configures: %v", err)
+	}
+	createRepo(t, c, "cfg", "other")
+	_, err := c.AssociateExternalConnection(ctx(t), &codeartifact.AssociateExternalConnectionInput{Domain: aws.String("cfg"),
+		Repository: aws.String("other"), ExternalConnection: aws.String("public:pypi")})
+	wantErr[*types.ValidationException](t, err, "the default the file turned off")
+	wantMessage(t, err, "the default the file turned off", "ARCA_EXTERNAL_PYPI_URL")
+
+	for name, tc := range map[string]struct{ yaml, want string }{
+		"unknown": {"external_connections:\n  \"public:cpan\": http://127.0.0.1:1/\n", "public:cpan"},
+		"ftp":     {"external_connections:\n  \"public:npmjs\": ftp://ci:hunter2@127.0.0.1/\n", "ARCA_EXTERNAL_NPMJS_URL"},
+		"ttl":     {"external_metadata_ttl: -1\n", "metadata TTL"},
+	} {
+		path := filepath.Join(dir, name+".yaml")
+		if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(arcaBin, "serve", "--listen", "127.0.0.1:0", "--data", t.TempDir(), "--config", path)
+		cmd.Env = append(arcatest.BaseEnv(), rootEnv()...)
+		out, err := cmd.CombinedOutput()
+		if arcatest.ExitCode(err) == 0 || !strings.Contains(string(out), tc.want) || strings.Contains(string(out), "hunter2") {
+			t.Errorf("%s: arca serve exited %v with %q; want a failure naming %s (and no credentials)", name, err, out, tc.want)
+		}
 	}
 }
