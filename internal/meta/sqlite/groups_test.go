@@ -20,7 +20,8 @@ func TestMigrationGivesExistingDomainsTheRootGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	// Back to schema 5: as if the domain predated package groups.
+	// Back to schema 5: as if the domain predated package groups. (When a
+	// migration 0007 exists, undo it here too: only the newest ones re-run.)
 	db, err := sql.Open("sqlite", dsn(path))
 	if err != nil {
 		t.Fatal(err)
