@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -176,4 +177,23 @@ func TestMavenExternalOnDemand(t *testing.T) {
 		Namespace: "org.example", Package: "lib"}, "1.0", meta.ListOptions{Limit: 10}); err == nil {
 		t.Errorf("1.0 kept: %+v", l.Assets)
 	}
+}
+
+// maven-metadata.xml comes from another server: any bytes parse without a
+// panic, and no SNAPSHOT or invalid version is offered.
+func FuzzExternalParseMetadata(f *testing.F) {
+	f.Add(centralMetadata)
+	f.Add(`<metadata><versioning><versions><version>1</version><version>1-SNAPSHOT</version></versions></versioning></metadata>`)
+	base, _ := url.Parse("https://central.test/maven2/")
+	f.Fuzz(func(t *testing.T, body string) {
+		p, err := External{}.ParseMetadata(base, "text/xml", []byte(body), "org.example", "lib")
+		if err != nil {
+			return
+		}
+		for _, v := range p.Versions {
+			if isSnapshot(v.Version) || v.Version == "" {
+				t.Fatalf("offered %q", v.Version)
+			}
+		}
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -477,4 +478,25 @@ func TestExternalHeldVersionsShadowThePublicOnes(t *testing.T) {
 	if n := e.reg.count("/tarballs/kept/kept-1.0.0.tgz"); n != 1 {
 		t.Errorf("the registry was asked %d times for a version the store holds archived", n)
 	}
+}
+
+// Packuments come from another server: any bytes parse without a panic,
+// and every tarball offered can be verified.
+func FuzzExternalParseMetadata(f *testing.F) {
+	f.Add(`{"dist-tags":{"latest":"1.0.0"},"versions":{"1.0.0":{"dist":{"tarball":"https://r.test/a/-/a-1.0.0.tgz","shasum":"` + strings.Repeat("a", 40) + `"}}}}`)
+	f.Add(`{"versions":{"1.0.0":{"dist":{"tarball":"/a.tgz","integrity":"sha512-` + strings.Repeat("A", 86) + `=="}}}}`)
+	base, _ := url.Parse("https://r.test/a")
+	f.Fuzz(func(t *testing.T, body string) {
+		p, err := External{}.ParseMetadata(base, "application/json", []byte(body), "", "a")
+		if err != nil {
+			return
+		}
+		for _, v := range p.Versions {
+			for _, a := range v.Assets {
+				if a.SHA1 == "" && a.SHA512 == "" || a.URL == nil {
+					t.Fatalf("offered %+v", a)
+				}
+			}
+		}
+	})
 }
