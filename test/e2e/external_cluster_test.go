@@ -23,7 +23,7 @@ import (
 )
 
 // slowRegistry is an npm registry in the test: one package with one
-// version whose tarball is sent slowly (a pause before the headers,
+// version (packument and the version's own manifest) whose tarball is sent slowly (a pause before the headers,
 // another before the body, the body in chunks), so that cold fetches
 // overlap. Each packument it serves points at its own tarball path
 // (/tarballs/<n>/…, n counting packument requests), so the tarball
@@ -54,23 +54,29 @@ func (r *slowRegistry) serve(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	r.hits[req.URL.Path]++
 	r.mu.Unlock()
+	manifest := func(tarballDir string) map[string]any {
+		sum := sha1.Sum(r.tgz)
+		return map[string]any{"name": r.name, "version": "1.0.0", "license": "MIT",
+			"description": "a tiny package of the test's registry",
+			"dist": map[string]any{"tarball": fmt.Sprintf("%s/tarballs/%s/%s-1.0.0.tgz", r.srv.URL, tarballDir, r.name),
+				"integrity": arcatest.SRISHA512(r.tgz), "shasum": hex.EncodeToString(sum[:])}}
+	}
 	switch {
 	case req.URL.Path == "/"+r.name:
 		r.mu.Lock()
 		r.packs++
 		n := r.packs
 		r.mu.Unlock()
-		sum := sha1.Sum(r.tgz)
 		doc := map[string]any{
 			"name": r.name, "dist-tags": map[string]string{"latest": "1.0.0"},
-			"versions": map[string]any{"1.0.0": map[string]any{"name": r.name, "version": "1.0.0",
-				"description": "a tiny package of the test's registry",
-				"dist": map[string]any{"tarball": fmt.Sprintf("%s/tarballs/%d/%s-1.0.0.tgz", r.srv.URL, n, r.name),
-					"integrity": arcatest.SRISHA512(r.tgz), "shasum": hex.EncodeToString(sum[:])}}},
-			"time": map[string]string{"1.0.0": "2024-01-01T00:00:00.000Z"},
+			"versions": map[string]any{"1.0.0": manifest(fmt.Sprint(n))},
+			"time":     map[string]string{"1.0.0": "2024-01-01T00:00:00.000Z"},
 		}
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(doc)
+	case req.URL.Path == "/"+r.name+"/1.0.0": // the version's full manifest
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(manifest("v"))
 	case strings.HasPrefix(req.URL.Path, "/tarballs/") && strings.HasSuffix(req.URL.Path, "/"+r.name+"-1.0.0.tgz"):
 		r.mu.Lock()
 		r.inFlight++
@@ -200,6 +206,11 @@ func TestExternalClusterColdFetch(t *testing.T) {
 	packs, tarballs, total := reg.counts()
 	t.Logf("16 cold clients: slowest %v; registry saw %d packument requests and tarball requests %v (at most %d at once)",
 		slowest.Round(time.Millisecond), packs, tarballs, reg.maxIn)
+	defer func() {
+		reg.mu.Lock()
+		defer reg.mu.Unlock()
+		t.Logf("version manifest requests: %d", reg.hits["/"+name+"/1.0.0"])
+	}()
 	// The premise: every client asked while the registry was still sending.
 	reg.mu.Lock()
 	firstEnd := reg.firstEnd
