@@ -4,6 +4,7 @@ import (
 	"math/big"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/arca-repo/arca/internal/apierr"
@@ -50,38 +51,49 @@ const (
 	rXPlain    = `[v= ]*(` + rXID + `)(?:\.(` + rXID + `)(?:\.(` + rXID + `)(?:` + rPre + `)?` + rBuild + `?)?)?`
 )
 
-var (
+// rangeREs are compiled on first use: the bounded repetitions make large
+// programs (tens of milliseconds to compile), which a binary that never
+// checks a dist-tag should not pay for at start.
+var rangeREs = sync.OnceValue(func() *rangeRegexps {
+	return &rangeRegexps{
+		buildStrip: regexp.MustCompile(`\+([a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*)`),
+		build:      regexp.MustCompile(rBuild),
+		hyphen:     regexp.MustCompile(`^ ?(` + rXPlain + `) - (` + rXPlain + `) ?$`),
+		opTrim:     regexp.MustCompile(`( ?)` + rGTLT + ` ?(` + rLoosePl + `|` + rXPlain + `)`),
+		tildeTrim:  regexp.MustCompile(`( ?)(?:~>?) `),
+		caretTrim:  regexp.MustCompile(`( ?)(?:\^) `),
+		tilde:      regexp.MustCompile(`^(?:~>?)` + rXPlain + `$`),
+		caret:      regexp.MustCompile(`^(?:\^)` + rXPlain + `$`),
+		xrange:     regexp.MustCompile(`^` + rGTLT + ` ?` + rXPlain + `$`),
+		star:       regexp.MustCompile(`(<|>)?=? ?\*`),
+		gte0:       regexp.MustCompile(`^ ?>= ?0\.0\.0 ?$`),
+		comparator: regexp.MustCompile(`^` + rGTLT + ` ?(` + rFullPlain + `)$|^$`),
+	}
+})
+
+type rangeRegexps struct {
 	// buildStrip removes build metadata anywhere, unbounded, before anything else.
-	buildStrip = regexp.MustCompile(`\+([a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*)`)
-	buildRE    = regexp.MustCompile(rBuild)
-	hyphenRE   = regexp.MustCompile(`^ ?(` + rXPlain + `) - (` + rXPlain + `) ?$`)
-	opTrimRE   = regexp.MustCompile(`( ?)` + rGTLT + ` ?(` + rLoosePl + `|` + rXPlain + `)`)
-	tildeTrim  = regexp.MustCompile(`( ?)(?:~>?) `)
-	caretTrim  = regexp.MustCompile(`( ?)(?:\^) `)
-	tildeRE    = regexp.MustCompile(`^(?:~>?)` + rXPlain + `$`)
-	caretRE    = regexp.MustCompile(`^(?:\^)` + rXPlain + `$`)
-	xrangeRE   = regexp.MustCompile(`^` + rGTLT + ` ?` + rXPlain + `$`)
-	starRE     = regexp.MustCompile(`(<|>)?=? ?\*`)
-	gte0RE     = regexp.MustCompile(`^ ?>= ?0\.0\.0 ?$`)
-	compRE     = regexp.MustCompile(`^` + rGTLT + ` ?(` + rFullPlain + `)$|^$`)
-)
+	buildStrip, build, hyphen, opTrim, tildeTrim, caretTrim *regexp.Regexp
+	tilde, caret, xrange, star, gte0, comparator            *regexp.Regexp
+}
 
 // validRangePart checks one ||-separated part: rewritten to comparators,
 // every comparator must parse.
 func validRangePart(r string) bool {
-	r = buildStrip.ReplaceAllString(r, "")
-	if m := hyphenRE.FindStringSubmatch(r); m != nil {
+	re := rangeREs()
+	r = re.buildStrip.ReplaceAllString(r, "")
+	if m := re.hyphen.FindStringSubmatch(r); m != nil {
 		r = hyphenRewrite(m)
 	}
-	r = opTrimRE.ReplaceAllString(r, "$1$2$3")
-	r = tildeTrim.ReplaceAllString(r, "$1~")
-	r = caretTrim.ReplaceAllString(r, "$1^")
+	r = re.opTrim.ReplaceAllString(r, "$1$2$3")
+	r = re.tildeTrim.ReplaceAllString(r, "$1~")
+	r = re.caretTrim.ReplaceAllString(r, "$1^")
 	pieces := strings.Split(r, " ")
 	for i, c := range pieces {
 		pieces[i] = rewriteComparator(c)
 	}
 	for _, c := range splitSpaces(strings.Join(pieces, " ")) {
-		c = gte0RE.ReplaceAllString(strings.Trim(c, " "), "")
+		c = re.gte0.ReplaceAllString(strings.Trim(c, " "), "")
 		if !validComparator(c) {
 			return false
 		}
@@ -92,11 +104,12 @@ func validRangePart(r string) bool {
 // rewriteComparator turns one '~', '^', x-range or star into plain
 // comparators (possibly two, space-separated), or leaves it as it is.
 func rewriteComparator(c string) string {
-	c = replaceFirst(buildRE, c, "")
-	c = mapWords(strings.Trim(c, " "), func(w string) string { return rewriteWith(caretRE, w, caret) })
-	c = mapWords(strings.Trim(c, " "), func(w string) string { return rewriteWith(tildeRE, w, tilde) })
-	c = mapWords(c, func(w string) string { return rewriteWith(xrangeRE, strings.Trim(w, " "), xrange) })
-	return replaceFirst(starRE, strings.Trim(c, " "), "")
+	re := rangeREs()
+	c = replaceFirst(re.build, c, "")
+	c = mapWords(strings.Trim(c, " "), func(w string) string { return rewriteWith(re.caret, w, caret) })
+	c = mapWords(strings.Trim(c, " "), func(w string) string { return rewriteWith(re.tilde, w, tilde) })
+	c = mapWords(c, func(w string) string { return rewriteWith(re.xrange, strings.Trim(w, " "), xrange) })
+	return replaceFirst(re.star, strings.Trim(c, " "), "")
 }
 
 // rewriteWith applies f to the submatches of an anchored re, if it matches.
@@ -251,7 +264,7 @@ var maxSafeInteger = big.NewInt(1<<53 - 1)
 // validComparator: an operator and a full version, or nothing (any).
 func validComparator(c string) bool {
 	c = strings.Join(splitSpaces(strings.Trim(c, " ")), " ")
-	m := compRE.FindStringSubmatch(c)
+	m := rangeREs().comparator.FindStringSubmatch(c)
 	if m == nil {
 		return false
 	}
