@@ -41,6 +41,7 @@ type slowRegistry struct {
 	inFlight int            // tarball responses being sent now
 	maxIn    int            // the most at once
 	firstEnd time.Time      // when the first tarball response ended
+	lastEnd  time.Time      // when the last one ended
 }
 
 func newSlowRegistry(t *testing.T, name string, tgz []byte) *slowRegistry {
@@ -88,6 +89,7 @@ func (r *slowRegistry) serve(w http.ResponseWriter, req *http.Request) {
 			if r.firstEnd.IsZero() {
 				r.firstEnd = time.Now()
 			}
+			r.lastEnd = time.Now()
 			r.mu.Unlock()
 		}()
 		fl := w.(http.Flusher)
@@ -158,19 +160,30 @@ func TestExternalClusterColdFetch(t *testing.T) {
 	tarballURL := func(s *server) string {
 		return s.URL + "/npm/d/xc-" + testAccount + "/app/" + name + "/-/" + name + "-1.0.0.tgz"
 	}
-	get := func(s *server) (int, []byte, error) {
+	// get returns the status, the body, and when its first byte arrived.
+	getFirst := func(s *server) (int, []byte, time.Time, error) {
 		req, err := http.NewRequest("GET", tarballURL(s), nil)
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, time.Time{}, err
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, time.Time{}, err
 		}
 		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		return resp.StatusCode, b, err
+		first := make([]byte, 1)
+		n, err := io.ReadFull(resp.Body, first)
+		at := time.Now()
+		if err != nil {
+			return resp.StatusCode, first[:n], at, err
+		}
+		rest, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, append(first, rest...), at, err
+	}
+	get := func(s *server) (int, []byte, error) {
+		code, b, _, err := getFirst(s)
+		return code, b, err
 	}
 
 	// 16 cold clients, released together.
@@ -178,7 +191,7 @@ func TestExternalClusterColdFetch(t *testing.T) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var slowest time.Duration
-	var lastStart time.Time
+	var lastStart, lastFirstByte time.Time
 	for i := 0; i < 16; i++ {
 		s := cl.Nodes[i%2]
 		wg.Add(1)
@@ -191,10 +204,13 @@ func TestExternalClusterColdFetch(t *testing.T) {
 				lastStart = t0
 			}
 			mu.Unlock()
-			code, b, err := get(s)
+			code, b, firstByte, err := getFirst(s)
 			d := time.Since(t0)
 			mu.Lock()
 			slowest = max(slowest, d)
+			if firstByte.After(lastFirstByte) {
+				lastFirstByte = firstByte
+			}
 			mu.Unlock()
 			if err != nil || code != http.StatusOK || !bytes.Equal(b, tgz) {
 				t.Errorf("client %d via node %d: %d, %d bytes (want %d identical), %v", i, i%2, code, len(b), len(tgz), err)
@@ -213,10 +229,16 @@ func TestExternalClusterColdFetch(t *testing.T) {
 	}()
 	// The premise: every client asked while the registry was still sending.
 	reg.mu.Lock()
-	firstEnd := reg.firstEnd
+	firstEnd, lastEnd := reg.firstEnd, reg.lastEnd
 	reg.mu.Unlock()
 	if !lastStart.Before(firstEnd) {
 		t.Errorf("the last client started %v after the first tarball response ended: the fetches did not overlap", lastStart.Sub(firstEnd))
+	}
+	// Streamed: every client had its first byte while the registry was
+	// still sending (no full download before the first byte).
+	t.Logf("the last client's first byte came %v before the registry's last byte", lastEnd.Sub(lastFirstByte).Round(time.Millisecond))
+	if !lastFirstByte.Before(lastEnd) {
+		t.Errorf("a client's first byte came %v after the registry's last tarball response ended: the download was not streamed to it", lastFirstByte.Sub(lastEnd))
 	}
 	if total > 2 {
 		t.Errorf("the registry saw %d tarball requests from 2 nodes, want at most one per node: %v", total, tarballs)
