@@ -85,14 +85,15 @@ func (External) ParseMetadata(u *url.URL, contentType string, body []byte, names
 		if !ok || v != ver {
 			continue
 		}
-		var m manifest
-		if json.Unmarshal(raw, &m) != nil {
+		// Only dist is read here (a large packument has thousands of
+		// versions); the kept version records its full manifest.
+		var m struct {
+			Dist registryDist `json:"dist"`
+		}
+		if json.Unmarshal(raw, &m) != nil || m.Dist.Tarball == "" {
 			continue
 		}
-		var dist registryDist
-		if json.Unmarshal(m["dist"], &dist) != nil || dist.Tarball == "" {
-			continue
-		}
+		dist := m.Dist
 		a := external.Asset{Name: p.tarball(ver), Size: -1}
 		if t, err := u.Parse(dist.Tarball); err == nil && (t.Scheme == "http" || t.Scheme == "https") {
 			a.URL = t
@@ -114,9 +115,7 @@ func (External) ParseMetadata(u *url.URL, contentType string, body []byte, names
 		if a.SHA512 == "" && a.SHA1 == "" {
 			continue
 		}
-		vm := versionMeta(m)
-		xv := external.Version{Version: ver, Summary: vm.Summary, HomePage: vm.HomePage, SourceCode: vm.SourceCodeRepository,
-			Licenses: vm.Licenses, Dependencies: vm.Dependencies, FormatMetadata: raw, Assets: []external.Asset{a}}
+		xv := external.Version{Version: ver, FormatMetadata: raw, Assets: []external.Asset{a}}
 		if t, err := time.Parse(time.RFC3339, doc.Time[ver]); err == nil {
 			xv.Published = t
 		}
