@@ -38,6 +38,7 @@ type Version struct {
 	SourceCode     string
 	Licenses       []meta.License
 	Dependencies   []meta.Dependency
+	Readme         string
 	FormatMetadata []byte
 	Assets         []Asset
 }

@@ -117,7 +117,7 @@ func externalVersionRow(rules *formatrules.Rules, conn string, xv *external.Vers
 	return meta.PackageVersion{Version: xv.Version, SortKey: rules.Key(xv.Version), Status: status,
 		CreatedTime: xv.Published, PublishedTime: xv.Published,
 		Summary: xv.Summary, HomePage: xv.HomePage, SourceCodeRepository: xv.SourceCode,
-		Licenses: xv.Licenses, Dependencies: xv.Dependencies, FormatMetadata: xv.FormatMetadata,
+		Licenses: xv.Licenses, Dependencies: xv.Dependencies, Readme: xv.Readme, FormatMetadata: xv.FormatMetadata,
 		OriginType: meta.OriginExternal, OriginExternalConn: conn}
 }
 
@@ -454,6 +454,9 @@ func describe(v *meta.PackageVersion, xf *externalFile) error {
 		if len(v.Dependencies) == 0 {
 			v.Dependencies = d.Dependencies
 		}
+		if v.Readme == "" {
+			v.Readme = d.Readme
+		}
 	}
 	if xf.merge != nil {
 		b, err := xf.merge(v.FormatMetadata)
@@ -501,9 +504,9 @@ func (s *Service) topUp(ctx context.Context, r Repo, xf *externalFile) error {
 			held[a.Name] = true
 		}
 		// What the kept files said of the version travels with them.
-		added := !bytes.Equal(rv.FormatMetadata, ov.FormatMetadata) || rv.Summary != ov.Summary || len(rv.Dependencies) != len(ov.Dependencies)
+		added := !bytes.Equal(rv.FormatMetadata, ov.FormatMetadata) || rv.Summary != ov.Summary || len(rv.Dependencies) != len(ov.Dependencies) || rv.Readme != ov.Readme
 		rv.FormatMetadata, rv.Summary, rv.HomePage, rv.SourceCodeRepository = ov.FormatMetadata, ov.Summary, ov.HomePage, ov.SourceCodeRepository
-		rv.Licenses, rv.Dependencies = ov.Licenses, ov.Dependencies
+		rv.Licenses, rv.Dependencies, rv.Readme = ov.Licenses, ov.Dependencies, ov.Readme
 		for _, a := range src {
 			if held[a.Name] {
 				continue

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"time"
@@ -55,6 +56,19 @@ func (External) ParseVersion(u *url.URL, body []byte, namespace, name string) (*
 	vm := versionMeta(m)
 	return &external.Version{Version: m.str("version"), Summary: vm.Summary, HomePage: vm.HomePage, SourceCode: vm.SourceCodeRepository,
 		Licenses: vm.Licenses, Dependencies: vm.Dependencies, FormatMetadata: body}, nil
+}
+
+// Describe reads a kept tarball: its README (CodeArtifact shows an npm
+// version's readme) and, where the registry's documents said nothing, what
+// its package.json says of the version.
+func (External) Describe(file io.ReaderAt, size int64, _, _, _, version string) (*external.Version, func([]byte) ([]byte, error), error) {
+	out := &external.Version{Version: version, Readme: readmeFromTarball(io.NewSectionReader(file, 0, size))}
+	if m := packageJSONFromTarball(io.NewSectionReader(file, 0, size)); m != nil && m.str("version") == version {
+		vm := versionMeta(m)
+		out.Summary, out.HomePage, out.SourceCode = vm.Summary, vm.HomePage, vm.SourceCodeRepository
+		out.Licenses, out.Dependencies = vm.Licenses, vm.Dependencies
+	}
+	return out, nil, nil
 }
 
 // registryDoc is the part of a packument the cache reads.

@@ -277,7 +277,7 @@ func TestExternalColdFetchKeepsOnce(t *testing.T) {
 		}
 	}
 	_, pv, err := e.svc.DescribePackageVersion(context.Background(), rootCaller, pkgsvc.Coord{Domain: "acme", Repository: "js", Format: "npm", Package: "lodash"}, "4.17.21")
-	if err != nil || pv.Summary != "full 4.17.21" || len(pv.Licenses) != 1 || pv.Licenses[0].Name != "MIT" || len(pv.Dependencies) != 1 {
+	if err != nil || pv.Summary != "full 4.17.21" || len(pv.Licenses) != 1 || pv.Licenses[0].Name != "MIT" || len(pv.Dependencies) != 1 || pv.Readme != "# lodash" {
 		t.Errorf("kept version's metadata = %+v, %v; want the full manifest's", pv, err)
 	}
 	p, err := e.svc.DescribePackage(context.Background(), rootCaller, pkgsvc.Coord{Domain: "acme", Repository: "npm-store", Format: "npm", Package: "lodash"})

@@ -216,6 +216,39 @@ func readmeFromTarball(tgz io.Reader) string {
 	return best
 }
 
+// maxPackageJSON bounds the package.json read from a tarball.
+const maxPackageJSON = 4 << 20
+
+// packageJSONFromTarball returns the package.json at the top of the
+// package directory of a gzipped tarball, or nil.
+func packageJSONFromTarball(tgz io.Reader) manifest {
+	zr, err := gzip.NewReader(bufio.NewReaderSize(tgz, 32<<10))
+	if err != nil {
+		return nil
+	}
+	tr := tar.NewReader(io.LimitReader(zr, maxReadmeScan))
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			return nil
+		}
+		name := strings.TrimPrefix(h.Name, "./")
+		dir, file := path.Split(name)
+		if h.Typeflag != tar.TypeReg || file != "package.json" || strings.Count(dir, "/") != 1 {
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(tr, maxPackageJSON))
+		if err != nil {
+			return nil
+		}
+		var m manifest
+		if json.Unmarshal(b, &m) != nil {
+			return nil
+		}
+		return m
+	}
+}
+
 // readmeRank orders README candidates: README.md (3) over README (2) over
 // README.anything (1); 0 is not a README.
 func readmeRank(file string) int {
