@@ -253,15 +253,17 @@ func TestExternalPyPIPullThrough(t *testing.T) {
 	if got := jsonString(cliVersions["versions"]); !strings.Contains(got, `"originType":"EXTERNAL"`) || !strings.Contains(got, `"externalConnectionName":"public:pypi"`) {
 		t.Errorf("aws codeartifact list-package-versions httplib2 in app: %s", got)
 	}
-	// The first version of an external package in the store is set up
-	// publish=BLOCK, upstream=ALLOW.
-	dp, err := c.DescribePackage(ctx(t), &codeartifact.DescribePackageInput{Domain: aws.String("team"), Repository: aws.String("pypi-store"),
-		Format: types.PackageFormatPypi, Package: aws.String("httplib2")})
-	if err != nil {
-		t.Errorf("DescribePackage httplib2 in pypi-store: %v", err)
-	} else if r := dp.Package.OriginConfiguration; r == nil || r.Restrictions == nil ||
-		r.Restrictions.Publish != types.AllowPublishBlock || r.Restrictions.Upstream != types.AllowUpstreamAllow {
-		t.Errorf("httplib2 in pypi-store: origin configuration %s, want publish=BLOCK upstream=ALLOW", jsonString(dp.Package.OriginConfiguration))
+	// A package whose first version came from the connection (the store)
+	// or from an upstream (app) is set up publish=BLOCK, upstream=ALLOW.
+	for _, repo := range []string{"pypi-store", "app"} {
+		dp, err := c.DescribePackage(ctx(t), &codeartifact.DescribePackageInput{Domain: aws.String("team"), Repository: aws.String(repo),
+			Format: types.PackageFormatPypi, Package: aws.String("httplib2")})
+		if err != nil {
+			t.Errorf("DescribePackage httplib2 in %s: %v", repo, err)
+		} else if r := dp.Package.OriginConfiguration; r == nil || r.Restrictions == nil ||
+			r.Restrictions.Publish != types.AllowPublishBlock || r.Restrictions.Upstream != types.AllowUpstreamAllow {
+			t.Errorf("httplib2 in %s: origin configuration %s, want publish=BLOCK upstream=ALLOW", repo, jsonString(dp.Package.OriginConfiguration))
+		}
 	}
 
 	// Every file of both versions reaches the store (pip took the wheels;
