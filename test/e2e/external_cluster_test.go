@@ -289,6 +289,14 @@ func TestExternalClusterColdFetch(t *testing.T) {
 			continue
 		}
 		checkHashes(t, as.Assets[0], want)
+		dp, err := c.DescribePackage(ctx(t), &codeartifact.DescribePackageInput{Domain: aws.String("xc"), Repository: aws.String(repo),
+			Format: types.PackageFormatNpm, Package: aws.String(name)})
+		if err != nil {
+			t.Errorf("DescribePackage %s in %s: %v", name, repo, err)
+		} else if r := dp.Package.OriginConfiguration; r == nil || r.Restrictions == nil ||
+			r.Restrictions.Publish != types.AllowPublishBlock || r.Restrictions.Upstream != types.AllowUpstreamAllow {
+			t.Errorf("%s in %s: origin configuration %s, want publish=BLOCK upstream=ALLOW", name, repo, jsonString(dp.Package.OriginConfiguration))
+		}
 	}
 	// One blob in the bucket, the tarball's.
 	sum := sha256.Sum256(tgz)
