@@ -73,12 +73,20 @@ func extStamp(p *external.Package, err error) string {
 // that the view lacks; blocked names the owners whose package refuses
 // upstream versions. It returns the sources consulted and whether one was
 // unavailable.
-func (s *Service) mergeExternal(ctx context.Context, view *PackageView, owners []*meta.Repository, blocked map[string]bool, seen map[string]bool) ([]extSource, bool) {
+func (s *Service) mergeExternal(ctx context.Context, r Repo, view *PackageView, owners []*meta.Repository, blocked map[string]bool, seen map[string]bool) ([]extSource, bool, error) {
 	var srcs []extSource
 	unavailable := false
 	rules := formatrules.Of(view.Format)
 	for _, o := range owners {
 		if blocked[o.ID] {
+			continue
+		}
+		// The package's group must let the registry's versions into the
+		// owner (EXTERNAL_UPSTREAM; INTERNAL_UPSTREAM into r was checked
+		// with the chain).
+		if ok, err := s.groupLets(ctx, r.Domain, o.Name, view.Format, view.Namespace, view.Name, meta.RestrictExternalUpstream); err != nil {
+			return nil, false, err
+		} else if !ok {
 			continue
 		}
 		conn := o.ExternalConnection
@@ -105,7 +113,21 @@ func (s *Service) mergeExternal(ctx context.Context, view *PackageView, owners [
 			view.DistTags[tag] = v // furthest upstream: its tags win
 		}
 	}
-	return srcs, unavailable
+	return srcs, unavailable, nil
+}
+
+// groupLets reports whether the package's group lets versions enter repo
+// by way kind; a refusal is false, a failure to tell an error.
+func (s *Service) groupLets(ctx context.Context, d *meta.Domain, repo, format, namespace, name, kind string) (bool, error) {
+	err := s.checkGroupOrigin(ctx, d, repo, format, namespace, name, kind)
+	switch {
+	case err == nil:
+		return true, nil
+	case apierr.Is(err, apierr.NotFound) || apierr.Is(err, apierr.Conflict):
+		return false, nil
+	default:
+		return false, err
+	}
 }
 
 // externalVersionRow is the version row a registry's version would get.

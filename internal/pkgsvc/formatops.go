@@ -350,7 +350,16 @@ func (s *Service) readView(ctx context.Context, r Repo, format, namespace, name 
 	if err != nil && !apierr.Is(err, apierr.NotFound) {
 		return nil, err
 	}
-	if local == nil || local.OriginUpstream != meta.Block {
+	// Upstream versions show only where they may enter r: the package's
+	// origin configuration and its package group (INTERNAL_UPSTREAM) both
+	// allow it.
+	upstreamOK := local == nil || local.OriginUpstream != meta.Block
+	if upstreamOK {
+		if upstreamOK, err = s.groupLets(ctx, r.Domain, r.Repository.Name, format, namespace, name, meta.RestrictInternalUpstream); err != nil {
+			return nil, err
+		}
+	}
+	if upstreamOK {
 		if repos, err = searchOrder(ctx, s.meta, r.Repository); err != nil {
 			return nil, err
 		}
@@ -405,7 +414,9 @@ func (s *Service) readView(ctx context.Context, r Repo, format, namespace, name 
 	}
 	unavailable := false
 	if local == nil || local.OriginUpstream != meta.Block {
-		view.ext, unavailable = s.mergeExternal(ctx, view, s.connectionsOf(repos, format), blocked, seen)
+		if view.ext, unavailable, err = s.mergeExternal(ctx, r, view, s.connectionsOf(repos, format), blocked, seen); err != nil {
+			return nil, err
+		}
 	}
 	if len(view.Versions) == 0 {
 		if unavailable {

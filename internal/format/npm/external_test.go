@@ -500,3 +500,33 @@ func FuzzExternalParseMetadata(f *testing.F) {
 		}
 	})
 }
+
+// A package group that keeps public versions out (EXTERNAL_UPSTREAM=BLOCK
+// on /npm/acme/*) hides them from the packument and never lets them in;
+// other packages still come through.
+func TestExternalGroupBlocksPublicVersions(t *testing.T) {
+	t.Parallel()
+	e := newExtEnv(t, time.Minute)
+	ctx := context.Background()
+	e.reg.add(t, "acme-utils", "6.6.6")
+	e.reg.add(t, "left-pad", "1.3.0")
+	if _, err := e.svc.CreatePackageGroup(ctx, rootCaller, "", "acme", "/npm//acme~", "", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.svc.UpdatePackageGroupOriginConfiguration(ctx, rootCaller, "", "acme", "/npm//acme~",
+		map[string]string{meta.RestrictExternalUpstream: meta.Block}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if w := e.do("GET", "acme-utils", nil, nil); w.Code != 404 {
+		t.Errorf("packument of a name the group keeps private: %d %s", w.Code, w.Body)
+	}
+	if w := e.do("GET", "acme-utils/-/acme-utils-6.6.6.tgz", nil, nil); w.Code != 404 {
+		t.Errorf("tarball of a name the group keeps private: %d", w.Code)
+	}
+	if n := e.reg.count("/tarballs/acme-utils/acme-utils-6.6.6.tgz"); n != 0 {
+		t.Errorf("the registry's tarball was fetched %d times", n)
+	}
+	if w := e.do("GET", "left-pad/-/left-pad-1.3.0.tgz", nil, nil); w.Code != 200 {
+		t.Errorf("a package outside the group: %d", w.Code)
+	}
+}
