@@ -7,6 +7,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -175,6 +176,12 @@ func TestExternalPyPIPullThrough(t *testing.T) {
 	if out, err := pubTools.twineUpload(append([]string{"--repository-url", pypiEndpoint(pub, "pub", "index"), "-u", "aws", "-p", pubTok}, all...)...); err != nil {
 		t.Fatalf("twine upload to the public index: %v\n%s", err, out)
 	}
+	// A public corp-tool 9.0, the bait of a dependency-confusion attack on
+	// the team's own corp-tool (published into app below).
+	bait := pyDist{Name: "corp-tool", Version: "9.0", Marker: "public bait"}.wheel(t, t.TempDir())
+	if out, err := pubTools.twineUpload("--repository-url", pypiEndpoint(pub, "pub", "index"), "-u", "aws", "-p", pubTok, bait); err != nil {
+		t.Fatalf("twine upload of corp-tool 9.0 to the public index: %v\n%s", err, out)
+	}
 	upstreamSHA := map[string]string{} // file name → SHA-256 as the public index keeps it
 	for _, d := range []realDist{top, dep, other} {
 		for n, a := range (pypiRef{Domain: "pub", Repo: "index", Package: d.Name}).assets(t, pc, d.Version) {
@@ -212,6 +219,13 @@ func TestExternalPyPIPullThrough(t *testing.T) {
 		Repository: aws.String("app"), Format: types.PackageFormatPypi, Package: aws.String("distro"),
 		Restrictions: &types.PackageOriginRestrictions{Publish: types.AllowPublishAllow, Upstream: types.AllowUpstreamBlock}}); err != nil {
 		t.Fatalf("PutPackageOriginConfiguration distro upstream=BLOCK in app: %v", err)
+	}
+
+	// The team's own corp-tool 1.0, published into app: its first version
+	// sets upstream=BLOCK there, so the public 9.0 must never show.
+	own := pyDist{Name: "corp-tool", Version: "1.0", Marker: "ours"}.wheel(t, t.TempDir())
+	if out, err := py.twineUpload("--repository-url", pypiEndpoint(s, "team", "app"), "-u", "aws", "-p", tok, own); err != nil {
+		t.Fatalf("twine upload of corp-tool 1.0 into app: %v\n%s", err, out)
 	}
 
 	pipInstall := func(index, project string) (string, string, error) {
@@ -339,6 +353,30 @@ func TestExternalPyPIPullThrough(t *testing.T) {
 	}
 	noVersions("app")
 
+	// Dependency confusion: through app, pip finds the team's corp-tool
+	// 1.0 only, never the public 9.0, and nothing of 9.0 is ingested.
+	if venv, out, err := pipInstall(appIndex, "corp-tool"); err != nil {
+		t.Errorf("pip install corp-tool through app: %v\n%s", err, out)
+	} else if got := py.python(venv, "import corp_tool; print(corp_tool.VERSION)"); got != "1.0" {
+		t.Errorf("pip installed corp-tool %s through app, want the team's 1.0 (upstream=BLOCK since its first publish)", got)
+	}
+	status, _, body := pypiGet(t, pypiEndpoint(s, "team", "app")+"simple/corp-tool/", tok, "application/vnd.pypi.simple.v1+json")
+	var page struct {
+		Versions []string `json:"versions"`
+	}
+	if err := json.Unmarshal(body, &page); status != http.StatusOK || err != nil || strings.Join(page.Versions, ",") != "1.0" {
+		t.Errorf("app's project page of corp-tool: %d %s, want version 1.0 only", status, body)
+	}
+	if got := (pypiRef{Domain: "team", Repo: "app", Package: "corp-tool"}).versions(t, c); len(got) != 1 || got["1.0"] == "" {
+		t.Errorf("corp-tool in app: %v, want 1.0 only", got)
+	}
+	if vs, err := c.ListPackageVersions(ctx(t), &codeartifact.ListPackageVersionsInput{Domain: aws.String("team"),
+		Repository: aws.String("pypi-store"), Format: types.PackageFormatPypi, Package: aws.String("corp-tool")}); err == nil && len(vs.Versions) != 0 {
+		t.Errorf("the public corp-tool was ingested into pypi-store through app: %s", jsonString(vs.Versions))
+	} else if err != nil && !isNotFound(err) {
+		t.Errorf("ListPackageVersions corp-tool in pypi-store: %v", err)
+	}
+
 	// The public index goes away: a fresh venv, no cache, the metadata
 	// expired; the install still works from what was kept.
 	if code := pub.Stop(); code != 0 {
@@ -354,7 +392,7 @@ func TestExternalPyPIPullThrough(t *testing.T) {
 	}
 	// And the sdist the service fetched by itself is served from the store.
 	sd := filepath.Base(uploads["httplib2"][1])
-	status, _, body := pypiGet(t, pypiEndpoint(s, "team", "pypi-store")+"simple/httplib2/0.20.4/"+sd, tok, "")
+	status, _, body = pypiGet(t, pypiEndpoint(s, "team", "pypi-store")+"simple/httplib2/0.20.4/"+sd, tok, "")
 	if want, _ := os.ReadFile(uploads["httplib2"][1]); status != http.StatusOK || !bytes.Equal(body, want) {
 		t.Errorf("GET %s from pypi-store with the public index down: %d, %d bytes (want %d)", sd, status, len(body), len(want))
 	}
