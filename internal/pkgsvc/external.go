@@ -151,6 +151,31 @@ func externalAssets(xv *external.Version) []meta.Asset {
 	return out
 }
 
+// externalHolding returns the first external connection of repo's chain
+// whose registry offers version (from its cached metadata where fresh), or
+// "": a registry that cannot be asked offers nothing.
+func (s *Service) externalHolding(ctx context.Context, repo *meta.Repository, format, namespace, name, version string) string {
+	if s.fmt.ext == nil {
+		return ""
+	}
+	order, err := searchOrder(ctx, s.meta, repo)
+	if err != nil {
+		return ""
+	}
+	for _, o := range s.connectionsOf(order, format) {
+		p, err := s.fmt.ext.Package(ctx, o.ExternalConnection, namespace, name)
+		if err != nil {
+			continue
+		}
+		for _, v := range p.Versions {
+			if v.Version == version {
+				return o.ExternalConnection
+			}
+		}
+	}
+	return ""
+}
+
 // externalFile is a file a connection offers, with where it would be kept.
 type externalFile struct {
 	conn                    string

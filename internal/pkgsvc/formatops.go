@@ -255,6 +255,14 @@ func (s *Service) precheckFormatPublish(ctx context.Context, rd meta.Reader, rep
 	if err != nil && !apierr.Is(err, apierr.NotFound) {
 		return err
 	}
+	if err != nil && p.OriginUpstream == meta.Allow {
+		// As for a version an upstream repository serves: a package that
+		// takes public versions cannot get a private one of the same number.
+		if conn := s.externalHolding(ctx, repo, in.Format, in.Namespace, in.Package, in.Version); conn != "" {
+			return apierr.Conflicting(apierr.ResPackageVersion, in.Version,
+				"Version %s of '%s' is available from external connection %s; it cannot be published to '%s' while the package accepts upstream versions (upstream=ALLOW).", in.Version, name, conn, repo.Name)
+		}
+	}
 	return nil
 }
 

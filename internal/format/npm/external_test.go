@@ -530,3 +530,24 @@ func TestExternalGroupBlocksPublicVersions(t *testing.T) {
 		t.Errorf("a package outside the group: %d", w.Code)
 	}
 }
+
+// A package that takes upstream versions (publish=ALLOW, upstream=ALLOW)
+// cannot get a private version of a number the registry offers (409), as
+// CodeArtifact refuses it; other numbers publish.
+func TestExternalPublishOfAPublicVersionConflicts(t *testing.T) {
+	t.Parallel()
+	e := newExtEnv(t, time.Minute)
+	e.reg.add(t, "shared-name", "1.0.0")
+	if _, err := e.svc.PutPackageOriginConfiguration(context.Background(), rootCaller, pkgsvc.Coord{Domain: "acme", Repository: "js", Format: "npm", Package: "shared-name"}, meta.Allow, meta.Allow); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.svc.PublishFormat(context.Background(), rootCaller, e.r, pkgsvc.FormatPublish{Format: "npm", Package: "shared-name", Version: "1.0.0",
+		AssetName: "shared-name-1.0.0.tgz", Body: bytes.NewReader([]byte("private")), NewVersion: true})
+	if !apierr.Is(err, apierr.Conflict) || !strings.Contains(err.Error(), "public:npmjs") {
+		t.Fatalf("publish of a version the registry offers: %v", err)
+	}
+	if _, err := e.svc.PublishFormat(context.Background(), rootCaller, e.r, pkgsvc.FormatPublish{Format: "npm", Package: "shared-name", Version: "1.0.1",
+		AssetName: "shared-name-1.0.1.tgz", Body: bytes.NewReader([]byte("private")), NewVersion: true}); err != nil {
+		t.Fatalf("publish of another version: %v", err)
+	}
+}
