@@ -377,6 +377,36 @@ func TestExternalPyPIPullThrough(t *testing.T) {
 		t.Errorf("ListPackageVersions corp-tool in pypi-store: %v", err)
 	}
 
+	// Freshness: a version the public index gains shows through app once
+	// the (one-second) metadata TTL has passed.
+	pageVersions := func(repo, project string) []string {
+		t.Helper()
+		status, _, body := pypiGet(t, pypiEndpoint(s, "team", repo)+"simple/"+project+"/", tok, "application/vnd.pypi.simple.v1+json")
+		var page struct {
+			Versions []string `json:"versions"`
+		}
+		if err := json.Unmarshal(body, &page); status != http.StatusOK || err != nil {
+			t.Errorf("%s's project page of %s: %d %s", repo, project, status, body)
+		}
+		return page.Versions
+	}
+	freshDir := t.TempDir()
+	upPub := func(d pyDist) {
+		t.Helper()
+		if out, err := pubTools.twineUpload("--repository-url", pypiEndpoint(pub, "pub", "index"), "-u", "aws", "-p", pubTok, d.wheel(t, freshDir)); err != nil {
+			t.Fatalf("twine upload of %s %s to the public index: %v\n%s", d.Name, d.Version, err, out)
+		}
+	}
+	upPub(pyDist{Name: "fresh-pkg", Version: "1.0"})
+	if got := strings.Join(pageVersions("app", "fresh-pkg"), ","); got != "1.0" {
+		t.Errorf("fresh-pkg through app: versions %q, want 1.0", got)
+	}
+	upPub(pyDist{Name: "fresh-pkg", Version: "2.0"})
+	time.Sleep(1100 * time.Millisecond)
+	if got := strings.Join(pageVersions("app", "fresh-pkg"), ","); got != "1.0,2.0" {
+		t.Errorf("fresh-pkg through app after the public index gained 2.0 and the TTL passed: versions %q, want 1.0,2.0", got)
+	}
+
 	// The public index goes away: a fresh venv, no cache, the metadata
 	// expired; the install still works from what was kept.
 	if code := pub.Stop(); code != 0 {
