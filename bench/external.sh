@@ -70,6 +70,13 @@ cleanup() {
     kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
   done
   [ "$KEEP_LOGS" = 0 ] || cp "$TMP/countproxy.log" "$LOGDIR/countproxy.log" 2>/dev/null
+  if [ "$rc" != 0 ] && [ -f "$TMP/arca.log" ]; then
+    mkdir -p "$ROOT/bench/results"
+    cp "$TMP/arca.log" "$ROOT/bench/results/external-arca-failure.log"
+    grep -q 'msg="shutting down' "$TMP/arca.log" &&
+      printf '%s: arca was sent SIGINT or SIGTERM during the run, not by this script\n' "$BENCH_NAME" >&2
+    printf '%s: arca'"'"'s log is in bench/results/external-arca-failure.log\n' "$BENCH_NAME" >&2
+  fi
   [ "$rc" = 0 ] || { tail -20 "$TMP"/*.log >&2 2>/dev/null; }
   rm -rf "$TMP"
   exit $rc
@@ -122,7 +129,8 @@ start_arca() {
 stop_arca() {
   kill -TERM "$ARCA_PID" && wait "$ARCA_PID" || true
   ARCA_PID=""
-  [ "$KEEP_LOGS" = 0 ] || cp "$TMP/arca.log" "$LOGDIR/arca-$ARCA_LOG_LABEL.log"
+  mv "$TMP/arca.log" "$TMP/arca-stopped.log"
+  [ "$KEEP_LOGS" = 0 ] || cp "$TMP/arca-stopped.log" "$LOGDIR/arca-$ARCA_LOG_LABEL.log"
 }
 
 # ---------------------------------------------------------------- verdaccio
