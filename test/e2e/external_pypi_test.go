@@ -298,7 +298,7 @@ func TestExternalPyPIPullThrough(t *testing.T) {
 				got[n] = a.Hashes["SHA-256"]
 			}
 			if jsonString(got) == jsonString(want) {
-				t.Logf("%s %s: all %d files in %s %v after pip finished", d.Name, d.Version, len(want), repo, time.Since(installed).Round(time.Millisecond))
+				t.Logf("%s %s: all %d files in %s when looked at, %v after pip finished", d.Name, d.Version, len(want), repo, time.Since(installed).Round(time.Millisecond))
 				return
 			}
 			if time.Now().After(deadline) {
