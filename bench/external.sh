@@ -233,6 +233,8 @@ record() {  # record TREE SIDE: appends this install's figures
 }
 
 START=$(date -u +%Y-%m-%dT%H:%MZ)
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
+[ -z "$(git status --porcelain -- cmd internal go.mod go.sum 2>/dev/null)" ] || COMMIT="$COMMIT with uncommitted changes"
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 for tree in $TREES; do
   name=${tree%@*}
@@ -294,7 +296,7 @@ ubytes() { echo "${R[$1]:-}" | tr ' ' '\n' | grep . | cut -d: -f4 | sort -g | ta
 {
   echo "# npm install through external connections: arca vs Verdaccio $("$VERDACCIO" --version 2>/dev/null || echo '?') vs direct"
   echo
-  echo "$START, commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)),"
+  echo "$START, commit $COMMIT, $(nproc) cores ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)),"
   echo "load $LOAD0 at start, $LOAD1 at end; node $(node --version), npm $(npm --version); median of $RUNS; metadata TTL ${TTL}s on both caches."
   echo "Every install: empty npm cache, no node_modules, no lockfile, --ignore-scripts. Registry requests all go through countproxy"
   echo "(direct-noproxy: npm straight to the registry, for the proxy's own cost)."
