@@ -8,16 +8,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/arca-repo/arca/internal/blob/fs"
 	"github.com/arca-repo/arca/internal/external"
+	"github.com/arca-repo/arca/internal/external/externaltest"
 	"github.com/arca-repo/arca/internal/meta"
-	"github.com/arca-repo/arca/internal/meta/sqlite"
 	"github.com/arca-repo/arca/internal/pkgsvc"
 )
 
@@ -68,44 +66,9 @@ func (f *fakeCentral) count(path string) int {
 func newExternalEnv(t *testing.T) (*env, *fakeCentral) {
 	t.Helper()
 	central := newFakeCentral(t)
-	dir := t.TempDir()
-	store, err := sqlite.Open(filepath.Join(dir, "arca.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	blobs, err := fs.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	urls := map[string]string{"public:maven-central": central.srv.URL + "/maven2/"}
-	svc := pkgsvc.New(pkgsvc.Options{Meta: store, Blobs: blobs, Region: "us-east-1", PublicURL: "http://arca.test", ExternalURLs: urls})
-	src, err := external.New(external.Options{URLs: urls, Clients: map[string]external.Client{"maven": External{}},
-		Timeout: time.Second, SpoolDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc.SetExternal(src, nil)
-	ctx := context.Background()
-	if _, err := svc.CreateDomain(ctx, rootCaller, "acme", "", nil); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range []struct {
-		name string
-		ups  []string
-	}{{"maven-central-store", nil}, {"jvm", []string{"maven-central-store"}}} {
-		if _, err := svc.CreateRepository(ctx, rootCaller, "", "acme", r.name, "", r.ups, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := svc.AssociateExternalConnection(ctx, rootCaller, "", "acme", "maven-central-store", "public:maven-central"); err != nil {
-		t.Fatal(err)
-	}
-	d, repo, err := svc.ResolveRepository(ctx, rootCaller.Account, "acme", "jvm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{tb: t, h: New(svc, Options{MaxAssetSize: 1 << 20}), svc: svc, r: pkgsvc.Repo{Domain: d, Repository: repo}}, central
+	c := externaltest.New(t, "public:maven-central", central.srv.URL+"/maven2/", "maven", External{},
+		external.Options{Timeout: time.Second}, "maven-central-store", "jvm")
+	return &env{tb: t, h: New(c.Svc, Options{MaxAssetSize: 1 << 20}), svc: c.Svc, r: c.Down}, central
 }
 
 const centralMetadata = `<?xml version="1.0" encoding="UTF-8"?>

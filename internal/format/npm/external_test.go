@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,10 +15,9 @@ import (
 	"time"
 
 	"github.com/arca-repo/arca/internal/apierr"
-	"github.com/arca-repo/arca/internal/blob/fs"
 	"github.com/arca-repo/arca/internal/external"
+	"github.com/arca-repo/arca/internal/external/externaltest"
 	"github.com/arca-repo/arca/internal/meta"
-	"github.com/arca-repo/arca/internal/meta/sqlite"
 	"github.com/arca-repo/arca/internal/pkgsvc"
 )
 
@@ -179,44 +177,9 @@ type extEnv struct {
 func newExtEnv(t *testing.T, ttl time.Duration) *extEnv {
 	t.Helper()
 	reg := newFakeRegistry(t)
-	dir := t.TempDir()
-	db, err := sqlite.Open(filepath.Join(dir, "arca.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	blobs, err := fs.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	urls := map[string]string{"public:npmjs": reg.srv.URL + "/"}
-	svc := pkgsvc.New(pkgsvc.Options{Meta: db, Blobs: blobs, Region: "us-east-1", PublicURL: "http://arca.test", ExternalURLs: urls})
-	src, err := external.New(external.Options{URLs: urls, Clients: map[string]external.Client{"npm": External{}},
-		MetadataTTL: ttl, NegativeTTL: ttl, Timeout: 500 * time.Millisecond, SpoolDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc.SetExternal(src, nil)
-	ctx := context.Background()
-	if _, err := svc.CreateDomain(ctx, rootCaller, "acme", "", nil); err != nil {
-		t.Fatal(err)
-	}
-	repo := func(name string, ups ...string) pkgsvc.Repo {
-		if _, err := svc.CreateRepository(ctx, rootCaller, "", "acme", name, "", ups, nil); err != nil {
-			t.Fatal(err)
-		}
-		d, r, err := svc.ResolveRepository(ctx, rootCaller.Account, "acme", name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return pkgsvc.Repo{Domain: d, Repository: r}
-	}
-	store := repo("npm-store")
-	if _, err := svc.AssociateExternalConnection(ctx, rootCaller, "", "acme", "npm-store", "public:npmjs"); err != nil {
-		t.Fatal(err)
-	}
-	js := repo("js", "npm-store")
-	return &extEnv{handlerEnv: &handlerEnv{tb: t, h: New(svc), svc: svc, r: js}, reg: reg, src: src, store: store}
+	c := externaltest.New(t, "public:npmjs", reg.srv.URL+"/", "npm", External{},
+		external.Options{MetadataTTL: ttl, NegativeTTL: ttl, Timeout: 500 * time.Millisecond}, "npm-store", "js")
+	return &extEnv{handlerEnv: &handlerEnv{tb: t, h: New(c.Svc), svc: c.Svc, r: c.Down}, reg: reg, src: c.Source, store: c.Store}
 }
 
 // versions lists what a repository keeps of a package (origin included).
