@@ -7,6 +7,5 @@ package formatrules
 var (
 	NuGet = register(&Rules{Name: "nuget", Namespace: NamespaceForbidden})
 	Ruby  = register(&Rules{Name: "ruby", Namespace: NamespaceForbidden})
-	Cargo = register(&Rules{Name: "cargo", Namespace: NamespaceForbidden})
 	Swift = register(&Rules{Name: "swift", Namespace: NamespaceRequired})
 )

@@ -25,6 +25,7 @@ import (
 	"github.com/arca-repo/arca/internal/config"
 	"github.com/arca-repo/arca/internal/dataplane"
 	"github.com/arca-repo/arca/internal/format"
+	"github.com/arca-repo/arca/internal/format/cargo"
 	"github.com/arca-repo/arca/internal/format/maven"
 	"github.com/arca-repo/arca/internal/format/npm"
 	"github.com/arca-repo/arca/internal/format/pypi"
@@ -157,6 +158,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 		"npm":   npm.New(st.Service, npm.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, Log: log}),
 		"pypi":  pypi.New(st.Service, pypi.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, Log: log}),
 		"maven": maven.New(st.Service, maven.Options{MaxAssetSize: cfg.MaxAssetSize, MaxAssetsPerVersion: cfg.MaxAssetsPerVersion, Log: log}),
+		"cargo": cargo.New(st.Service, cargo.Options{MaxAssetSize: cfg.MaxAssetSize, Log: log}),
 	}
 	ext, err := externalSource(cfg, formats, spool, log)
 	if err != nil {
