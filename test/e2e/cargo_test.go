@@ -8,6 +8,9 @@ package e2e
 
 import (
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -364,4 +367,122 @@ func trimManifest(man string, keep map[string]bool) string {
 		res = regexp.MustCompile(`"(dep:)?`+q+`(\?)?(/[^"]*)?",?`).ReplaceAllString(res, "")
 	}
 	return res
+}
+
+// TestExternalCargoThroughSecondArca: cargo builds through public:crates-io,
+// the "public" index being a second arca's cargo endpoint (the token as
+// userinfo, sent as Basic auth): the crates arrive checked against the
+// index's cksum, are kept in the store and retained in the repository
+// cargo called with their external origin, a version yanked in the public
+// index is yanked through arca too, and the build still works from what was
+// kept once the public registry is gone.
+func TestExternalCargoThroughSecondArca(t *testing.T) {
+	t.Parallel()
+	pc := newCargo(t)
+	ps := startServer(t, serverOpts{})
+	pcl := ps.client()
+	createDomain(t, pcl, "pub")
+	createRepo(t, pcl, "pub", "crates")
+	ptok := authToken(t, pcl, "pub")
+	pc.config(ps, "pub", ptok, "", "crates")
+	for _, v := range []string{"0.1.0", "0.1.1"} {
+		dir := cargoProject(t, `[package]
+name = "ext-base"
+version = "`+v+`"
+edition = "2021"
+description = "The answer"
+license = "MIT"
+`, map[string]string{"src/lib.rs": "pub fn answer() -> u32 { 42 }\n"})
+		cargoPublish(pc, dir, "crates")
+		if v == "0.1.1" {
+			pc.ok(dir, "yank", "--registry", "crates", "--version", v)
+		}
+	}
+	mid := cargoProject(t, `[package]
+name = "ext-mid"
+version = "1.0.0"
+edition = "2021"
+description = "Twice the answer"
+license = "MIT"
+
+[dependencies]
+ext-base = { version = "0.1", registry = "crates" }
+`, map[string]string{"src/lib.rs": "pub fn twice() -> u32 { ext_base::answer() * 2 }\n"})
+	cargoPublish(pc, mid, "crates")
+
+	pub, err := url.Parse(cargoEndpoint(ps, "pub", "crates"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub.User = url.UserPassword("aws", ptok)
+	s := startServer(t, serverOpts{Env: []string{"ARCA_EXTERNAL_CRATES_IO_URL=" + pub.String()}})
+	cl := s.client()
+	createDomain(t, cl, "corp")
+	createRepo(t, cl, "corp", "crates-io-store")
+	if _, err := cl.AssociateExternalConnection(ctx(t), &codeartifact.AssociateExternalConnectionInput{Domain: aws.String("corp"),
+		Repository: aws.String("crates-io-store"), ExternalConnection: aws.String("public:crates-io")}); err != nil {
+		t.Fatalf("AssociateExternalConnection: %v", err)
+	}
+	createRepo(t, cl, "corp", "app", "crates-io-store")
+	c := newCargo(t)
+	c.config(s, "corp", authToken(t, cl, "corp"), "", "app")
+	app := cargoProject(t, `[package]
+name = "app"
+version = "0.1.0"
+edition = "2021"
+
+[dependencies]
+ext-mid = { version = "1", registry = "app" }
+`, map[string]string{"src/main.rs": "fn main() { println!(\"twice={}\", ext_mid::twice()); }\n"})
+	if out := c.ok(app, "run", "-q"); !strings.Contains(out, "twice=84") {
+		t.Fatalf("cargo run through public:crates-io: %s", out)
+	}
+	lock, err := os.ReadFile(filepath.Join(app, "Cargo.lock"))
+	if err != nil || !strings.Contains(string(lock), "name = \"ext-base\"\nversion = \"0.1.0\"") {
+		t.Fatalf("the yanked 0.1.1 was chosen, or no lockfile: %v\n%s", err, lock)
+	}
+	for _, repo := range []string{"app", "crates-io-store"} {
+		for _, pkg := range []string{"ext-mid", "ext-base"} {
+			vs := cargoVersions(t, cl, "corp", repo, pkg)
+			want := "1.0.0"
+			if pkg == "ext-base" {
+				want = "0.1.0"
+			}
+			if vs[want] != types.PackageVersionStatusPublished {
+				t.Fatalf("%s %s not kept in %s: %v", pkg, want, repo, vs)
+			}
+			out, err := cl.DescribePackageVersion(ctx(t), &codeartifact.DescribePackageVersionInput{Domain: aws.String("corp"), Repository: aws.String(repo),
+				Format: types.PackageFormatCargo, Package: aws.String(pkg), PackageVersion: aws.String(want)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o := out.PackageVersion.Origin; o == nil || o.OriginType != types.PackageVersionOriginTypeExternal ||
+				aws.ToString(o.DomainEntryPoint.ExternalConnectionName) != "public:crates-io" {
+				t.Fatalf("origin of %s in %s = %+v", pkg, repo, o)
+			}
+		}
+	}
+
+	// The index through arca shows the public index's yanked version as yanked.
+	req, _ := http.NewRequest("GET", cargoEndpoint(s, "corp", "app")+"ex/t-/ext-base", nil)
+	req.Header.Set("Authorization", authToken(t, cl, "corp"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !regexp.MustCompile(`"vers":"0\.1\.1".*"yanked":true`).Match(idx) || !regexp.MustCompile(`"vers":"0\.1\.0".*"yanked":false`).Match(idx) {
+		t.Fatalf("index of ext-base through arca: %d\n%s", resp.StatusCode, idx)
+	}
+
+	// The public registry goes away: a fresh download cache builds from
+	// what was kept.
+	if code := ps.Stop(); code != 0 {
+		t.Fatalf("the public arca exited %d", code)
+	}
+	c.forget()
+	if out := c.ok(app, "run", "-q", "--locked"); !strings.Contains(out, "twice=84") {
+		t.Fatalf("cargo run with the public registry gone: %s", out)
+	}
 }
