@@ -244,8 +244,11 @@ func (h *Handler) publish(req *format.Request) {
 		fail(apierr.Invalid("The .crate is not a gzip'd tar archive."))
 		return
 	}
+	if err := h.checkSpelling(req, name, pub.Meta.Name); err != nil {
+		fail(err)
+		return
+	}
 	entry := pub.Meta.Entry()
-	entry.Name = pub.Meta.Name
 	line, err := json.Marshal(&entry)
 	if err != nil {
 		fail(err)
@@ -262,6 +265,28 @@ func (h *Handler) publish(req *format.Request) {
 		return
 	}
 	writeJSON(req.W, map[string]any{"warnings": map[string][]string{"invalid_categories": {}, "invalid_badges": {}, "other": {}}})
+}
+
+// checkSpelling refuses a crate name spelled otherwise than the versions
+// the repository (or its upstreams) already has: one crate has one
+// spelling in its index file, as crates.io keeps it.
+func (h *Handler) checkSpelling(req *format.Request, norm, spelled string) error {
+	view, err := h.svc.PackageView(req.R.Context(), h.repo(req), formatName, "", norm)
+	if err != nil {
+		// No version yet, or an external registry that cannot be asked:
+		// nothing to compare with (the publish itself reports storage
+		// errors).
+		return nil
+	}
+	for i := range view.Versions {
+		var e struct {
+			Name string `json:"name"`
+		}
+		if json.Unmarshal(view.Versions[i].Version.FormatMetadata, &e) == nil && e.Name != "" && e.Name != spelled {
+			return apierr.Invalid("The crate is called `%s` in this registry, not `%s`: crate names are case-insensitive, so publish it under its existing name.", e.Name, spelled)
+		}
+	}
+	return nil
 }
 
 // yank moves a version of the repository to Unlisted (yank) or back to

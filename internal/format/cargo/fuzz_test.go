@@ -3,10 +3,22 @@ package cargo
 import (
 	"bytes"
 	"io"
+	"net/url"
 	"testing"
 
 	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/formatrules"
 )
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
+
+func formatrulesValid(v string) bool { return formatrules.Cargo.ValidVersion(v) }
 
 // FuzzParsePublish: any bytes give a parsed head or a Validation or
 // TooLarge error, never a panic; a parsed head has a valid name and
@@ -63,6 +75,27 @@ func FuzzPublish(f *testing.F) {
 			}
 		default:
 			t.Fatalf("status %d: %s", w.Code, w.Body.String())
+		}
+	})
+}
+
+// FuzzExternalIndex: any index file from an external registry parses
+// without a panic into versions that are valid, of the crate asked for,
+// each with one .crate carrying a SHA-256.
+func FuzzExternalIndex(f *testing.F) {
+	sum := "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	f.Add([]byte(`{"name":"serde","vers":"1.0.0","deps":[],"cksum":"` + sum + `","features":{},"yanked":false}` + "\n"))
+	f.Add([]byte(`{"name":"Serde","vers":"1.0.0-rc.1+b","deps":[{"name":"x","req":"*","package":"y"}],"cksum":"` + sum + `","yanked":true}`))
+	u, _ := External{}.MetadataURL(mustURL("http://pub.test/idx/"), "", "serde")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := External{}.ParseMetadata(u, "text/plain", b, "", "serde")
+		if err != nil {
+			return
+		}
+		for _, v := range p.Versions {
+			if ok := formatrulesValid(v.Version); !ok || len(v.Assets) != 1 || len(v.Assets[0].SHA256) != 64 || v.Assets[0].Name != "serde-"+v.Version+".crate" {
+				t.Fatalf("offered %+v", v)
+			}
 		}
 	})
 }
