@@ -304,7 +304,31 @@ func (h *Handler) yank(req *format.Request, name, version, target string) {
 		return
 	}
 	c := pkgsvc.Coord{DomainOwner: req.Domain.Owner, Domain: req.Domain.Name, Repository: req.Repository.Name, Format: formatName, Package: norm}
-	res, err := h.svc.UpdatePackageVersionsStatus(req.R.Context(), req.Caller, c, []string{version}, nil, "", target)
+	_, v, err := h.svc.DescribePackageVersion(req.R.Context(), req.Caller, c, version)
+	if apierr.Is(err, apierr.NotFound) {
+		h.Error(req.W, apierr.Missing(apierr.ResPackageVersion, version, "Version %s of crate '%s' is not in repository '%s'.", version, name, req.Repository.Name))
+		return
+	} else if err != nil {
+		h.Error(req.W, err)
+		return
+	}
+	// Only yanked (Unlisted) and Published versions move: a yank or unyank
+	// never brings back an Archived or Disposed version.
+	from := meta.StatusPublished
+	if target == meta.StatusPublished {
+		from = meta.StatusUnlisted
+	}
+	switch v.Status {
+	case target:
+		writeJSON(req.W, map[string]bool{"ok": true})
+		return
+	case from:
+	default:
+		h.Error(req.W, apierr.Conflicting(apierr.ResPackageVersion, version, "Version %s of crate '%s' is %s; only %s versions can be %s.",
+			version, name, v.Status, from, map[string]string{meta.StatusUnlisted: "yanked", meta.StatusPublished: "unyanked"}[target]))
+		return
+	}
+	res, err := h.svc.UpdatePackageVersionsStatus(req.R.Context(), req.Caller, c, []string{version}, nil, from, target)
 	if err != nil {
 		h.Error(req.W, err)
 		return

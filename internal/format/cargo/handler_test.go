@@ -242,6 +242,18 @@ func testYank(t *testing.T, e *env) {
 		t.Fatalf("unyanked version yanked in the index: %+v", l)
 	}
 	e.wantError(e.do("DELETE", "api/v1/crates/base/2.0.0/yank", nil, nil), 404, "2.0.0", "yank of a missing version")
+	// Archived (through the API): absent from the index, not downloadable, not unyankable.
+	e.want(e.do("PUT", "api/v1/crates/new", nil, body(metaJSON("base", "1.1.0"), crateFile("base", "1.1.0"))), 200, "publish 1.1.0")
+	if _, err := e.svc.UpdatePackageVersionsStatus(context.Background(), rootCaller, pkgsvc.Coord{DomainOwner: "000000000000", Domain: "acme",
+		Repository: "crates", Format: "cargo", Package: "base"}, []string{"1.1.0"}, nil, "", meta.StatusArchived); err != nil {
+		t.Fatal(err)
+	}
+	if l := e.indexLines("base"); len(l) != 1 || l[0].Vers != "1.0.0" {
+		t.Fatalf("index with 1.1.0 Archived: %+v", l)
+	}
+	e.want(e.do("GET", "api/v1/crates/base/1.1.0/download", nil, nil), 404, "download of an Archived version")
+	e.wantError(e.do("PUT", "api/v1/crates/base/1.1.0/unyank", nil, nil), 409, "Archived", "unyank of an Archived version")
+	e.wantError(e.do("DELETE", "api/v1/crates/base/1.1.0/yank", nil, nil), 409, "Archived", "yank of an Archived version")
 	e.denied = "codeartifact:UpdatePackageVersionsStatus"
 	e.want(e.do("DELETE", "api/v1/crates/base/1.0.0/yank", nil, nil), 403, "yank without permission")
 }
