@@ -7,6 +7,8 @@ package e2e
 // depend on crates of crates.io (the real crates Debian packages).
 
 import (
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -487,4 +489,79 @@ ext-mid = { version = "1", registry = "app" }
 	if out := c.ok(app, "run", "-q", "--locked"); !strings.Contains(out, "twice=84") {
 		t.Fatalf("cargo run with the public registry gone: %s", out)
 	}
+}
+
+// cargoBody is a publish body: u32 length, JSON, u32 length, crate.
+func cargoBody(metaJSON string, crate []byte) []byte {
+	var b []byte
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(metaJSON)))
+	b = append(b, metaJSON...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(crate)))
+	return append(b, crate...)
+}
+
+// TestCargoBadPublishes sends bad publish bodies to the real server over
+// HTTP: each is a 4xx in cargo's JSON error shape, a missing token is a 401
+// with cargo's challenge, and nothing is stored.
+func TestCargoBadPublishes(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, serverOpts{Env: []string{"ARCA_MAX_ASSET_SIZE=65536"}})
+	cl := s.client()
+	createDomain(t, cl, "bad")
+	createRepo(t, cl, "bad", "crates")
+	tok := authToken(t, cl, "bad")
+	ep := cargoEndpoint(s, "bad", "crates")
+	meta := func(name, vers string) string {
+		return `{"name":"` + name + `","vers":"` + vers + `","deps":[],"features":{},"authors":[],"description":null,"license":"MIT"}`
+	}
+	gz := []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0} // an empty gzip stream
+	good := cargoBody(meta("good", "1.0.0"), gz)
+	lie := append([]byte(nil), good...)
+	binary.LittleEndian.PutUint32(lie[4+len(meta("good", "1.0.0")):], uint32(len(gz)+100))
+	cases := []struct {
+		name, auth string
+		body       []byte
+		code       int
+		want       string
+	}{
+		{"no token", "", good, 401, "token"},
+		{"truncated", tok, good[:len(good)-4], 400, "truncated"},
+		{"lying crate length", tok, lie, 400, "truncated"},
+		{"trailing bytes", tok, append(append([]byte(nil), good...), "more"...), 400, "length prefix lies"},
+		{"oversized crate", tok, cargoBody(meta("good", "1.0.0"), append(append([]byte(nil), gz[:2]...), make([]byte, 70000)...)), 413, "maximum crate size"},
+		{"path trick", tok, cargoBody(meta("../../etc", "1.0.0"), gz), 400, "crate name"},
+		{"bad version", tok, cargoBody(meta("good", "01.0.0"), gz), 400, "SemVer"},
+	}
+	for _, c := range cases {
+		req, _ := http.NewRequest("PUT", ep+"api/v1/crates/new", bytesReader(c.body))
+		if c.auth != "" {
+			req.Header.Set("Authorization", c.auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var e struct {
+			Errors []struct{ Detail string } `json:"errors"`
+		}
+		if resp.StatusCode != c.code || json.Unmarshal(b, &e) != nil || len(e.Errors) != 1 || !strings.Contains(e.Errors[0].Detail, c.want) {
+			t.Errorf("%s: %d %s, want %d with %q", c.name, resp.StatusCode, b, c.code, c.want)
+		}
+		if c.code == 401 && !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Cargo") {
+			t.Errorf("%s: challenge %q", c.name, resp.Header.Get("WWW-Authenticate"))
+		}
+	}
+	out, err := cl.ListPackages(ctx(t), &codeartifact.ListPackagesInput{Domain: aws.String("bad"), Repository: aws.String("crates")})
+	if err != nil || len(out.Packages) != 0 {
+		t.Fatalf("packages after bad publishes: %+v %v", out, err)
+	}
+	req, _ := http.NewRequest("PUT", ep+"api/v1/crates/new", bytesReader(good))
+	req.Header.Set("Authorization", tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the good body: %v %v", resp, err)
+	}
+	resp.Body.Close()
 }
