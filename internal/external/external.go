@@ -67,15 +67,6 @@ type Client interface {
 	ParseMetadata(u *url.URL, contentType string, body []byte, namespace, name string) (*Package, error)
 }
 
-// Detailer is a Client whose metadata document leaves out what the API
-// shows of a version (npm's install document has no description, license
-// or links): it can fetch one version's full document, which is what a
-// kept version records.
-type Detailer interface {
-	VersionURL(base *url.URL, namespace, name, version string) (u *url.URL, accept string)
-	ParseVersion(u *url.URL, body []byte, namespace, name string) (*Version, error)
-}
-
 // Resolver is a Client whose metadata lists versions but not their files
 // (Maven): any file of a listed version may be asked for, at a URL the
 // client names, verified against the digest file the registry keeps beside
@@ -111,9 +102,6 @@ type Fetcher interface {
 	Supports(conn string) bool
 	// Package returns a package's metadata through the connection.
 	Package(ctx context.Context, conn, namespace, name string) (*Package, error)
-	// Details fetches one version's full metadata where the format's
-	// client needs it (ErrUnavailable otherwise, or when it fails).
-	Details(ctx context.Context, conn, namespace, name, version string) (*Version, error)
 	// Resolve finds a file of a listed version that the metadata does not
 	// list (see Resolver): its URL and published digest; ErrNotFound when
 	// the registry has no such file (or no digest for it).

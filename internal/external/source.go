@@ -204,47 +204,6 @@ func (s *Source) Package(ctx context.Context, connName, namespace, name string) 
 	return v.(*Package), nil
 }
 
-// Details fetches one version's full metadata (see Detailer); nothing is
-// cached: a version is kept once.
-func (s *Source) Details(ctx context.Context, connName, namespace, name, version string) (*Version, error) {
-	c := s.conns[connName]
-	if c == nil {
-		return nil, ErrUnavailable
-	}
-	dt, ok := c.client.(Detailer)
-	if !ok || c.down(s.o.Now()) {
-		return nil, ErrUnavailable
-	}
-	u, accept := dt.VersionURL(c.base, namespace, name, version)
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-	if accept != "" {
-		req.Header.Set("Accept", accept)
-	}
-	req.Header.Set("User-Agent", "arca (pull-through cache)")
-	c.authorize(req)
-	s.Requests.Add(1)
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, &statusError{code: resp.StatusCode, url: redact(u)}
-	}
-	guard := newStallGuard(s.o.Timeout, cancel)
-	body, err := readAll(resp.Body, maxMetadataBytes, func() { guard.touch(s.o.Timeout) })
-	guard.stop()
-	if err != nil {
-		return nil, err
-	}
-	return dt.ParseVersion(resp.Request.URL, body, namespace, name)
-}
-
 // Resolve finds an unlisted file of a version through a Resolver client:
 // the registry's FILE.sha1 supplies the digest the file is checked
 // against (Maven repositories keep one beside every file).

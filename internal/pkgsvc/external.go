@@ -331,9 +331,6 @@ func (s *Service) keepExternal(d *external.Download, r Repo, xf *externalFile, a
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), keepTimeout)
 	defer cancel()
-	if all && !s.hasVersion(ctx, xf) {
-		s.addDetails(ctx, xf)
-	}
 	if ra, size := d.ReaderAt(); size > 0 {
 		if v, merge, err := s.fmt.ext.Describe(xf.conn, ra, size, xf.asset.Name, xf.namespace, xf.name, xf.version.Version); err == nil {
 			xf.described, xf.merge = v, merge
@@ -367,31 +364,6 @@ func (s *Service) keepExternal(d *external.Download, r Repo, xf *externalFile, a
 		}
 		od.Release(false)
 	}
-}
-
-// hasVersion reports whether the owner keeps the version already.
-func (s *Service) hasVersion(ctx context.Context, xf *externalFile) bool {
-	p, err := s.meta.GetPackage(ctx, xf.owner.ID, xf.format, xf.namespace, xf.name)
-	if err != nil {
-		return false
-	}
-	_, err = s.meta.GetPackageVersion(ctx, p.ID, xf.version.Version)
-	return err == nil
-}
-
-// addDetails completes a version about to be kept with its full metadata,
-// where the format's registry document leaves fields out (npm); without
-// it the version keeps what the document said.
-func (s *Service) addDetails(ctx context.Context, xf *externalFile) {
-	dctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	full, err := s.fmt.ext.Details(dctx, xf.conn, xf.namespace, xf.name, xf.version.Version)
-	if err != nil || full.Version != xf.version.Version {
-		return
-	}
-	v := &xf.version
-	v.Summary, v.HomePage, v.SourceCode = full.Summary, full.HomePage, full.SourceCode
-	v.Licenses, v.Dependencies, v.FormatMetadata = full.Licenses, full.Dependencies, full.FormatMetadata
 }
 
 // hasFile reports whether the owner already keeps a file of the version.

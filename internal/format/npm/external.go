@@ -39,36 +39,38 @@ func (External) MetadataURL(base *url.URL, namespace, name string) (*url.URL, st
 	return &u, abbreviated
 }
 
-// VersionURL is REGISTRY/name/version: the version's full manifest.
-func (e External) VersionURL(base *url.URL, namespace, name, version string) (*url.URL, string) {
-	u, _ := e.MetadataURL(base, namespace, name)
-	u.Path += "/" + version
-	u.RawPath += "/" + url.PathEscape(version)
-	return u, "application/json"
-}
-
-// ParseVersion reads a version's full manifest.
-func (External) ParseVersion(u *url.URL, body []byte, namespace, name string) (*external.Version, error) {
-	var m manifest
-	if err := json.Unmarshal(body, &m); err != nil {
-		return nil, fmt.Errorf("version manifest: %v", err)
-	}
-	vm := versionMeta(m)
-	return &external.Version{Version: m.str("version"), Summary: vm.Summary, HomePage: vm.HomePage, SourceCode: vm.SourceCodeRepository,
-		Licenses: vm.Licenses, Dependencies: vm.Dependencies, FormatMetadata: body}, nil
-}
-
 // Describe reads a kept tarball: its README (CodeArtifact shows an npm
-// version's readme) and, where the registry's documents said nothing, what
-// its package.json says of the version.
+// version's readme) and its package.json, which says what the install
+// document leaves out (description, license, links, every dependency);
+// the kept manifest is the package.json with the registry's fields over it
+// (dist, deprecated, ...), as a registry's full version document is. This
+// costs the registry no request beyond the tarball.
 func (External) Describe(file io.ReaderAt, size int64, _, _, _, version string) (*external.Version, func([]byte) ([]byte, error), error) {
 	out := &external.Version{Version: version, Readme: readmeFromTarball(io.NewSectionReader(file, 0, size))}
-	if m := packageJSONFromTarball(io.NewSectionReader(file, 0, size)); m != nil && m.str("version") == version {
-		vm := versionMeta(m)
-		out.Summary, out.HomePage, out.SourceCode = vm.Summary, vm.HomePage, vm.SourceCodeRepository
-		out.Licenses, out.Dependencies = vm.Licenses, vm.Dependencies
+	pkg := packageJSONFromTarball(io.NewSectionReader(file, 0, size))
+	if pkg == nil || pkg.str("version") != version {
+		return out, nil, nil
 	}
-	return out, nil, nil
+	vm := versionMeta(pkg)
+	out.Summary, out.HomePage, out.SourceCode = vm.Summary, vm.HomePage, vm.SourceCodeRepository
+	out.Licenses, out.Dependencies = vm.Licenses, vm.Dependencies
+	merge := func(current []byte) ([]byte, error) {
+		var reg manifest
+		if len(current) > 0 && json.Unmarshal(current, &reg) != nil {
+			return current, nil
+		}
+		m := manifest{}
+		for k, v := range pkg {
+			if k != "readme" && !strings.HasPrefix(k, "_") { // the registry's own fields come from it
+				m[k] = v
+			}
+		}
+		for k, v := range reg {
+			m[k] = v
+		}
+		return json.Marshal(m)
+	}
+	return out, merge, nil
 }
 
 // registryDoc is the part of a packument the cache reads.

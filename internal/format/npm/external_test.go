@@ -43,7 +43,8 @@ func newFakeRegistry(t *testing.T) *fakeRegistry {
 }
 
 func (f *fakeRegistry) add(t *testing.T, name, version string) []byte {
-	data := tarballFor(t, name, version)
+	data := tgz(t, [2]string{"package/package.json", `{"name":"` + name + `","version":"` + version + `","description":"public ` + version +
+		`","license":"MIT","homepage":"https://example.com/` + name + `","dependencies":{"dep":"^1"},"_npmUser":"x"}`}, [2]string{"package/README.md", "# " + name})
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.versions[name] == nil {
@@ -97,18 +98,6 @@ func (f *fakeRegistry) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := strings.TrimPrefix(path, "/")
-	if n, v, ok := strings.Cut(name, "/"); ok { // a version's full manifest
-		f.mu.Lock()
-		_, found := f.versions[n][v]
-		f.mu.Unlock()
-		if !found {
-			http.NotFound(w, r)
-			return
-		}
-		_ = json.NewEncoder(w).Encode(map[string]any{"name": n, "version": v, "description": "full " + v, "license": "MIT",
-			"homepage": "https://example.com/" + n, "dependencies": map[string]string{"dep": "^1"}})
-		return
-	}
 	f.mu.Lock()
 	vs, etag := f.versions[name], f.etag[name]
 	if r.Header.Get("If-None-Match") != "" {
@@ -240,8 +229,12 @@ func TestExternalColdFetchKeepsOnce(t *testing.T) {
 		}
 	}
 	_, pv, err := e.svc.DescribePackageVersion(context.Background(), rootCaller, pkgsvc.Coord{Domain: "acme", Repository: "js", Format: "npm", Package: "lodash"}, "4.17.21")
-	if err != nil || pv.Summary != "full 4.17.21" || len(pv.Licenses) != 1 || pv.Licenses[0].Name != "MIT" || len(pv.Dependencies) != 1 || pv.Readme != "# lodash" {
-		t.Errorf("kept version's metadata = %+v, %v; want the full manifest's", pv, err)
+	if err != nil || pv.Summary != "public 4.17.21" || len(pv.Licenses) != 1 || pv.Licenses[0].Name != "MIT" || len(pv.Dependencies) != 1 || pv.Readme != "# lodash" ||
+		!strings.Contains(string(pv.FormatMetadata), `"homepage"`) || !strings.Contains(string(pv.FormatMetadata), `"integrity"`) || strings.Contains(string(pv.FormatMetadata), "_npmUser") {
+		t.Errorf("kept version = %+v, %v; want what its package.json says, under the registry's dist", pv, err)
+	}
+	if len(e.reg.hits) != 2 {
+		t.Errorf("registry requests: %v; want the packument and the tarball only", e.reg.hits)
 	}
 	p, err := e.svc.DescribePackage(context.Background(), rootCaller, pkgsvc.Coord{Domain: "acme", Repository: "npm-store", Format: "npm", Package: "lodash"})
 	if err != nil || p.OriginPublish != meta.Block || p.OriginUpstream != meta.Allow {
