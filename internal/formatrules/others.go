@@ -6,6 +6,5 @@ package formatrules
 // endpoint arrives.
 var (
 	NuGet = register(&Rules{Name: "nuget", Namespace: NamespaceForbidden})
-	Ruby  = register(&Rules{Name: "ruby", Namespace: NamespaceForbidden})
 	Swift = register(&Rules{Name: "swift", Namespace: NamespaceRequired})
 )

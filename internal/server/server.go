@@ -29,6 +29,7 @@ import (
 	"github.com/arca-repo/arca/internal/format/maven"
 	"github.com/arca-repo/arca/internal/format/npm"
 	"github.com/arca-repo/arca/internal/format/pypi"
+	"github.com/arca-repo/arca/internal/format/ruby"
 	"github.com/arca-repo/arca/internal/iam"
 	"github.com/arca-repo/arca/internal/migrate"
 )
@@ -159,6 +160,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 		"pypi":  pypi.New(st.Service, pypi.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, Log: log}),
 		"maven": maven.New(st.Service, maven.Options{MaxAssetSize: cfg.MaxAssetSize, MaxAssetsPerVersion: cfg.MaxAssetsPerVersion, Log: log}),
 		"cargo": cargo.New(st.Service, cargo.Options{MaxAssetSize: cfg.MaxAssetSize, Log: log}),
+		"ruby":  ruby.New(st.Service, ruby.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, Log: log}),
 	}
 	ext, err := externalSource(cfg, formats, spool, log)
 	if err != nil {

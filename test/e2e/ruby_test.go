@@ -1,0 +1,268 @@
+package e2e
+
+// End-to-end tests of the RubyGems repository endpoint with the real gem
+// and bundle (Debian's ruby and bundler). Every run has a private HOME,
+// GEM_HOME and Bundler configuration, so nothing is looked up anywhere but
+// arca.
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
+	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
+)
+
+// rubyTool runs gem and bundle with a private home.
+type rubyTool struct {
+	t    *testing.T
+	home string
+	env  []string
+}
+
+// newRuby skips the test when gem or bundle is missing, unless CI is set:
+// then it fails.
+func newRuby(t *testing.T) *rubyTool {
+	t.Helper()
+	for _, tool := range []string{"gem", "bundle", "ruby"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("%s is missing, and CI is set: the RubyGems end-to-end tests must run", tool)
+			}
+			t.Skipf("%s is missing; skipping the RubyGems end-to-end test", tool)
+		}
+	}
+	home := t.TempDir()
+	env := []string{}
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "GEM_") || strings.HasPrefix(k, "BUNDLE_") || strings.HasPrefix(k, "RUBY") || k == "HOME" {
+			continue
+		}
+		env = append(env, kv)
+	}
+	env = append(env, "HOME="+home, "GEM_HOME="+filepath.Join(home, "gems"), "GEM_PATH="+filepath.Join(home, "gems"),
+		"GEM_SPEC_CACHE="+filepath.Join(home, "specs"), "BUNDLE_USER_HOME="+filepath.Join(home, "bundle"))
+	return &rubyTool{t: t, home: home, env: env}
+}
+
+func (r *rubyTool) run(dir string, extra []string, args ...string) (string, error) {
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Dir, cmd.Env = dir, append(append([]string{}, r.env...), extra...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func (r *rubyTool) ok(dir string, extra []string, args ...string) string {
+	r.t.Helper()
+	out, err := r.run(dir, extra, args...)
+	if err != nil {
+		r.t.Fatalf("%s in %s: %v\n%s", strings.Join(args, " "), dir, err, out)
+	}
+	return out
+}
+
+// gemBuild writes a gem project (a gemspec and lib/NAME.rb defining
+// NAME_VALUE) and builds it with the real `gem build`; it returns the .gem.
+func (r *rubyTool) gemBuild(name, version, platform, value, extra string) string {
+	r.t.Helper()
+	dir := r.t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "lib"), 0o755); err != nil {
+		r.t.Fatal(err)
+	}
+	mod := strings.ToUpper(name[:1]) + name[1:]
+	if err := os.WriteFile(filepath.Join(dir, "lib", name+".rb"), []byte(fmt.Sprintf("module %s; VALUE = %q; end\n", mod, value)), 0o644); err != nil {
+		r.t.Fatal(err)
+	}
+	plat := ""
+	if platform != "" {
+		plat = fmt.Sprintf("  s.platform = %q\n", platform)
+	}
+	spec := fmt.Sprintf(`Gem::Specification.new do |s|
+  s.name = %q
+  s.version = %q
+  s.summary = "The %s gem"
+  s.authors = ["arca"]
+  s.files = ["lib/%s.rb"]
+  s.license = "MIT"
+  s.homepage = "https://example.com/%s"
+  s.required_ruby_version = ">= 2.5"
+%s%s
+end
+`, name, version, name, name, name, plat, extra)
+	if err := os.WriteFile(filepath.Join(dir, name+".gemspec"), []byte(spec), 0o644); err != nil {
+		r.t.Fatal(err)
+	}
+	r.ok(dir, nil, "gem", "build", name+".gemspec")
+	ms, _ := filepath.Glob(filepath.Join(dir, "*.gem"))
+	if len(ms) != 1 {
+		r.t.Fatalf("gem build left %v", ms)
+	}
+	return ms[0]
+}
+
+func rubyEndpoint(s *server, domain, repo string) string {
+	return s.URL + "/ruby/d/" + domain + "-" + testAccount + "/" + repo
+}
+
+// withCreds puts aws:TOKEN into an endpoint URL, as CodeArtifact's docs
+// do for gem install and Bundler.
+func withCreds(endpoint, token string) string {
+	u, _ := url.Parse(endpoint)
+	u.User = url.UserPassword("aws", token)
+	return u.String()
+}
+
+func (r *rubyTool) push(s *server, domain, repo, token, gem string) string {
+	r.t.Helper()
+	return r.ok("", []string{"GEM_HOST_API_KEY=" + token}, "gem", "push", "--host", rubyEndpoint(s, domain, repo), gem)
+}
+
+func rubyVersions(t *testing.T, cl *codeartifact.Client, domain, repo, name string) map[string]types.PackageVersionStatus {
+	t.Helper()
+	out, err := cl.ListPackageVersions(ctx(t), &codeartifact.ListPackageVersionsInput{Domain: aws.String(domain), Repository: aws.String(repo),
+		Format: types.PackageFormatRuby, Package: aws.String(name)})
+	if err != nil {
+		t.Fatalf("ListPackageVersions %s in %s: %v", name, repo, err)
+	}
+	m := map[string]types.PackageVersionStatus{}
+	for _, v := range out.Versions {
+		m[aws.ToString(v.Version)] = v.Status
+	}
+	return m
+}
+
+func rubyGet(t *testing.T, u, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	req.SetBasicAuth("aws", token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// TestRubyGemPushInstallBundleYank: gem pushes two gems with a dependency,
+// a platform gem and a prerelease into a repository; gem install (compact
+// index, then the quick Marshal spec and the .gem) and bundle install
+// resolve them through a downstream repository, which retains them; the
+// API shows what the gemspec said; a yanked version leaves the index.
+func TestRubyGemPushInstallBundleYank(t *testing.T) {
+	t.Parallel()
+	r := newRuby(t)
+	s := startServer(t, serverOpts{})
+	cl := s.client()
+	const domain = "gems"
+	createDomain(t, cl, domain)
+	createRepo(t, cl, domain, "store")
+	createRepo(t, cl, domain, "app", "store")
+	token := authToken(t, cl, domain)
+
+	bar := r.gemBuild("arcabar", "1.0.0", "", "pure", "")
+	barNative := r.gemBuild("arcabar", "1.0.0", "x86_64-linux", "native", "")
+	barPre := r.gemBuild("arcabar", "2.0.0.pre1", "", "pre", "")
+	foo := r.gemBuild("arcafoo", "1.0.0", "", "foo", `  s.add_runtime_dependency "arcabar", ">= 1.0", "< 3"
+  s.add_development_dependency "rake", "~> 13"`)
+	for _, g := range []string{bar, barNative, barPre, foo} {
+		if out := r.push(s, domain, "store", token, g); !strings.Contains(out, "Successfully registered gem") {
+			t.Fatalf("gem push %s: %s", g, out)
+		}
+	}
+	// A repush of the same file is refused in RubyGems' words.
+	out, err := r.run("", []string{"GEM_HOST_API_KEY=" + token}, "gem", "push", "--host", rubyEndpoint(s, domain, "store"), foo)
+	if !strings.Contains(out, "Repushing of gem versions is not allowed") {
+		t.Fatalf("repush: %v %s", err, out)
+	}
+
+	// What the gemspec said is in the API.
+	dv, err := cl.DescribePackageVersion(ctx(t), &codeartifact.DescribePackageVersionInput{Domain: aws.String(domain), Repository: aws.String("store"),
+		Format: types.PackageFormatRuby, Package: aws.String("arcafoo"), PackageVersion: aws.String("1.0.0")})
+	if err != nil {
+		t.Fatalf("DescribePackageVersion: %v", err)
+	}
+	if v := dv.PackageVersion; aws.ToString(v.Summary) != "The arcafoo gem" || aws.ToString(v.HomePage) != "https://example.com/arcafoo" || len(v.Licenses) != 1 || aws.ToString(v.Licenses[0].Name) != "MIT" {
+		t.Fatalf("described: %+v", v)
+	}
+	deps, err := cl.ListPackageVersionDependencies(ctx(t), &codeartifact.ListPackageVersionDependenciesInput{Domain: aws.String(domain), Repository: aws.String("store"),
+		Format: types.PackageFormatRuby, Package: aws.String("arcafoo"), PackageVersion: aws.String("1.0.0")})
+	if err != nil || len(deps.Dependencies) != 2 {
+		t.Fatalf("dependencies: %+v %v", deps, err)
+	}
+	got := map[string]string{}
+	for _, d := range deps.Dependencies {
+		got[aws.ToString(d.Package)] = aws.ToString(d.DependencyType) + " " + aws.ToString(d.VersionRequirement)
+	}
+	if got["arcabar"] != "runtime < 3, >= 1.0" && got["arcabar"] != "runtime >= 1.0, < 3" || got["rake"] != "development ~> 13" {
+		t.Fatalf("dependencies: %v", got)
+	}
+	if vs := rubyVersions(t, cl, domain, "store", "arcabar"); len(vs) != 2 {
+		t.Fatalf("arcabar versions: %v (the platform gem is an asset of 1.0.0)", vs)
+	}
+
+	// gem install through the downstream repository: the compact index,
+	// the dependency, the platform gem for this machine.
+	src := withCreds(rubyEndpoint(s, domain, "app"), token) + "/"
+	r.ok("", nil, "gem", "install", "arcafoo", "--clear-sources", "--source", src, "--no-document")
+	if out := r.ok("", nil, "ruby", "-e", `require "arcafoo"; require "arcabar"; puts Arcafoo::VALUE + "/" + Arcabar::VALUE`); strings.TrimSpace(out) != "foo/native" {
+		t.Fatalf("installed gems say %q, want foo/native", out)
+	}
+	for _, name := range []string{"arcafoo", "arcabar"} {
+		if vs := rubyVersions(t, cl, domain, "app", name); vs["1.0.0"] != types.PackageVersionStatusPublished {
+			t.Fatalf("%s not retained in app: %v", name, vs)
+		}
+	}
+	// The prerelease, asked for.
+	r.ok("", nil, "gem", "install", "arcabar", "--pre", "-v", "2.0.0.pre1", "--clear-sources", "--source", src, "--no-document", "--platform", "ruby")
+	if out := r.ok("", nil, "gem", "list", "arcabar"); !strings.Contains(out, "2.0.0.pre1") {
+		t.Fatalf("gem list after the prerelease install: %s", out)
+	}
+
+	// Bundler, with a fresh home, through the same repository.
+	b := newRuby(t)
+	proj := t.TempDir()
+	gemfile := fmt.Sprintf("source %q\n\ngem \"arcafoo\", \"~> 1.0\"\n", src)
+	if err := os.WriteFile(filepath.Join(proj, "Gemfile"), []byte(gemfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	benv := []string{"BUNDLE_PATH=" + filepath.Join(b.home, "vendor"), "BUNDLE_GEMFILE=" + filepath.Join(proj, "Gemfile")}
+	if out := b.ok(proj, benv, "bundle", "install"); !strings.Contains(out, "Bundle complete") {
+		t.Fatalf("bundle install: %s", out)
+	}
+	if out := b.ok(proj, benv, "bundle", "exec", "ruby", "-e", `require "arcafoo"; require "arcabar"; puts Arcafoo::VALUE + "/" + Arcabar::VALUE`); !strings.HasPrefix(strings.TrimSpace(out), "foo/") {
+		t.Fatalf("bundle exec: %s", out)
+	}
+	lock, _ := os.ReadFile(filepath.Join(proj, "Gemfile.lock"))
+	if !strings.Contains(string(lock), "arcabar (1.0.0") || !strings.Contains(string(lock), "arcafoo (1.0.0)") {
+		t.Fatalf("Gemfile.lock:\n%s", lock)
+	}
+
+	// Yank: the version becomes Unlisted and leaves the index; its file
+	// stays downloadable by exact name.
+	if out := r.ok("", []string{"GEM_HOST_API_KEY=" + token}, "gem", "yank", "arcafoo", "-v", "1.0.0", "--host", rubyEndpoint(s, domain, "store")); !strings.Contains(out, "Successfully deleted") {
+		t.Fatalf("gem yank: %s", out)
+	}
+	if vs := rubyVersions(t, cl, domain, "store", "arcafoo"); vs["1.0.0"] != types.PackageVersionStatusUnlisted {
+		t.Fatalf("yanked version: %v, want Unlisted", vs)
+	}
+	if code, body := rubyGet(t, rubyEndpoint(s, domain, "store")+"/info/arcafoo", token); code != http.StatusNotFound {
+		t.Fatalf("info of a yanked-only gem: %d %s", code, body)
+	}
+	if code, _ := rubyGet(t, rubyEndpoint(s, domain, "store")+"/gems/arcafoo-1.0.0.gem", token); code != http.StatusOK {
+		t.Fatalf("download of the yanked gem: %d", code)
+	}
+	fresh := newRuby(t)
+	if out, err := fresh.run("", nil, "gem", "install", "arcafoo", "--clear-sources", "--source", withCreds(rubyEndpoint(s, domain, "store"), token)+"/", "--no-document"); err == nil {
+		t.Fatalf("gem install of a yanked gem succeeded:\n%s", out)
+	}
+}
