@@ -25,6 +25,7 @@ import (
 type Handler struct {
 	svc      *pkgsvc.Service
 	cache    *sizecache.Cache[*rendered] // rendered packuments by view key
+	gzip     gzipPool                    // writers for rendering them
 	spoolDir string                      // where publishes are spooled; "" = the system's
 	// maxTarball caps a published tarball (decoded), maxDocument the
 	// whole publish document: see publishLimit.

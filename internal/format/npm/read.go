@@ -46,7 +46,7 @@ func (h *Handler) packument(req *format.Request, p pkgName) {
 		if abbrev {
 			body = d.abbreviated()
 		}
-		doc = newRendered(body)
+		doc = newRendered(body, &h.gzip)
 		if key != "" {
 			h.cache.Put(key, doc)
 		}

@@ -176,19 +176,19 @@ func TestSynthesizedManifest(t *testing.T) {
 }
 
 func TestETagMatching(t *testing.T) {
-	r := newRendered([]byte("x"))
+	r := newRendered([]byte("x"), &gzipPool{})
 	if !etagMatches(`W/`+r.etag+`, "other"`, r.etag) || etagMatches(`"other"`, r.etag) || !etagMatches("*", r.etag) {
 		t.Error("etag matching is wrong")
 	}
 }
 
 func TestGzipRendering(t *testing.T) {
-	small := newRendered([]byte(`{"name":"x"}`))
+	small := newRendered([]byte(`{"name":"x"}`), &gzipPool{})
 	if small.gz != nil {
 		t.Error("a small packument was gzipped")
 	}
 	body := []byte(strings.Repeat(`{"name":"x","version":"1.0.0"},`, 100))
-	r := newRendered(body)
+	r := newRendered(body, &gzipPool{})
 	if r.gz == nil || r.gzEtag == r.etag {
 		t.Fatalf("large packument: gz %d bytes, etags %s %s", len(r.gz), r.etag, r.gzEtag)
 	}
