@@ -213,7 +213,12 @@ func TestRubyGemPushInstallBundleYank(t *testing.T) {
 	// gem install through the downstream repository: the compact index,
 	// the dependency, the platform gem for this machine.
 	src := withCreds(rubyEndpoint(s, domain, "app"), token) + "/"
-	r.ok("", nil, "gem", "install", "arcafoo", "--clear-sources", "--source", src, "--no-document")
+	out = r.ok("", nil, "gem", "install", "arcafoo", "--clear-sources", "--source", src, "--no-document", "--verbose")
+	for _, want := range []string{"/app/info/arcafoo", "/app/info/arcabar", "/app/quick/Marshal.4.8/arcafoo-1.0.0.gemspec.rz", "/app/gems/arcabar-1.0.0-x86_64-linux.gem"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("gem install did not ask for %s:\n%s", want, out)
+		}
+	}
 	if out := r.ok("", nil, "ruby", "-e", `require "arcafoo"; require "arcabar"; puts Arcafoo::VALUE + "/" + Arcabar::VALUE`); strings.TrimSpace(out) != "foo/native" {
 		t.Fatalf("installed gems say %q, want foo/native", out)
 	}
@@ -236,7 +241,8 @@ func TestRubyGemPushInstallBundleYank(t *testing.T) {
 		t.Fatal(err)
 	}
 	benv := []string{"BUNDLE_PATH=" + filepath.Join(b.home, "vendor"), "BUNDLE_GEMFILE=" + filepath.Join(proj, "Gemfile")}
-	if out := b.ok(proj, benv, "bundle", "install"); !strings.Contains(out, "Bundle complete") {
+	// Bundler resolves with the compact index (/versions, then /info).
+	if out := b.ok(proj, benv, "bundle", "install", "--verbose"); !strings.Contains(out, "Bundle complete") || !strings.Contains(out, "/app/versions") || !strings.Contains(out, "/app/info/arcabar") {
 		t.Fatalf("bundle install: %s", out)
 	}
 	if out := b.ok(proj, benv, "bundle", "exec", "ruby", "-e", `require "arcafoo"; require "arcabar"; puts Arcafoo::VALUE + "/" + Arcabar::VALUE`); !strings.HasPrefix(strings.TrimSpace(out), "foo/") {
@@ -264,5 +270,85 @@ func TestRubyGemPushInstallBundleYank(t *testing.T) {
 	fresh := newRuby(t)
 	if out, err := fresh.run("", nil, "gem", "install", "arcafoo", "--clear-sources", "--source", withCreds(rubyEndpoint(s, domain, "store"), token)+"/", "--no-document"); err == nil {
 		t.Fatalf("gem install of a yanked gem succeeded:\n%s", out)
+	}
+}
+
+// debianGems is where Debian's ruby-* packages put real gem sources and
+// their gemspecs.
+const debianGems = "/usr/share/rubygems-integration/all"
+
+// debianGem rebuilds a real gem from Debian's copy of its sources with the
+// real `gem build`; it skips (fails under CI) when the package is missing.
+func (r *rubyTool) debianGem(fullName string) string {
+	r.t.Helper()
+	src := filepath.Join(debianGems, "gems", fullName)
+	if _, err := os.Stat(src); err != nil {
+		if os.Getenv("CI") != "" {
+			r.t.Fatalf("%s is missing under CI (apt-get install the ruby-* package)", src)
+		}
+		r.t.Skipf("%s is missing", src)
+	}
+	dir := filepath.Join(r.t.TempDir(), fullName)
+	r.ok("", nil, "cp", "-r", src, dir)
+	// Debian's gemspecs list no files: the build spec is Debian's with the
+	// files of the source tree.
+	spec := fmt.Sprintf("s = Gem::Specification.load(%q)\ns.files = Dir[\"**/*\"].select { |f| File.file?(f) && !f.end_with?(\".gem\", \".gemspec\") }\ns\n",
+		filepath.Join(debianGems, "specifications", fullName+".gemspec"))
+	if err := os.WriteFile(filepath.Join(dir, "arca-build.gemspec"), []byte(spec), 0o644); err != nil {
+		r.t.Fatal(err)
+	}
+	r.ok(dir, nil, "gem", "build", "arca-build.gemspec")
+	return filepath.Join(dir, fullName+".gem")
+}
+
+// TestRubyRealGems: real gems rebuilt from Debian's sources (rack-test,
+// which depends on rack, and rake) are pushed, then installed by gem and
+// by Bundler through a downstream repository, and used.
+func TestRubyRealGems(t *testing.T) {
+	t.Parallel()
+	r := newRuby(t)
+	real := []string{"rack-2.2.22", "rack-test-2.0.2", "rake-13.0.6"}
+	var gems []string
+	for _, g := range real {
+		gems = append(gems, r.debianGem(g))
+	}
+	s := startServer(t, serverOpts{})
+	cl := s.client()
+	const domain = "real"
+	createDomain(t, cl, domain)
+	createRepo(t, cl, domain, "store")
+	createRepo(t, cl, domain, "app", "store")
+	token := authToken(t, cl, domain)
+	for _, g := range gems {
+		r.push(s, domain, "store", token, g)
+	}
+	src := withCreds(rubyEndpoint(s, domain, "app"), token) + "/"
+	r.ok("", nil, "gem", "install", "rack-test", "--clear-sources", "--source", src, "--no-document")
+	script := `require "rack/test"; app = ->(env) { [200, {}, ["hi " + env["PATH_INFO"]]] }; s = Rack::MockSession.new(app); puts Rack::Test::Session.new(s).get("/x").body`
+	if out := r.ok("", nil, "ruby", "-e", script); strings.TrimSpace(out) != "hi /x" {
+		t.Fatalf("rack-test says %q", out)
+	}
+	if out := r.ok("", nil, "gem", "list", "rack"); !strings.Contains(out, "rack (2.2.22)") || !strings.Contains(out, "rack-test (2.0.2)") {
+		t.Fatalf("gem list: %s", out)
+	}
+
+	b := newRuby(t)
+	proj := t.TempDir()
+	gemfile := fmt.Sprintf("source %q\n\ngem \"rack-test\", \"~> 2.0\"\ngem \"rake\", \"13.0.6\"\n", src)
+	if err := os.WriteFile(filepath.Join(proj, "Gemfile"), []byte(gemfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	benv := []string{"BUNDLE_PATH=" + filepath.Join(b.home, "vendor"), "BUNDLE_GEMFILE=" + filepath.Join(proj, "Gemfile")}
+	b.ok(proj, benv, "bundle", "install")
+	if out := b.ok(proj, benv, "bundle", "exec", "rake", "--version"); !strings.Contains(out, "13.0.6") {
+		t.Fatalf("bundle exec rake: %s", out)
+	}
+	if out := b.ok(proj, benv, "bundle", "exec", "ruby", "-e", script); strings.TrimSpace(out) != "hi /x" {
+		t.Fatalf("bundle exec: %s", out)
+	}
+	for _, name := range []string{"rack", "rack-test", "rake"} {
+		if vs := rubyVersions(t, cl, domain, "app", name); len(vs) != 1 {
+			t.Fatalf("%s not retained in app: %v", name, vs)
+		}
 	}
 }
