@@ -352,3 +352,80 @@ func TestRubyRealGems(t *testing.T) {
 		}
 	}
 }
+
+// TestExternalRubyGemsThroughSecondArca: gem and Bundler install through
+// public:ruby-gems-org, the "public" registry being a second arca's
+// RubyGems endpoint (the token as userinfo, sent as Basic auth): the gems
+// arrive checked against the compact index's checksum, are kept in the
+// store and retained in the repository called, with their external
+// origin and the gemspec's summary; a version yanked in the public
+// registry is not offered; and installs keep working from what was kept
+// once the public registry is gone.
+func TestExternalRubyGemsThroughSecondArca(t *testing.T) {
+	t.Parallel()
+	pr := newRuby(t)
+	ps := startServer(t, serverOpts{})
+	pcl := ps.client()
+	createDomain(t, pcl, "pub")
+	createRepo(t, pcl, "pub", "gems")
+	ptok := authToken(t, pcl, "pub")
+	pr.push(ps, "pub", "gems", ptok, pr.gemBuild("extbar", "1.0.0", "", "bar1", ""))
+	pr.push(ps, "pub", "gems", ptok, pr.gemBuild("extbar", "1.1.0", "", "bar11", ""))
+	pr.ok("", []string{"GEM_HOST_API_KEY=" + ptok}, "gem", "yank", "extbar", "-v", "1.1.0", "--host", rubyEndpoint(ps, "pub", "gems"))
+	pr.push(ps, "pub", "gems", ptok, pr.gemBuild("extfoo", "2.0.0", "", "foo2", `  s.add_runtime_dependency "extbar", "~> 1.0"`))
+
+	pub, err := url.Parse(rubyEndpoint(ps, "pub", "gems") + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub.User = url.UserPassword("aws", ptok)
+	s := startServer(t, serverOpts{Env: []string{"ARCA_EXTERNAL_RUBY_GEMS_ORG_URL=" + pub.String()}})
+	cl := s.client()
+	createDomain(t, cl, "corp")
+	createRepo(t, cl, "corp", "gems-store")
+	if _, err := cl.AssociateExternalConnection(ctx(t), &codeartifact.AssociateExternalConnectionInput{Domain: aws.String("corp"),
+		Repository: aws.String("gems-store"), ExternalConnection: aws.String("public:ruby-gems-org")}); err != nil {
+		t.Fatalf("AssociateExternalConnection: %v", err)
+	}
+	createRepo(t, cl, "corp", "app", "gems-store")
+	token := authToken(t, cl, "corp")
+	src := withCreds(rubyEndpoint(s, "corp", "app"), token) + "/"
+	r := newRuby(t)
+	r.ok("", nil, "gem", "install", "extfoo", "--clear-sources", "--source", src, "--no-document")
+	if out := r.ok("", nil, "ruby", "-e", `require "extfoo"; require "extbar"; puts Extfoo::VALUE + "/" + Extbar::VALUE`); strings.TrimSpace(out) != "foo2/bar1" {
+		t.Fatalf("installed through public:ruby-gems-org: %q (the yanked 1.1.0 must not be chosen)", out)
+	}
+	for _, repo := range []string{"app", "gems-store"} {
+		for name, want := range map[string]string{"extfoo": "2.0.0", "extbar": "1.0.0"} {
+			if vs := rubyVersions(t, cl, "corp", repo, name); vs[want] != types.PackageVersionStatusPublished {
+				t.Fatalf("%s %s not kept in %s: %v", name, want, repo, vs)
+			}
+			out, err := cl.DescribePackageVersion(ctx(t), &codeartifact.DescribePackageVersionInput{Domain: aws.String("corp"), Repository: aws.String(repo),
+				Format: types.PackageFormatRuby, Package: aws.String(name), PackageVersion: aws.String(want)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o := out.PackageVersion.Origin; o == nil || o.OriginType != types.PackageVersionOriginTypeExternal ||
+				aws.ToString(o.DomainEntryPoint.ExternalConnectionName) != "public:ruby-gems-org" {
+				t.Fatalf("origin of %s in %s = %+v", name, repo, o)
+			}
+		}
+	}
+
+	// The public registry goes away: gem and Bundler install from what
+	// was kept.
+	if code := ps.Stop(); code != 0 {
+		t.Fatalf("the public arca exited %d", code)
+	}
+	fresh := newRuby(t)
+	fresh.ok("", nil, "gem", "install", "extfoo", "--clear-sources", "--source", src, "--no-document")
+	proj := t.TempDir()
+	if err := os.WriteFile(filepath.Join(proj, "Gemfile"), []byte(fmt.Sprintf("source %q\n\ngem \"extfoo\"\n", src)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	benv := []string{"BUNDLE_PATH=" + filepath.Join(fresh.home, "vendor"), "BUNDLE_GEMFILE=" + filepath.Join(proj, "Gemfile")}
+	fresh.ok(proj, benv, "bundle", "install")
+	if out := fresh.ok(proj, benv, "bundle", "exec", "ruby", "-e", `require "extfoo"; puts Extfoo::VALUE`); strings.TrimSpace(out) != "foo2" {
+		t.Fatalf("bundle exec: %s", out)
+	}
+}
