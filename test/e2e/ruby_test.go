@@ -174,10 +174,20 @@ func TestRubyGemPushInstallBundleYank(t *testing.T) {
 	barPre := r.gemBuild("arcabar", "2.0.0.pre1", "", "pre", "")
 	foo := r.gemBuild("arcafoo", "1.0.0", "", "foo", `  s.add_runtime_dependency "arcabar", ">= 1.0", "< 3"
   s.add_development_dependency "rake", "~> 13"`)
-	for _, g := range []string{bar, barNative, barPre, foo} {
+	for _, g := range []string{bar, barNative, barPre} {
 		if out := r.push(s, domain, "store", token, g); !strings.Contains(out, "Successfully registered gem") {
 			t.Fatalf("gem push %s: %s", g, out)
 		}
+	}
+	// ~/.gem/credentials as CodeArtifact's instructions write it: "Bearer <token>".
+	if err := os.MkdirAll(filepath.Join(r.home, ".gem"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(r.home, ".gem", "credentials"), []byte(":codeartifact_api_key: Bearer "+token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := r.ok("", nil, "gem", "push", "--key", "codeartifact_api_key", "--host", rubyEndpoint(s, domain, "store"), foo); !strings.Contains(out, "Successfully registered gem") {
+		t.Fatalf("gem push with ~/.gem/credentials: %s", out)
 	}
 	// A repush of the same file is refused in RubyGems' words.
 	out, err := r.run("", []string{"GEM_HOST_API_KEY=" + token}, "gem", "push", "--host", rubyEndpoint(s, domain, "store"), foo)
@@ -236,11 +246,15 @@ func TestRubyGemPushInstallBundleYank(t *testing.T) {
 	// Bundler, with a fresh home, through the same repository.
 	b := newRuby(t)
 	proj := t.TempDir()
-	gemfile := fmt.Sprintf("source %q\n\ngem \"arcafoo\", \"~> 1.0\"\n", src)
+	// The Gemfile names the source without credentials; `bundle config`
+	// holds them, as docs/ruby.md says.
+	plain := rubyEndpoint(s, domain, "app") + "/"
+	gemfile := fmt.Sprintf("source %q\n\ngem \"arcafoo\", \"~> 1.0\"\n", plain)
 	if err := os.WriteFile(filepath.Join(proj, "Gemfile"), []byte(gemfile), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	benv := []string{"BUNDLE_PATH=" + filepath.Join(b.home, "vendor"), "BUNDLE_GEMFILE=" + filepath.Join(proj, "Gemfile")}
+	b.ok(proj, benv, "bundle", "config", "set", "--global", plain, "aws:"+token)
 	// Bundler resolves with the compact index (/versions, then /info).
 	if out := b.ok(proj, benv, "bundle", "install", "--verbose"); !strings.Contains(out, "Bundle complete") || !strings.Contains(out, "/app/versions") || !strings.Contains(out, "/app/info/arcabar") {
 		t.Fatalf("bundle install: %s", out)
@@ -270,6 +284,19 @@ func TestRubyGemPushInstallBundleYank(t *testing.T) {
 	fresh := newRuby(t)
 	if out, err := fresh.run("", nil, "gem", "install", "arcafoo", "--clear-sources", "--source", withCreds(rubyEndpoint(s, domain, "store"), token)+"/", "--no-document"); err == nil {
 		t.Fatalf("gem install of a yanked gem succeeded:\n%s", out)
+	}
+
+	// Without a token: 401 with a Basic challenge, and gem install fails.
+	res, err := http.Get(rubyEndpoint(s, domain, "app") + "/info/arcabar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(res.Header.Get("WWW-Authenticate"), "Basic") {
+		t.Fatalf("no token: %d %v", res.StatusCode, res.Header)
+	}
+	if out, err := fresh.run("", nil, "gem", "install", "arcabar", "--clear-sources", "--source", rubyEndpoint(s, domain, "app")+"/", "--no-document"); err == nil {
+		t.Fatalf("gem install without a token succeeded:\n%s", out)
 	}
 }
 
