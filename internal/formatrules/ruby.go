@@ -74,10 +74,11 @@ func gemSegments(v string) []gemSeg {
 
 // GemVersionKey is the sort key of a gem version: Gem::Version's canonical
 // segments (trailing zeros of the numeric part and of the prerelease part
-// dropped), a number encoded as 0x03, its digit count and its digits, a
-// string as 0x01, its bytes and 0x00, and the end as 0x02, so that a
-// string segment sorts before the end (1.0.a < 1) and the end before any
-// further number.
+// dropped), a number encoded as 0x03, its digit count in three decimal
+// digits and its digits, a string as 0x01, its bytes and 0x01, and the end
+// as 0x02, so that a string segment sorts before the end (1.0.a < 1) and
+// the end before any further number. The key is ASCII without NUL for any
+// input (other bytes are separators), as both stores require.
 func GemVersionKey(v string) string {
 	segs := gemSegments(v)
 	split := len(segs)
@@ -99,15 +100,17 @@ func GemVersionKey(v string) string {
 		if s.num {
 			b.WriteByte(0x03)
 			n := s.s
-			if len(n) > 255 {
-				n = n[:255]
+			if len(n) > 999 {
+				n = n[:999]
 			}
-			b.WriteByte(byte(len(n)))
+			b.WriteByte(byte('0' + len(n)/100))
+			b.WriteByte(byte('0' + len(n)/10%10))
+			b.WriteByte(byte('0' + len(n)%10))
 			b.WriteString(n)
 		} else {
 			b.WriteByte(0x01)
 			b.WriteString(s.s)
-			b.WriteByte(0x00)
+			b.WriteByte(0x01)
 		}
 	}
 	b.WriteByte(0x02)

@@ -2,7 +2,9 @@ package formatrules
 
 import (
 	"sort"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestGemVersionOrder: the sort key orders versions as Gem::Version#<=>
@@ -25,6 +27,12 @@ func TestGemVersionOrder(t *testing.T) {
 	for v, ok := range map[string]bool{"1.0.0": true, "1.0.0.pre1": true, "0": true, "1.0-rc1": false, "": false, "a.1": false, "1..0": false, "1.0 ": false, "../1": false} {
 		if Ruby.ValidVersion(v) != ok {
 			t.Errorf("ValidVersion(%q) = %v", v, !ok)
+		}
+	}
+	for _, v := range []string{"1.0\x00a", "é1.ü", strings.Repeat("9", 2000), ""} {
+		k := GemVersionKey(v)
+		if strings.ContainsRune(k, 0) || !utf8.ValidString(k) {
+			t.Errorf("key of %q = %q: NUL or not UTF-8", v, k)
 		}
 	}
 	if !GemPrerelease("1.0.pre") || GemPrerelease("1.0.0") {

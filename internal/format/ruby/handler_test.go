@@ -45,6 +45,11 @@ func newEnv(tb testing.TB) *env {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { store.Close() })
+	return newEnvWith(tb, store)
+}
+
+func newEnvWith(tb testing.TB, store meta.Store) *env {
+	tb.Helper()
 	blobs, err := fs.New(tb.TempDir())
 	if err != nil {
 		tb.Fatal(err)
@@ -168,7 +173,10 @@ func gemOf(yaml string) []byte {
 
 func TestPushIndexDownload(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	testPushIndexDownload(t, newEnv(t))
+}
+
+func testPushIndexDownload(t *testing.T, e *env) {
 	bar := gemOf(specYAML("bar", "1.0.0", "ruby", " []"))
 	barNative := gemOf(specYAML("bar", "1.0.0", "x86_64-linux", " []"))
 	barPre := gemOf(specYAML("bar", "1.1.0.pre1", "ruby", " []"))
