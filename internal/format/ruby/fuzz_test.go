@@ -2,8 +2,10 @@ package ruby
 
 import (
 	"bytes"
+	"math/rand"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/arca-repo/arca/internal/apierr"
 )
@@ -53,4 +55,37 @@ func check(t *testing.T, s *Spec, err error) {
 		}
 	}
 	_ = SpecMarshal(s)
+}
+
+// TestParseGemMutations runs ParseGem over a few thousand byte-level
+// mutations of a real-shaped gem on every test run (the fuzz targets run
+// only with -fuzz): no panic, only Validation or TooLarge refusals, and
+// no input takes long.
+func TestParseGemMutations(t *testing.T) {
+	t.Parallel()
+	seed := gemOf(specYAML("foo", "0.9", "ruby", barDep))
+	rng := rand.New(rand.NewSource(14))
+	for n := 0; n < 3000; n++ {
+		b := append([]byte(nil), seed...)
+		for k := rng.Intn(8) + 1; k > 0; k-- {
+			i := rng.Intn(len(b))
+			switch rng.Intn(3) {
+			case 0:
+				b[i] = byte(rng.Intn(256))
+			case 1:
+				b = append(b[:i], append(bytes.Repeat([]byte{byte(rng.Intn(256))}, rng.Intn(64)), b[i:]...)...)
+			default:
+				b = append(b[:i], b[i+rng.Intn(len(b)-i):]...)
+			}
+			if len(b) == 0 {
+				b = []byte{0}
+			}
+		}
+		st := time.Now()
+		s, err := ParseGem(bytes.NewReader(b))
+		check(t, s, err)
+		if d := time.Since(st); d > 2*time.Second {
+			t.Fatalf("input %d took %v", n, d)
+		}
+	}
 }
