@@ -242,6 +242,16 @@ func testPushIndexDownload(t *testing.T, e *env) {
 	}
 	e.want(e.do(http.MethodGet, "gems/foo-0.9.gem", nil, nil), 200)
 	e.want(e.do(http.MethodDelete, "api/v1/gems/yank", nil, []byte("gem_name=foo&version=7.0")), 404)
+	// Archived: absent from the index, not downloadable.
+	c := pkgsvc.Coord{DomainOwner: "000000000000", Domain: "acme", Repository: "gems", Format: "ruby", Package: "bar"}
+	if _, err := e.svc.UpdatePackageVersionsStatus(context.Background(), rootCaller, c, []string{"1.1.0.pre1"}, nil, "", meta.StatusArchived); err != nil {
+		t.Fatal(err)
+	}
+	if info := e.want(e.do(http.MethodGet, "info/bar", nil, nil), 200); strings.Contains(info, "1.1.0.pre1") {
+		t.Fatalf("archived version listed:\n%s", info)
+	}
+	e.want(e.do(http.MethodGet, "gems/bar-1.1.0.pre1.gem", nil, nil), 404)
+	e.want(e.do(http.MethodGet, "quick/Marshal.4.8/bar-1.1.0.pre1.gemspec.rz", nil, nil), 404)
 	e.want(e.do(http.MethodGet, "api/v1/gems/foo.json", nil, nil), 404)
 	e.want(e.do(http.MethodPut, "versions", nil, nil), 405)
 }
