@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
@@ -439,6 +440,26 @@ func TestExternalRubyGemsThroughSecondArca(t *testing.T) {
 		}
 	}
 
+	// The kept version's summary and licenses come from the .gem's gemspec
+	// (the compact index has neither); it is read as the file is kept.
+	var summary string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		out, err := cl.DescribePackageVersion(ctx(t), &codeartifact.DescribePackageVersionInput{Domain: aws.String("corp"), Repository: aws.String("gems-store"),
+			Format: types.PackageFormatRuby, Package: aws.String("extfoo"), PackageVersion: aws.String("2.0.0")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if summary = aws.ToString(out.PackageVersion.Summary); summary != "" {
+			if len(out.PackageVersion.Licenses) != 1 || aws.ToString(out.PackageVersion.Licenses[0].Name) != "MIT" {
+				t.Fatalf("licenses of the kept extfoo: %+v", out.PackageVersion.Licenses)
+			}
+			break
+		}
+	}
+	if summary != "The extfoo gem" {
+		t.Fatalf("summary of the kept extfoo: %q", summary)
+	}
+
 	// The public registry goes away: gem and Bundler install from what
 	// was kept.
 	if code := ps.Stop(); code != 0 {
@@ -446,6 +467,11 @@ func TestExternalRubyGemsThroughSecondArca(t *testing.T) {
 	}
 	fresh := newRuby(t)
 	fresh.ok("", nil, "gem", "install", "extfoo", "--clear-sources", "--source", src, "--no-document")
+	// A gem that was never kept cannot be told apart from a missing one
+	// while the registry is down: 503 in plain text, not 404.
+	if code, body := rubyGet(t, rubyEndpoint(s, "corp", "app")+"/info/extnever", token); code != http.StatusServiceUnavailable {
+		t.Fatalf("info of an unkept gem with the public registry down: %d %s", code, body)
+	}
 	proj := t.TempDir()
 	if err := os.WriteFile(filepath.Join(proj, "Gemfile"), []byte(fmt.Sprintf("source %q\n\ngem \"extfoo\"\n", src)), 0o644); err != nil {
 		t.Fatal(err)
