@@ -208,27 +208,24 @@ done
 # ---------------------------------------------------------------- bundle install
 APP="$TMP/app"
 mkdir -p "$APP"
-INSTALL_N=0
 install() {  # install arca|nginx -> wall seconds of `bundle install` into an empty BUNDLE_PATH (no lockfile, empty caches)
   local side=$1 src dir t0 t1 got
-  INSTALL_N=$((INSTALL_N + 1))
   case $side in arca) src=$ARCA_SRC ;; nginx) src=$NGINX_REG ;; esac
-  dir="$TMP/bundle-$INSTALL_N"
-  mkdir -p "$dir"
+  dir=$(mktemp -d "$TMP/bundle-$side.XXXXXX")   # (runs in a subshell: no counter)
   printf 'source "%s"\n\ngem "bench-gem", "~> 1.0"\ngem "rake", "~> 13.0"\ngem "net-telnet"\n' "$src" >"$APP/Gemfile"
   rm -f "$APP/Gemfile.lock"
   t0=$(date +%s.%N)
   (cd "$APP" && env HOME="$dir/home" GEM_HOME="$dir/home/gems" GEM_SPEC_CACHE="$dir/home/specs" BUNDLE_USER_HOME="$dir/user" \
     BUNDLE_PATH="$dir/vendor" BUNDLE_GEMFILE="$APP/Gemfile" BUNDLE_APP_CONFIG="$dir/config" BUNDLE_DISABLE_VERSION_CHECK=true \
     BUNDLE_IGNORE_MESSAGES=true BUNDLE_RETRY=0 BUNDLE_JOBS=4 BUNDLE_SILENCE_ROOT_WARNING=true \
-    bundle install --quiet >"$TMP/install-$INSTALL_N.log" 2>&1) ||
-    { cat "$TMP/install-$INSTALL_N.log" >&2; die "bundle install from $side failed"; }
+    bundle install --quiet >"$dir.log" 2>&1) ||
+    { cat "$dir.log" >&2; die "bundle install from $side failed"; }
   t1=$(date +%s.%N)
   got=$(find "$dir/vendor" -path '*/cache/*.gem' | wc -l)
   [ "$got" = 4 ] || { find "$dir/vendor" -name '*.gem' >&2; die "bundle install from $side left $got .gem files, want 4"; }
   grep -q "bench-gem (1.$((VERSIONS - 1)).0)" "$APP/Gemfile.lock" || { cat "$APP/Gemfile.lock" >&2; die "bundle install from $side did not pick bench-gem 1.$((VERSIONS - 1)).0"; }
   find "$dir/user" -path '*compact_index*' -path '*/info/bench-gem' | grep -q . ||
-    { cat "$TMP/install-$INSTALL_N.log" >&2; die "bundle install from $side did not use the compact index"; }
+    { cat "$dir.log" >&2; die "bundle install from $side did not use the compact index"; }
   rm -rf "$dir"
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }
