@@ -72,13 +72,17 @@ func gemSegments(v string) []gemSeg {
 	return out
 }
 
-// GemVersionKey is the sort key of a gem version: Gem::Version's canonical
-// segments (trailing zeros of the numeric part and of the prerelease part
-// dropped), a number encoded as 0x03, its digit count in three decimal
-// digits and its digits, a string as 0x01, its bytes and 0x01, and the end
-// as 0x02, so that a string segment sorts before the end (1.0.a < 1) and
-// the end before any further number. The key is ASCII without NUL for any
-// input (other bytes are separators), as both stores require.
+// GemVersionKey is the sort key of a gem version, built from
+// Gem::Version's canonical segments (trailing zeros of the numeric part and
+// of the prerelease part dropped). Gem::Version compares segment by
+// segment, a missing segment reading as 0, a string below any number, so
+// the end of a version is an endless run of zeros. Tokens, in byte order:
+// a string (0x02, its bytes, 0x02), a run of k zeros followed by a string
+// (0x03, k in three digits: a longer run is greater), the end (0x04), a run
+// of k zeros followed by a number (0x05, 999-k: a longer run is smaller),
+// a number (0x06, its digit count in three digits, its digits). The key is
+// ASCII without NUL for any input (other bytes are separators), as both
+// stores require.
 func GemVersionKey(v string) string {
 	segs := gemSegments(v)
 	split := len(segs)
@@ -96,23 +100,44 @@ func GemVersionKey(v string) string {
 	}
 	canon := append(trim(append([]gemSeg(nil), segs[:split]...)), trim(append([]gemSeg(nil), segs[split:]...))...)
 	var b strings.Builder
+	three := func(n int) {
+		if n > 999 {
+			n = 999
+		}
+		b.WriteByte(byte('0' + n/100))
+		b.WriteByte(byte('0' + n/10%10))
+		b.WriteByte(byte('0' + n%10))
+	}
+	zeros := 0
 	for _, s := range canon {
+		if s.num && s.s == "" {
+			zeros++
+			continue
+		}
+		if zeros > 0 {
+			if s.num {
+				b.WriteByte(0x05)
+				three(999 - min(zeros, 999))
+			} else {
+				b.WriteByte(0x03)
+				three(zeros)
+			}
+			zeros = 0
+		}
 		if s.num {
-			b.WriteByte(0x03)
 			n := s.s
 			if len(n) > 999 {
 				n = n[:999]
 			}
-			b.WriteByte(byte('0' + len(n)/100))
-			b.WriteByte(byte('0' + len(n)/10%10))
-			b.WriteByte(byte('0' + len(n)%10))
+			b.WriteByte(0x06)
+			three(len(n))
 			b.WriteString(n)
 		} else {
-			b.WriteByte(0x01)
+			b.WriteByte(0x02)
 			b.WriteString(s.s)
-			b.WriteByte(0x01)
+			b.WriteByte(0x02)
 		}
 	}
-	b.WriteByte(0x02)
+	b.WriteByte(0x04)
 	return b.String()
 }

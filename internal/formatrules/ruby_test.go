@@ -19,6 +19,16 @@ func TestGemVersionOrder(t *testing.T) {
 			t.Fatalf("order %v, want %v", got, want)
 		}
 	}
+	// Runs of zeros inside a prerelease: the end of a version reads as
+	// zeros, so what follows a run decides (Ruby's order).
+	zeros := []string{"0.0.1", "0.1", "1.a.0.b", "1.a.0.0.b", "1.a", "1.a.0.0.1", "1.a.0.1", "1.b", "1", "1.0.0.1"}
+	got = append([]string(nil), zeros...)
+	sort.Slice(got, func(i, j int) bool { return GemVersionKey(got[i]) < GemVersionKey(got[j]) })
+	for i := range zeros {
+		if got[i] != zeros[i] {
+			t.Fatalf("order %v, want %v", got, zeros)
+		}
+	}
 	for _, eq := range [][2]string{{"1", "1.0"}, {"1.0.0", "1"}, {"1.01", "1.1"}, {"1.a", "1.0.a"}} {
 		if GemVersionKey(eq[0]) != GemVersionKey(eq[1]) {
 			t.Errorf("%s and %s should be equal versions", eq[0], eq[1])
