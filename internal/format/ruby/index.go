@@ -26,7 +26,9 @@ func gemVersionOK(v string) bool { return formatrules.Ruby.ValidVersion(v) }
 type infoFile struct {
 	body []byte
 	md5  string // hex, what /versions lists and the ETag carries
-	time time.Time
+	// digest is the Repr-Digest header value (SHA-256), computed once.
+	digest string
+	time   time.Time
 	// entries are the versions listed, in order, as VERSION[-PLATFORM].
 	entries []string
 	// gems are the gems listed (for the Marshal indexes).
@@ -111,6 +113,7 @@ func RenderInfo(view *pkgsvc.PackageView) (*infoFile, bool) {
 	f.body = b.Bytes()
 	sum := md5.Sum(f.body)
 	f.md5 = hex.EncodeToString(sum[:])
+	f.digest = reprDigest(f.body)
 	return f, true
 }
 
@@ -146,16 +149,23 @@ func (h *Handler) infoOf(ctx context.Context, req *format.Request, name string) 
 	return f, nil
 }
 
+func reprDigest(body []byte) string {
+	sum := sha256.Sum256(body)
+	return "sha-256=:" + base64.StdEncoding.EncodeToString(sum[:]) + ":"
+}
+
 // serveIndex writes an index body with the headers the compact index
 // clients check: ETag (quoted MD5, which Bundler compares with its copy),
-// Repr-Digest (SHA-256), and Range support (Bundler asks for the tail of
-// a file it has).
-func serveIndex(w http.ResponseWriter, r *http.Request, body []byte, md5hex string, t time.Time) {
-	sum := sha256.Sum256(body)
+// Repr-Digest (SHA-256; "" computes it), and Range support (Bundler asks
+// for the tail of a file it has).
+func serveIndex(w http.ResponseWriter, r *http.Request, body []byte, md5hex, digest string, t time.Time) {
+	if digest == "" {
+		digest = reprDigest(body)
+	}
 	hdr := w.Header()
 	hdr.Set("Content-Type", "text/plain; charset=utf-8")
 	hdr.Set("ETag", `"`+md5hex+`"`)
-	hdr.Set("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum[:])+":")
+	hdr.Set("Repr-Digest", digest)
 	hdr.Set("Cache-Control", "max-age=0, must-revalidate")
 	http.ServeContent(w, r, "", t, bytes.NewReader(body))
 }
@@ -166,7 +176,7 @@ func (h *Handler) info(req *format.Request, name string) {
 		h.Error(req.W, err)
 		return
 	}
-	serveIndex(req.W, req.R, f.body, f.md5, f.time)
+	serveIndex(req.W, req.R, f.body, f.md5, f.digest, f.time)
 }
 
 // listed is every gem the repository lists, with its info file.
@@ -210,7 +220,7 @@ func (h *Handler) names(req *format.Request) {
 		}
 	}
 	sum := md5.Sum(b.Bytes())
-	serveIndex(req.W, req.R, b.Bytes(), hex.EncodeToString(sum[:]), t)
+	serveIndex(req.W, req.R, b.Bytes(), hex.EncodeToString(sum[:]), "", t)
 }
 
 // versions serves /versions: one line per gem with its versions and the
@@ -235,7 +245,7 @@ func (h *Handler) versions(req *format.Request) {
 		b.WriteString(g.name + " " + strings.Join(g.info.entries, ",") + " " + g.info.md5 + "\n")
 	}
 	sum := md5.Sum(b.Bytes())
-	serveIndex(req.W, req.R, b.Bytes(), hex.EncodeToString(sum[:]), t)
+	serveIndex(req.W, req.R, b.Bytes(), hex.EncodeToString(sum[:]), "", t)
 }
 
 // specs serves the Marshal index: specs.4.8.gz (every release version),
