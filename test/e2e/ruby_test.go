@@ -127,6 +127,16 @@ func (r *rubyTool) push(s *server, domain, repo, token, gem string) string {
 	return r.ok("", []string{"GEM_HOST_API_KEY=" + token}, "gem", "push", "--host", rubyEndpoint(s, domain, repo), gem)
 }
 
+// rubyUnlist sets a gem version Unlisted with UpdatePackageVersionsStatus.
+func rubyUnlist(t *testing.T, cl *codeartifact.Client, domain, repo, name, version string) {
+	t.Helper()
+	out, err := cl.UpdatePackageVersionsStatus(ctx(t), &codeartifact.UpdatePackageVersionsStatusInput{Domain: aws.String(domain), Repository: aws.String(repo),
+		Format: types.PackageFormatRuby, Package: aws.String(name), Versions: []string{version}, TargetStatus: types.PackageVersionStatusUnlisted})
+	if err != nil || len(out.FailedVersions) != 0 {
+		t.Fatalf("Unlisted %s %s in %s: %v %v", name, version, repo, err, out)
+	}
+}
+
 func rubyVersions(t *testing.T, cl *codeartifact.Client, domain, repo, name string) map[string]types.PackageVersionStatus {
 	t.Helper()
 	out, err := cl.ListPackageVersions(ctx(t), &codeartifact.ListPackageVersionsInput{Domain: aws.String(domain), Repository: aws.String(repo),
@@ -268,13 +278,19 @@ func TestRubyGemPushInstallBundleYank(t *testing.T) {
 		t.Fatalf("Gemfile.lock:\n%s", lock)
 	}
 
-	// Yank: the version becomes Unlisted and leaves the index; its file
-	// stays downloadable by exact name.
-	if out := r.ok("", []string{"GEM_HOST_API_KEY=" + token}, "gem", "yank", "arcafoo", "-v", "1.0.0", "--host", rubyEndpoint(s, domain, "store")); !strings.Contains(out, "Successfully deleted") {
-		t.Fatalf("gem yank: %s", out)
+	// gem yank is refused, as CodeArtifact lists it unsupported, with the
+	// way to do it instead; the version stays Published.
+	if out, err := r.run("", []string{"GEM_HOST_API_KEY=" + token}, "gem", "yank", "arcafoo", "-v", "1.0.0", "--host", rubyEndpoint(s, domain, "store")); !strings.Contains(out, "update-package-versions-status") {
+		t.Fatalf("gem yank: %v\n%s", err, out)
 	}
+	if vs := rubyVersions(t, cl, domain, "store", "arcafoo"); vs["1.0.0"] != types.PackageVersionStatusPublished {
+		t.Fatalf("after a refused yank: %v, want Published", vs)
+	}
+	// Unlisted (what CodeArtifact offers instead) leaves the index; the
+	// file stays downloadable by exact name.
+	rubyUnlist(t, cl, domain, "store", "arcafoo", "1.0.0")
 	if vs := rubyVersions(t, cl, domain, "store", "arcafoo"); vs["1.0.0"] != types.PackageVersionStatusUnlisted {
-		t.Fatalf("yanked version: %v, want Unlisted", vs)
+		t.Fatalf("unlisted version: %v, want Unlisted", vs)
 	}
 	if code, body := rubyGet(t, rubyEndpoint(s, domain, "store")+"/info/arcafoo", token); code != http.StatusNotFound {
 		t.Fatalf("info of a yanked-only gem: %d %s", code, body)
@@ -399,7 +415,7 @@ func TestExternalRubyGemsThroughSecondArca(t *testing.T) {
 	ptok := authToken(t, pcl, "pub")
 	pr.push(ps, "pub", "gems", ptok, pr.gemBuild("extbar", "1.0.0", "", "bar1", ""))
 	pr.push(ps, "pub", "gems", ptok, pr.gemBuild("extbar", "1.1.0", "", "bar11", ""))
-	pr.ok("", []string{"GEM_HOST_API_KEY=" + ptok}, "gem", "yank", "extbar", "-v", "1.1.0", "--host", rubyEndpoint(ps, "pub", "gems"))
+	rubyUnlist(t, pcl, "pub", "gems", "extbar", "1.1.0") // the public index's "yanked"
 	pr.push(ps, "pub", "gems", ptok, pr.gemBuild("extfoo", "2.0.0", "", "foo2", `  s.add_runtime_dependency "extbar", "~> 1.0"`))
 
 	pub, err := url.Parse(rubyEndpoint(ps, "pub", "gems") + "/")

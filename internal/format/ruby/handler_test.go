@@ -230,18 +230,24 @@ func testPushIndexDownload(t *testing.T, e *env) {
 		t.Fatalf("described: %+v %v", v, err)
 	}
 
-	// Yank: Unlisted, out of the indexes, still downloadable.
-	e.want(e.do(http.MethodDelete, "api/v1/gems/yank", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, []byte("gem_name=foo&version=0.9")), 200)
+	// gem yank is refused, as CodeArtifact refuses it, saying what to do
+	// instead; nothing changes.
+	if body := e.want(e.do(http.MethodDelete, "api/v1/gems/yank", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, []byte("gem_name=foo&version=0.9")), 501); !strings.Contains(body, "update-package-versions-status") {
+		t.Fatalf("yank refusal: %q", body)
+	}
 	_, v, _ = e.svc.DescribePackageVersion(context.Background(), rootCaller, pkgsvc.Coord{DomainOwner: "000000000000", Domain: "acme", Repository: "gems", Format: "ruby", Package: "foo"}, "0.9")
-	if v.Status != meta.StatusUnlisted {
-		t.Fatalf("yanked status %s", v.Status)
+	if v.Status != meta.StatusPublished {
+		t.Fatalf("status after a refused yank: %s", v.Status)
+	}
+	// Unlisted: out of the indexes, still downloadable.
+	if _, err := e.svc.UpdatePackageVersionsStatus(context.Background(), rootCaller, pkgsvc.Coord{DomainOwner: "000000000000", Domain: "acme", Repository: "gems", Format: "ruby", Package: "foo"}, []string{"0.9"}, nil, "", meta.StatusUnlisted); err != nil {
+		t.Fatal(err)
 	}
 	e.want(e.do(http.MethodGet, "info/foo", nil, nil), 404)
 	if names := e.want(e.do(http.MethodGet, "names", nil, nil), 200); names != "---\nbar\n" {
-		t.Fatalf("names after yank: %q", names)
+		t.Fatalf("names after Unlisted: %q", names)
 	}
 	e.want(e.do(http.MethodGet, "gems/foo-0.9.gem", nil, nil), 200)
-	e.want(e.do(http.MethodDelete, "api/v1/gems/yank", nil, []byte("gem_name=foo&version=7.0")), 404)
 	// Archived: absent from the index, not downloadable.
 	c := pkgsvc.Coord{DomainOwner: "000000000000", Domain: "acme", Repository: "gems", Format: "ruby", Package: "bar"}
 	if _, err := e.svc.UpdatePackageVersionsStatus(context.Background(), rootCaller, c, []string{"1.1.0.pre1"}, nil, "", meta.StatusArchived); err != nil {

@@ -4,8 +4,9 @@
 // with, the legacy Marshal index gem and Bundler fall back to
 // (specs.4.8.gz and its latest/prerelease variants,
 // quick/Marshal.4.8/FULLNAME.gemspec.rz, written by arca's own Marshal
-// writer), .gem downloads, and `gem yank` (yanked = the Unlisted
-// status). Gems have no namespace; a platform gem (NAME-VERSION-PLATFORM)
+// writer) and .gem downloads; `gem yank` is refused, as CodeArtifact
+// lists it unsupported (the Unlisted status does its job). Gems have no
+// namespace; a platform gem (NAME-VERSION-PLATFORM)
 // is one more asset of its version.
 package ruby
 
@@ -15,7 +16,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 
@@ -83,15 +83,15 @@ func (h *Handler) ServeRepository(req *format.Request) {
 		}
 		h.push(req)
 	case p == "api/v1/gems/yank":
-		if m != http.MethodDelete {
-			h.refuse(req, http.StatusMethodNotAllowed, "Yank a gem with DELETE (gem yank).")
-			return
-		}
-		h.yank(req)
+		// CodeArtifact lists gem yank as unsupported; so does arca, saying
+		// what does the job instead.
+		h.refuse(req, http.StatusNotImplemented, "gem yank is not supported, as in CodeArtifact. To keep a version out of installs, set its status to Unlisted: "+
+			"aws codeartifact update-package-versions-status --domain "+req.Domain.Name+" --repository "+req.Repository.Name+
+			" --format ruby --package NAME --versions VERSION --target-status Unlisted")
 	case p == "api/v1/dependencies" && read:
 		h.dependencies(req)
 	case strings.HasPrefix(p, "api/"):
-		h.refuse(req, http.StatusNotFound, "Not supported: this repository implements gem push, gem yank and the dependency API of RubyGems' API, not this route.")
+		h.refuse(req, http.StatusNotFound, "Not supported: this repository implements gem push and the dependency API of RubyGems' API, not this route.")
 	case !read:
 		h.refuse(req, http.StatusMethodNotAllowed, "Method not allowed here.")
 	case p == "names":
@@ -233,56 +233,6 @@ func (s *Spec) versionMeta() pkgsvc.VersionMeta {
 		vm.Dependencies = append(vm.Dependencies, meta.Dependency{Package: d.Name, DependencyType: d.Type, VersionRequirement: strings.Join(d.Reqs, ", ")})
 	}
 	return vm
-}
-
-// yank moves a version of the repository to Unlisted: it leaves the
-// indexes, and its files stay downloadable by exact name. A yank names a
-// version; its platform gems go with it.
-func (h *Handler) yank(req *format.Request) {
-	body, err := io.ReadAll(io.LimitReader(req.R.Body, 64<<10))
-	if err != nil {
-		h.Error(req.W, apierr.Invalid("The yank request could not be read."))
-		return
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		h.Error(req.W, apierr.Invalid("The yank request's form is malformed."))
-		return
-	}
-	for k, v := range req.R.URL.Query() {
-		if form.Get(k) == "" {
-			form[k] = v
-		}
-	}
-	name, version := form.Get("gem_name"), form.Get("version")
-	if err := CheckName(name); err != nil {
-		h.Error(req.W, err)
-		return
-	}
-	if version == "" {
-		h.Error(req.W, apierr.Invalid("The yank request names no version (gem yank NAME -v VERSION)."))
-		return
-	}
-	arn := h.svc.PackageARN(req.Domain.Owner, req.Domain.Name, req.Repository.Name, formatName, "", name)
-	if err := req.Authorize("codeartifact:UpdatePackageVersionsStatus", arn); err != nil {
-		h.Error(req.W, err)
-		return
-	}
-	c := pkgsvc.Coord{DomainOwner: req.Domain.Owner, Domain: req.Domain.Name, Repository: req.Repository.Name, Format: formatName, Package: name}
-	res, err := h.svc.UpdatePackageVersionsStatus(req.R.Context(), req.Caller, c, []string{version}, nil, "", meta.StatusUnlisted)
-	if err != nil {
-		h.Error(req.W, err)
-		return
-	}
-	if fe, failed := res.Failed[version]; failed && fe.Code != pkgsvc.ErrSkipped {
-		if fe.Code == pkgsvc.ErrNotFound {
-			h.Error(req.W, apierr.Missing(apierr.ResPackageVersion, version, "The version %s of %s does not exist in repository '%s'.", version, name, req.Repository.Name))
-			return
-		}
-		h.Error(req.W, apierr.Conflicting(apierr.ResPackageVersion, version, "%s", fe.Message))
-		return
-	}
-	writeText(req.W, http.StatusOK, "Successfully deleted gem: "+name+" ("+version+")\n")
 }
 
 // splitFullName lists the readings of a gem's full name
