@@ -10,16 +10,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/arca-repo/arca/internal/apierr"
-	"github.com/arca-repo/arca/internal/auth"
-	"github.com/arca-repo/arca/internal/blob/fs"
-	"github.com/arca-repo/arca/internal/format"
+	"github.com/arca-repo/arca/internal/format/formattest"
 	"github.com/arca-repo/arca/internal/meta"
-	"github.com/arca-repo/arca/internal/meta/sqlite"
 	"github.com/arca-repo/arca/internal/pkgsvc"
 )
 
@@ -33,55 +28,23 @@ type env struct {
 	denied string // refused by Authorize when set
 }
 
-var rootCaller = auth.Principal{Account: "000000000000", ARN: auth.RootARN("000000000000")}
+var rootCaller = formattest.Root
 
-var errDenied = apierr.New(apierr.AccessDenied, "denied")
+var errDenied = formattest.ErrDenied
 
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
-	store, err := sqlite.Open(filepath.Join(tb.TempDir(), "arca.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { store.Close() })
-	return newEnvWith(tb, store)
+	return newEnvWith(tb, nil)
 }
 
 func newEnvWith(tb testing.TB, store meta.Store) *env {
 	tb.Helper()
-	blobs, err := fs.New(tb.TempDir())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	svc := pkgsvc.New(pkgsvc.Options{Meta: store, Blobs: blobs, Region: "us-east-1", PublicURL: "http://arca.test"})
-	ctx := context.Background()
-	if _, err := svc.CreateDomain(ctx, rootCaller, "acme", "", nil); err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := svc.CreateRepository(ctx, rootCaller, "", "acme", "crates", "", nil, nil); err != nil {
-		tb.Fatal(err)
-	}
-	d, repo, err := svc.ResolveRepository(ctx, rootCaller.Account, "acme", "crates")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return &env{tb: tb, h: New(svc, Options{MaxAssetSize: 1 << 20}), svc: svc, r: pkgsvc.Repo{Domain: d, Repository: repo}}
+	svc, r := formattest.Service(tb, store, "crates")
+	return &env{tb: tb, h: New(svc, Options{MaxAssetSize: 1 << 20}), svc: svc, r: r}
 }
 
 func (e *env) do(method, path string, hdr map[string]string, body []byte) *httptest.ResponseRecorder {
-	r := httptest.NewRequest(method, "/cargo/d/acme-000000000000/crates/"+path, bytes.NewReader(body))
-	for k, v := range hdr {
-		r.Header.Set(k, v)
-	}
-	w := httptest.NewRecorder()
-	e.h.ServeRepository(&format.Request{W: w, R: r, Caller: rootCaller, Domain: e.r.Domain, Repository: e.r.Repository,
-		Path: path, Authorize: func(action, _ string) error {
-			if action == e.denied {
-				return errDenied
-			}
-			return nil
-		}})
-	return w
+	return formattest.Do(e.h, e.r, "cargo", method, path, hdr, body, e.denied)
 }
 
 func (e *env) want(w *httptest.ResponseRecorder, code int, what string) {

@@ -6,16 +6,11 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/arca-repo/arca/internal/apierr"
-	"github.com/arca-repo/arca/internal/auth"
-	"github.com/arca-repo/arca/internal/blob/fs"
-	"github.com/arca-repo/arca/internal/format"
+	"github.com/arca-repo/arca/internal/format/formattest"
 	"github.com/arca-repo/arca/internal/meta"
-	"github.com/arca-repo/arca/internal/meta/sqlite"
 	"github.com/arca-repo/arca/internal/pkgsvc"
 )
 
@@ -30,54 +25,21 @@ type env struct {
 	denied string
 }
 
-var rootCaller = auth.Principal{Account: "000000000000", ARN: auth.RootARN("000000000000")}
+var rootCaller = formattest.Root
 
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
-	store, err := sqlite.Open(filepath.Join(tb.TempDir(), "arca.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { store.Close() })
-	return newEnvWith(tb, store)
+	return newEnvWith(tb, nil)
 }
 
 func newEnvWith(tb testing.TB, store meta.Store) *env {
 	tb.Helper()
-	dir := tb.TempDir()
-	blobs, err := fs.New(dir)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	svc := pkgsvc.New(pkgsvc.Options{Meta: store, Blobs: blobs, Region: "us-east-1", PublicURL: "http://arca.test"})
-	ctx := context.Background()
-	if _, err := svc.CreateDomain(ctx, rootCaller, "acme", "", nil); err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := svc.CreateRepository(ctx, rootCaller, "", "acme", "jvm", "", nil, nil); err != nil {
-		tb.Fatal(err)
-	}
-	d, repo, err := svc.ResolveRepository(ctx, rootCaller.Account, "acme", "jvm")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return &env{tb: tb, h: New(svc, Options{MaxAssetSize: 1 << 20}), svc: svc, r: pkgsvc.Repo{Domain: d, Repository: repo}}
+	svc, r := formattest.Service(tb, store, "jvm")
+	return &env{tb: tb, h: New(svc, Options{MaxAssetSize: 1 << 20}), svc: svc, r: r}
 }
 
 func (e *env) do(method, path string, hdr map[string]string, body []byte) *httptest.ResponseRecorder {
-	r := httptest.NewRequest(method, "/maven/d/acme-000000000000/jvm/"+path, bytes.NewReader(body))
-	for k, v := range hdr {
-		r.Header.Set(k, v)
-	}
-	w := httptest.NewRecorder()
-	e.h.ServeRepository(&format.Request{W: w, R: r, Caller: rootCaller, Domain: e.r.Domain, Repository: e.r.Repository,
-		Path: path, Authorize: func(action, _ string) error {
-			if action == e.denied {
-				return errDenied
-			}
-			return nil
-		}})
-	return w
+	return formattest.Do(e.h, e.r, "maven", method, path, hdr, body, e.denied)
 }
 
 func (e *env) want(w *httptest.ResponseRecorder, code int, what string) {
@@ -272,7 +234,7 @@ func TestAuthorization(t *testing.T) {
 	}
 }
 
-var errDenied = apierr.New(apierr.AccessDenied, "denied")
+var errDenied = formattest.ErrDenied
 
 func TestSnapshot(t *testing.T) { testSnapshot(t, newEnv(t)) }
 

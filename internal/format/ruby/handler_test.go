@@ -17,12 +17,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/arca-repo/arca/internal/apierr"
-	"github.com/arca-repo/arca/internal/auth"
-	"github.com/arca-repo/arca/internal/blob/fs"
-	"github.com/arca-repo/arca/internal/format"
+	"github.com/arca-repo/arca/internal/format/formattest"
 	"github.com/arca-repo/arca/internal/meta"
-	"github.com/arca-repo/arca/internal/meta/sqlite"
 	"github.com/arca-repo/arca/internal/pkgsvc"
 )
 
@@ -36,54 +32,21 @@ type env struct {
 	denied string
 }
 
-var rootCaller = auth.Principal{Account: "000000000000", ARN: auth.RootARN("000000000000")}
+var rootCaller = formattest.Root
 
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
-	store, err := sqlite.Open(filepath.Join(tb.TempDir(), "arca.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { store.Close() })
-	return newEnvWith(tb, store)
+	return newEnvWith(tb, nil)
 }
 
 func newEnvWith(tb testing.TB, store meta.Store) *env {
 	tb.Helper()
-	blobs, err := fs.New(tb.TempDir())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	svc := pkgsvc.New(pkgsvc.Options{Meta: store, Blobs: blobs, Region: "us-east-1", PublicURL: "http://arca.test"})
-	ctx := context.Background()
-	if _, err := svc.CreateDomain(ctx, rootCaller, "acme", "", nil); err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := svc.CreateRepository(ctx, rootCaller, "", "acme", "gems", "", nil, nil); err != nil {
-		tb.Fatal(err)
-	}
-	d, repo, err := svc.ResolveRepository(ctx, rootCaller.Account, "acme", "gems")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return &env{tb: tb, h: New(svc, Options{MaxAssetSize: 1 << 20, SpoolDir: tb.TempDir()}), svc: svc, r: pkgsvc.Repo{Domain: d, Repository: repo}}
+	svc, r := formattest.Service(tb, store, "gems")
+	return &env{tb: tb, h: New(svc, Options{MaxAssetSize: 1 << 20, SpoolDir: tb.TempDir()}), svc: svc, r: r}
 }
 
 func (e *env) do(method, path string, hdr map[string]string, body []byte) *httptest.ResponseRecorder {
-	r := httptest.NewRequest(method, "/ruby/d/acme-000000000000/gems/"+path, bytes.NewReader(body))
-	for k, v := range hdr {
-		r.Header.Set(k, v)
-	}
-	w := httptest.NewRecorder()
-	path, _, _ = strings.Cut(path, "?")
-	e.h.ServeRepository(&format.Request{W: w, R: r, Caller: rootCaller, Domain: e.r.Domain, Repository: e.r.Repository,
-		Path: path, Authorize: func(action, _ string) error {
-			if action == e.denied {
-				return apierr.New(apierr.AccessDenied, "denied")
-			}
-			return nil
-		}})
-	return w
+	return formattest.Do(e.h, e.r, "ruby", method, path, hdr, body, e.denied)
 }
 
 func (e *env) want(w *httptest.ResponseRecorder, code int) string {
