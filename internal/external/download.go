@@ -34,7 +34,6 @@ type Download struct {
 	err     error
 	digests blob.Digests
 	refs    int // readers and the owner
-	owner   bool
 }
 
 // Download starts the download of a (or joins the one in progress) and
@@ -67,7 +66,7 @@ func (s *Source) Download(connName string, a Asset) (d *Download, started bool, 
 		return nil, false, err
 	}
 	_ = os.Remove(f.Name()) // the open descriptor keeps it; nothing is left behind by a crash
-	d = &Download{src: s, key: key, Asset: a, ready: make(chan struct{}), f: f, size: -1, refs: 2, owner: true}
+	d = &Download{src: s, key: key, Asset: a, ready: make(chan struct{}), f: f, size: -1, refs: 2}
 	d.cond = sync.NewCond(&d.mu)
 	s.downloads[key] = d
 	go d.run(c)
@@ -110,7 +109,6 @@ func (d *Download) fetch(ctx context.Context, cancel context.CancelCauseFunc, c 
 	}
 	req.Header.Set("User-Agent", "arca (pull-through cache)")
 	c.authorize(req)
-	s.Requests.Add(1)
 	resp, err := s.http.Do(req)
 	if err != nil {
 		c.fail(s.o.Now())

@@ -96,8 +96,6 @@ var (
 
 // Fetcher is what the service layer needs of external connections.
 type Fetcher interface {
-	// Configured reports whether the connection has a URL.
-	Configured(conn string) bool
 	// Supports reports whether a client exists for the connection's format.
 	Supports(conn string) bool
 	// Package returns a package's metadata through the connection.

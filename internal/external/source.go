@@ -66,10 +66,6 @@ type Source struct {
 
 	dmu       sync.Mutex
 	downloads map[string]*Download
-
-	// Requests counts requests sent to registries (metadata and files),
-	// for tests and benchmarks.
-	Requests atomic.Int64
 }
 
 // conn is one configured connection and its health.
@@ -157,13 +153,6 @@ func New(o Options) (*Source, error) {
 	return s, nil
 }
 
-// Configured reports whether conn has a URL (whether or not its format has
-// a client yet).
-func (s *Source) Configured(conn string) bool {
-	_, ok := s.o.URLs[conn]
-	return ok
-}
-
 // Supports reports whether packages can be fetched through conn.
 func (s *Source) Supports(conn string) bool { return s.conns[conn] != nil }
 
@@ -234,7 +223,6 @@ func (s *Source) Resolve(ctx context.Context, connName, namespace, name, version
 	}
 	req.Header.Set("User-Agent", "arca (pull-through cache)")
 	c.authorize(req)
-	s.Requests.Add(1)
 	resp, err := s.http.Do(req)
 	if err != nil {
 		c.fail(s.o.Now())
@@ -311,7 +299,6 @@ func (s *Source) fetch(ctx context.Context, cancel context.CancelCauseFunc, c *c
 		}
 	}
 	c.authorize(req)
-	s.Requests.Add(1)
 	resp, err := s.http.Do(req)
 	if err != nil {
 		return s.failed(c, old, u, err)
@@ -361,7 +348,7 @@ func (s *Source) fetch(ctx context.Context, cancel context.CancelCauseFunc, c *c
 func (s *Source) failed(c *conn, old *entry, u *url.URL, err error) (*Package, error) {
 	d := c.fail(s.o.Now())
 	s.o.Log.Warn("external registry unavailable; serving what is retained", "connection", c.name,
-		"url", redact(u), "err", redactErr(err, u), "retry_in", d.String())
+		"url", redact(u), "err", err, "retry_in", d.String())
 	return stale(old)
 }
 
@@ -430,15 +417,6 @@ func redact(u *url.URL) string {
 	cp := *u
 	cp.User = nil
 	return cp.String()
-}
-
-// redactErr drops credentials net/http may quote in an error.
-func redactErr(err error, u *url.URL) string {
-	msg := err.Error()
-	if u.User != nil {
-		msg = strings.ReplaceAll(msg, u.User.String()+"@", "")
-	}
-	return msg
 }
 
 // errStalled is the cause of a request cancelled because its body stalled.

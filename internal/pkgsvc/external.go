@@ -34,11 +34,10 @@ func (s *Service) SetExternal(f external.Fetcher, log *slog.Logger) {
 	s.fmt.extLog = log
 }
 
-// extSource is one external connection a view consulted: the repository
-// owning it, and what it answered (the stamp of its metadata, or why not).
+// extSource is one external connection a view consulted and what it
+// answered (the stamp of its metadata, or why not).
 type extSource struct {
-	conn, owner string
-	stamp       string
+	conn, stamp string
 }
 
 // connectionsOf returns the repositories of a search order whose external
@@ -91,7 +90,7 @@ func (s *Service) mergeExternal(ctx context.Context, r Repo, view *PackageView, 
 		}
 		conn := o.ExternalConnection
 		p, err := s.fmt.ext.Package(ctx, conn, view.Namespace, view.Name)
-		srcs = append(srcs, extSource{conn: conn, owner: o.Name, stamp: extStamp(p, err)})
+		srcs = append(srcs, extSource{conn: conn, stamp: extStamp(p, err)})
 		if err != nil {
 			if !errors.Is(err, external.ErrNotFound) {
 				unavailable = true
