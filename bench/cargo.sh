@@ -199,15 +199,6 @@ INDEX_BYTES=$(curl -sf "$NGINX_REG$INDEX" | wc -c)
 CRATE_BYTES=$(curl -sf "$NGINX_REG$CRATE" | wc -c)
 
 # ---------------------------------------------------------------- wrk
-wrk_rps() {  # wrk_rps URL [HEADER] -> requests/s; dies on non-2xx answers
-  local url=$1 hdr=${2:-X-No-Token: 1} out
-  wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d1s -H "$hdr" "$url" >/dev/null 2>&1 || true
-  out=$(wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"$DURATION" -H "$hdr" "$url") || die "wrk failed: $out"
-  if grep -q 'Non-2xx\|Socket errors' <<<"$out"; then printf '%s\n' "$out" >&2; die "wrk saw errors from $url"; fi
-  out=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
-  awk -v r="$out" 'BEGIN { exit !(r > 0) }' || die "no request to $url completed"
-  printf '%s\n' "$out"
-}
 declare -A R
 for what in index crate; do
   case $what in index) p=$INDEX ;; crate) p=$CRATE ;; esac
@@ -258,9 +249,6 @@ bench_cargo "$home" "$APP" build -q >"$TMP/build.log" 2>&1 || { cat "$TMP/build.
 BUILD_S=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 
 ARCA_RSS=$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$ARCA_PID/status")
-target() {  # target RATIO OP LIMIT -> met / missed
-  awk -v r="$1" -v l="$3" -v op="$2" 'BEGIN { ok = (op == ">=") ? r >= l : r <= l; print (ok ? "met" : "MISSED") }'
-}
 RI=$(ratio "${R[arca_index]}" "${R[ngx_index]}")
 RC=$(ratio "${R[arca_crate]}" "${R[ngx_crate]}")
 RF=$(ratio "${R[arca_fetch]}" "${R[ngx_fetch]}")

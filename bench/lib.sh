@@ -72,3 +72,20 @@ median() {
   printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
     if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+
+# wrk_rps URL [HEADER] -> requests/s of `wrk -t$WRK_THREADS -c$WRK_CONNS -d$DURATION` after a
+# one-second warm-up; dies on non-2xx answers or socket errors.
+wrk_rps() {  # wrk_rps URL [HEADER] -> requests/s; dies on non-2xx answers
+  local url=$1 hdr=${2:-X-No-Token: 1} out
+  wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d1s -H "$hdr" "$url" >/dev/null 2>&1 || true
+  out=$(wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"$DURATION" -H "$hdr" "$url") || die "wrk failed: $out"
+  if grep -q 'Non-2xx\|Socket errors' <<<"$out"; then printf '%s\n' "$out" >&2; die "wrk saw errors from $url"; fi
+  out=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+  awk -v r="$out" 'BEGIN { exit !(r > 0) }' || die "no request to $url completed"
+  printf '%s\n' "$out"
+}
+
+# target RATIO OP LIMIT -> "met" or "MISSED" (OP is >= or <=).
+target() {  # target RATIO OP LIMIT -> met / missed
+  awk -v r="$1" -v l="$3" -v op="$2" 'BEGIN { ok = (op == ">=") ? r >= l : r <= l; print (ok ? "met" : "MISSED") }'
+}

@@ -143,15 +143,6 @@ JAR_BYTES=$(curl -sf "$NGINX_REPO$JAR" | wc -c)
 META_BYTES=$(curl -sf "$NGINX_REPO$META" | wc -c)
 
 # ---------------------------------------------------------------- wrk
-wrk_rps() {  # wrk_rps URL [HEADER] -> requests/s; dies on non-2xx answers
-  local url=$1 hdr=${2:-X-No-Token: 1} out
-  wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d1s -H "$hdr" "$url" >/dev/null 2>&1 || true
-  out=$(wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"$DURATION" -H "$hdr" "$url") || die "wrk failed: $out"
-  if grep -q 'Non-2xx\|Socket errors' <<<"$out"; then printf '%s\n' "$out" >&2; die "wrk saw errors from $url"; fi
-  out=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
-  awk -v r="$out" 'BEGIN { exit !(r > 0) }' || die "no request to $url completed"
-  printf '%s\n' "$out"
-}
 declare -A R
 for what in jar meta; do
   case $what in jar) p=$JAR ;; meta) p=$META ;; esac
@@ -231,9 +222,6 @@ R[arca_mvn]=$(median "${ARCA_T[@]}")
 R[ngx_mvn]=$(median "${NGX_T[@]}")
 
 ARCA_RSS=$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$ARCA_PID/status")
-target() {  # target RATIO OP LIMIT -> met / missed
-  awk -v r="$1" -v l="$3" -v op="$2" 'BEGIN { ok = (op == ">=") ? r >= l : r <= l; print (ok ? "met" : "MISSED") }'
-}
 RJ=$(ratio "${R[arca_jar]}" "${R[ngx_jar]}")
 RM=$(ratio "${R[arca_meta]}" "${R[ngx_meta]}")
 RT=$(ratio "${R[arca_mvn]}" "${R[ngx_mvn]}")

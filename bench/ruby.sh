@@ -187,15 +187,6 @@ INFO_BYTES=$(curl -sf "$NGINX_REG$INFO" | wc -c)
 GEM_BYTES=$(curl -sf "$NGINX_REG$GEM" | wc -c)
 
 # ---------------------------------------------------------------- wrk
-wrk_rps() {  # wrk_rps URL [HEADER] -> requests/s; dies on non-2xx answers
-  local url=$1 hdr=${2:-X-No-Token: 1} out
-  wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d1s -H "$hdr" "$url" >/dev/null 2>&1 || true
-  out=$(wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"$DURATION" -H "$hdr" "$url") || die "wrk failed: $out"
-  if grep -q 'Non-2xx\|Socket errors' <<<"$out"; then printf '%s\n' "$out" >&2; die "wrk saw errors from $url"; fi
-  out=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
-  awk -v r="$out" 'BEGIN { exit !(r > 0) }' || die "no request to $url completed"
-  printf '%s\n' "$out"
-}
 declare -A R
 for what in info gem; do
   case $what in info) p=$INFO ;; gem) p=$GEM ;; esac
@@ -242,9 +233,6 @@ R[arca_install]=$(median "${ARCA_T[@]}")
 R[ngx_install]=$(median "${NGX_T[@]}")
 
 ARCA_RSS=$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$ARCA_PID/status")
-target() {  # target RATIO OP LIMIT -> met / missed
-  awk -v r="$1" -v l="$3" -v op="$2" 'BEGIN { ok = (op == ">=") ? r >= l : r <= l; print (ok ? "met" : "MISSED") }'
-}
 RI=$(ratio "${R[arca_info]}" "${R[ngx_info]}")
 RG=$(ratio "${R[arca_gem]}" "${R[ngx_gem]}")
 RB=$(ratio "${R[arca_install]}" "${R[ngx_install]}")
