@@ -259,9 +259,6 @@ func TestExternalBadDownloadsKeepNothing(t *testing.T) {
 			path := "/tarballs/left-pad/left-pad-1.3.0.tgz"
 			e.reg.setMode(path, mode)
 			w := e.do("GET", "left-pad/-/left-pad-1.3.0.tgz", nil, nil)
-			if w.Code == 200 && bytes.Equal(w.Body.Bytes(), want) && mode != "stall" {
-				t.Fatalf("a %s download was served whole", mode)
-			}
 			if bytes.Equal(w.Body.Bytes(), want) {
 				t.Fatalf("a %s download was served whole", mode)
 			}
