@@ -312,6 +312,11 @@ func TestExternalStreamsBeforeTheDownloadEnds(t *testing.T) {
 	if time.Since(start) < 300*time.Millisecond {
 		t.Error("the whole file arrived before the registry finished sending it")
 	}
+	// The keeper finishes in the background; the test's directories go
+	// only after it.
+	if vs := e.waitKept("js", "slow", 1); len(vs) != 1 {
+		t.Errorf("streamed file not kept: %+v", vs)
+	}
 }
 
 func TestExternalMetadataFreshnessAndOutage(t *testing.T) {
@@ -481,6 +486,9 @@ func TestExternalGroupBlocksPublicVersions(t *testing.T) {
 	}
 	if w := e.do("GET", "left-pad/-/left-pad-1.3.0.tgz", nil, nil); w.Code != 200 {
 		t.Errorf("a package outside the group: %d", w.Code)
+	}
+	if vs := e.waitKept("js", "left-pad", 1); len(vs) != 1 {
+		t.Errorf("a package outside the group not kept: %+v", vs)
 	}
 }
 
