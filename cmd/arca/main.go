@@ -26,6 +26,7 @@ Usage:
   arca serve [flags]    run the server (arca serve -h for flags)
   arca gc [--dry-run]   delete blobs no asset references (arca gc -h for flags)
   arca migrate ...      copy an installation to other stores (arca migrate -h)
+  arca go publish ...   zip a Go module and upload it to a repository (arca go -h)
   arca version          print the version
 `
 
@@ -42,6 +43,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"serve":   func(a []string, _, e io.Writer) error { return serve(a, e) },
 		"gc":      gc,
 		"migrate": migrateCmd,
+		"go":      goCmd,
 	}
 	if cmd, ok := commands[args[0]]; ok {
 		if err := cmd(args[1:], stdout, stderr); err != nil {
