@@ -45,6 +45,16 @@ type Config struct {
 	// S3RedirectDownloads answers GetPackageVersionAsset with a redirect to
 	// a presigned S3 URL instead of streaming through arca.
 	S3RedirectDownloads bool `yaml:"s3_redirect_downloads" env:"ARCA_S3_REDIRECT_DOWNLOADS"`
+	// S3CacheBytes bounds each node's in-memory cache of small blobs read
+	// from S3, in bytes; 0 disables it. S3CacheMaxObject is the largest
+	// blob it keeps.
+	S3CacheBytes     int64 `yaml:"s3_cache_bytes" env:"ARCA_S3_CACHE_BYTES"`
+	S3CacheMaxObject int64 `yaml:"s3_cache_max_object" env:"ARCA_S3_CACHE_MAX_OBJECT"`
+	// PGCacheStaleness is how old, in milliseconds, a node's cached
+	// PostgreSQL lookup may be after another node changed it; 0 disables
+	// the lookup cache. PGCacheBytes bounds that cache.
+	PGCacheStaleness int   `yaml:"pg_cache_staleness_ms" env:"ARCA_PG_CACHE_STALENESS_MS"`
+	PGCacheBytes     int64 `yaml:"pg_cache_bytes" env:"ARCA_PG_CACHE_BYTES"`
 	// MaxAssetSize caps one asset, in bytes.
 	MaxAssetSize int64 `yaml:"max_asset_size" env:"ARCA_MAX_ASSET_SIZE"`
 	// MaxAssetsPerVersion caps the files of one Maven version (350, as
@@ -111,6 +121,10 @@ func Default() Config {
 		LogLevel:            "info",
 		BodyTimeout:         60,
 		MinFreeSpace:        64 << 20,
+		S3CacheBytes:        64 << 20,
+		S3CacheMaxObject:    256 << 10,
+		PGCacheStaleness:    1000,
+		PGCacheBytes:        32 << 20,
 		ExternalMetadataTTL: 300,
 		ExternalNegativeTTL: 60,
 		ExternalTimeout:     30,
@@ -220,6 +234,15 @@ func (c *Config) Validate() error {
 	}
 	if c.MinFreeSpace < 0 {
 		return fmt.Errorf("min free space must not be negative")
+	}
+	if c.S3CacheBytes < 0 || c.S3CacheMaxObject < 0 {
+		return fmt.Errorf("s3_cache_bytes and s3_cache_max_object must not be negative")
+	}
+	if c.PGCacheStaleness < 0 {
+		return fmt.Errorf("pg_cache_staleness_ms must not be negative (0 turns the lookup cache off)")
+	}
+	if c.PGCacheBytes <= 0 {
+		return fmt.Errorf("pg_cache_bytes must be positive")
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("set both tls_cert and tls_key (ARCA_TLS_CERT, ARCA_TLS_KEY), or neither")

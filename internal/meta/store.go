@@ -1,6 +1,9 @@
 package meta
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Errors: every method returns *apierr.Error for the conditions it names
 // (apierr.NotFound for a missing row, apierr.Conflict for a uniqueness
@@ -160,10 +163,19 @@ type Store interface {
 }
 
 // Generationer is implemented by a store that knows when nothing changed:
-// Generation returns a number that changes after every committed write,
-// before Update returns. Only a store that no other process writes can
-// offer it (SQLite, whose data directory one server owns); readers may
-// cache what they derive from the store under it.
+// Generation returns a number that changes after every committed write of
+// this process, before Update returns; readers may cache what they derive
+// from the store under it. A store that no other process writes (SQLite,
+// whose data directory one server owns) is exact. A store other processes
+// write too (PostgreSQL) also implements Staleness: its generation follows
+// their writes within that bound.
 type Generationer interface {
 	Generation() uint64
+}
+
+// Staleness is implemented by a Generationer shared by several processes:
+// a write committed by another process changes Generation at most
+// StalenessBound after it committed.
+type Staleness interface {
+	StalenessBound() time.Duration
 }

@@ -22,7 +22,10 @@ import (
 //   - PostgreSQL: other nodes write too, so the counter is read again when
 //     the entry was last confirmed more than groupRecheck ago. A change made
 //     on another node is seen within that second; one made on this node at
-//     once, since the writer drops its own entry.
+//     once, since the writer drops its own entry. The store's generation
+//     (meta.Staleness: it follows other nodes' commits) also confirms an
+//     entry, but every publish anywhere changes it, so the time-based
+//     confirmation keeps publishes from re-reading the counter each time.
 type groupCache struct {
 	mu      sync.Mutex
 	entries map[string]*groupSet // by domain ID
@@ -62,7 +65,8 @@ func (s *Service) domainGroups(ctx context.Context, d *meta.Domain) (*groupSet, 
 	now := time.Now()
 	s.groups.mu.Lock()
 	e := s.groups.entries[d.ID]
-	if e != nil && (isGen && e.gen == gen || !isGen && now.Sub(e.checked) < groupRecheck) {
+	_, shared := s.meta.(meta.Staleness)
+	if e != nil && (isGen && e.gen == gen || (!isGen || shared) && now.Sub(e.checked) < groupRecheck) {
 		s.groups.mu.Unlock()
 		return e, nil
 	}

@@ -49,7 +49,10 @@ func (st *Stores) CleanTemp(ctx context.Context) (int, error) {
 // when DatabaseURL is set, else SQLite in the data directory.
 func OpenMeta(ctx context.Context, cfg config.Config) (meta.Store, error) {
 	if cfg.DatabaseURL != "" {
-		return postgres.Open(ctx, cfg.DatabaseURL)
+		return postgres.OpenOptions(ctx, cfg.DatabaseURL, postgres.Options{
+			CacheStaleness: time.Duration(cfg.PGCacheStaleness) * time.Millisecond,
+			CacheBytes:     cfg.PGCacheBytes,
+		})
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, err
@@ -71,6 +74,7 @@ func OpenBlobs(ctx context.Context, cfg config.Config) (blob.Store, error) {
 		return nil, err
 	}
 	c.AccessKeyID, c.SecretAccessKey = cfg.S3AccessKeyID, cfg.S3SecretAccessKey
+	c.CacheBytes, c.CacheMaxObject = cfg.S3CacheBytes, cfg.S3CacheMaxObject
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	return s3.New(ctx, c)

@@ -35,6 +35,13 @@ type Config struct {
 	SecretAccessKey string
 	// HTTPClient replaces the SDK's HTTP client (custom CA, proxy, tests).
 	HTTPClient *http.Client
+	// CacheBytes bounds the in-memory cache of small blobs' bytes (see
+	// cache.go); 0 disables it. Not part of the URL: it is a node's
+	// setting (s3_cache_bytes), not the bucket's.
+	CacheBytes int64
+	// CacheMaxObject is the largest blob the cache keeps
+	// (DefaultCacheMaxObject when 0).
+	CacheMaxObject int64
 }
 
 // String renders c as the URL ParseURL accepts, without credentials, so a

@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -28,9 +29,28 @@ func (s *Store) Open(ctx context.Context, ns, sum string) (io.ReadSeekCloser, in
 	if err := blob.CheckKey(ns, sum); err != nil {
 		return nil, 0, err
 	}
+	var key string
+	if s.cache != nil {
+		key = s.keys.blobKey(ns, sum)
+		if data, ok := s.cache.get(key); ok {
+			return memReader{bytes.NewReader(data)}, int64(len(data)), nil
+		}
+	}
 	r := &rangeReader{ctx: ctx, s: s, ns: ns, sum: sum, size: -1}
 	if err := r.get(); err != nil {
 		return nil, 0, err
+	}
+	if s.cache != nil && r.size >= 0 && r.size <= s.cache.maxObject {
+		// Small: read it whole now (the caller would anyway), remember it.
+		s.cache.misses.Add(1)
+		data := make([]byte, r.size)
+		_, err := io.ReadFull(r, data)
+		r.Close()
+		if err != nil {
+			return nil, 0, err
+		}
+		s.cache.put(key, sum, data)
+		return memReader{bytes.NewReader(data)}, r.size, nil
 	}
 	if r.size < 0 { // no Content-Length: ask for the size
 		r.drop()

@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,9 +16,12 @@ import (
 	"github.com/arca-repo/arca/internal/blob"
 )
 
-// Put streams r through the Hasher into a temporary object (one PutObject
-// below partSize, a multipart upload above), checks the SHA-256, and only
-// then copies the object server-side to its blob key. Every failure path
+// Put stores r's content under its SHA-256. Up to directPutMax bytes it
+// reads the content whole, checks the SHA-256 and sends it to its blob key
+// in one PutObject. A larger content streams through the Hasher into a
+// temporary object (one PutObject below partSize, a multipart upload
+// above), whose SHA-256 is checked before it is copied server-side to its
+// blob key. Every failure path
 // deletes the temporary object and aborts its multipart upload, so nothing
 // partial is visible or billed.
 func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 string, maxSize int64) (blob.Digests, error) {
@@ -30,10 +34,26 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 		return blob.Digests{}, blob.Cancelled(err)
 	}
 
-	tmp := s.keys.newTempKey()
 	in := &hashingReader{ctx: ctx, r: r, h: blob.NewHasher(), max: maxSize}
 	defer in.h.Close()
-	_, err := s.uploader.Upload(ctx, &awss3.PutObjectInput{Bucket: &s.bucket, Key: &tmp, Body: in})
+	// A small blob is read whole first: its digest is then known before a
+	// byte is sent, so it goes to its key in one PutObject (S3 writes an
+	// object whole or not at all), with no temporary object to copy and
+	// delete. A larger one streams through a temporary object.
+	var first bytes.Buffer
+	if _, err := first.ReadFrom(io.LimitReader(in, directPutMax+1)); err != nil {
+		if in.err != nil {
+			return blob.Digests{}, in.err
+		}
+		return blob.Digests{}, apierr.Wrap(err, "reading upload")
+	}
+	if first.Len() <= directPutMax {
+		// The limit was not reached, so the body ended (in.eof).
+		return s.putDirect(ctx, ns, in, first.Bytes(), expectSHA256)
+	}
+	tmp := s.keys.newTempKey()
+	_, err := s.uploader.Upload(ctx, &awss3.PutObjectInput{Bucket: &s.bucket, Key: &tmp,
+		Body: io.MultiReader(&first, in)})
 	if err == nil && !in.eof {
 		// The uploader reads to EOF; were it ever to stop early, the digests
 		// would describe a prefix of the content.
@@ -70,6 +90,34 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 	}
 	if err := s.copy(ctx, tmp, key, d.Size); err != nil {
 		return blob.Digests{}, wrapErr(err, "placing blob %s/%s", ns, d.SHA256)
+	}
+	return d, nil
+}
+
+// directPutMax is the largest blob Put sends in one PutObject to its key.
+// Put holds that many bytes per upload in memory, less than the uploader's
+// part buffers (partSize) a streamed upload holds.
+const directPutMax = 1 << 20
+
+// putDirect finishes a Put whose whole content is data (in has seen EOF).
+func (s *Store) putDirect(ctx context.Context, ns string, in *hashingReader, data []byte, expectSHA256 string) (blob.Digests, error) {
+	if in.err != nil {
+		return blob.Digests{}, in.err
+	}
+	d := in.h.Digests()
+	if expectSHA256 != "" && d.SHA256 != expectSHA256 {
+		return blob.Digests{}, apierr.Invalid("The SHA-256 of the uploaded content is %s, expected %s.", d.SHA256, expectSHA256)
+	}
+	// Content addressing: an object already at the key holds these very
+	// bytes, and writing them again costs one request, as asking would.
+	key := s.keys.blobKey(ns, d.SHA256)
+	_, err := s.client.PutObject(ctx, &awss3.PutObjectInput{Bucket: &s.bucket, Key: &key,
+		Body: bytes.NewReader(data), ContentLength: aws.Int64(int64(len(data)))})
+	if err != nil {
+		if ctx.Err() != nil {
+			return blob.Digests{}, blob.Cancelled(ctx.Err())
+		}
+		return blob.Digests{}, wrapErr(err, "uploading blob to S3")
 	}
 	return d, nil
 }

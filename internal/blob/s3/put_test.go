@@ -104,13 +104,15 @@ func TestMultipartCopy(t *testing.T) {
 	wantNoTemp(t, s)
 }
 
-// TestDedupKeepsObject checks that a second Put of stored bytes does not
-// copy again, so the blob keeps its original object (and LastModified).
+// TestDedupKeepsObject checks that a second Put of stored bytes larger
+// than directPutMax does not copy again, so the blob keeps its original
+// object (and LastModified). Smaller ones are written again in their one
+// PutObject (TestSmallPutOneRequest): asking first would cost as much.
 func TestDedupKeepsObject(t *testing.T) {
 	rec := &recorder{}
 	s := startBucket(t).store(t, rec)
 	ctx := context.Background()
-	data := randomBytes(5, 1000)
+	data := randomBytes(5, directPutMax+1000)
 	if _, err := s.Put(ctx, "ns", bytes.NewReader(data), "", 0); err != nil {
 		t.Fatal(err)
 	}

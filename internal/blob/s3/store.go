@@ -60,6 +60,7 @@ type Store struct {
 	// maxCopy and copyPart are maxCopyObject and copyPartSize; fields so
 	// that tests can exercise the multipart copy with small blobs.
 	maxCopy, copyPart int64
+	cache             *blobCache // nil: small blobs are not cached
 }
 
 var _ blob.Store = (*Store)(nil)
@@ -119,6 +120,7 @@ func New(ctx context.Context, c Config) (*Store, error) {
 		keys:     newLayout(c.Prefix),
 		maxCopy:  maxCopyObject,
 		copyPart: copyPartSize,
+		cache:    newBlobCache(c.CacheBytes, c.CacheMaxObject),
 	}
 	if _, err := client.HeadBucket(ctx, &awss3.HeadBucketInput{Bucket: &c.Bucket}); err != nil {
 		return nil, apierr.Wrap(err, "S3 bucket unusable (%s): %s", c, bucketHint(err))
@@ -165,7 +167,11 @@ func (s *Store) Delete(ctx context.Context, ns, sum string) error {
 	if err := blob.CheckKey(ns, sum); err != nil {
 		return err
 	}
-	_, err := s.client.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: &s.bucket, Key: aws.String(s.keys.blobKey(ns, sum))})
+	key := s.keys.blobKey(ns, sum)
+	if s.cache != nil {
+		s.cache.drop(key)
+	}
+	_, err := s.client.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: &s.bucket, Key: &key})
 	if err != nil && !isNotFound(err) {
 		return wrapErr(err, "deleting blob %s/%s", ns, sum)
 	}

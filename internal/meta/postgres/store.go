@@ -54,6 +54,10 @@ type Store struct {
 	pool   *pgxpool.Pool // transactions and reads
 	locks  *pgxpool.Pool // connections pinned by blob locks (see Open)
 	schema string        // current_schema() of the pool's connections
+
+	cache        *lookupCache // lookups cached across nodes (cache.go)
+	stopListener context.CancelFunc
+	listenerDone chan struct{}
 }
 
 // Store is a meta.Store.
@@ -77,8 +81,14 @@ type reader struct {
 
 // Open connects to the database named by dsn (a URL or key=value string as
 // pgx accepts) and brings the schema up to date. It refuses a schema written
-// by a newer arca, and a search_path that names no existing schema.
+// by a newer arca, and a search_path that names no existing schema. Lookups
+// are cached with the default staleness bound (DefaultCacheStaleness).
 func Open(ctx context.Context, dsn string) (*Store, error) {
+	return OpenOptions(ctx, dsn, Options{CacheStaleness: DefaultCacheStaleness})
+}
+
+// OpenOptions is Open with the lookup cache tuned by o (see cache.go).
+func OpenOptions(ctx context.Context, dsn string, o Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, apierr.Wrap(err, "postgres: invalid DSN")
@@ -127,6 +137,18 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		locks.Close()
 		return nil, err
 	}
+	s.cache = newLookupCache(s.schema, o)
+	s.listenerDone = make(chan struct{})
+	if s.cache.enabled {
+		lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		s.stopListener = cancel
+		go func() {
+			defer close(s.listenerDone)
+			s.cache.listen(lctx, cfg)
+		}()
+	} else {
+		close(s.listenerDone)
+	}
 	return s, nil
 }
 
@@ -147,6 +169,10 @@ func (s *Store) init(ctx context.Context) error {
 // Close closes the pool. It waits for connections in use to come back, so
 // every blob lock must have been released (and every Update returned).
 func (s *Store) Close() error {
+	if s.stopListener != nil {
+		s.stopListener()
+	}
+	<-s.listenerDone
 	s.pool.Close()
 	s.locks.Close()
 	return nil

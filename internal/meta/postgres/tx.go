@@ -99,8 +99,18 @@ func (s *Store) attempt(ctx context.Context, fn func(tx meta.Tx) error) (again b
 	if err := fn(&tx{reader: reader{q: pgTx, st: st}, pg: pgTx}); err != nil {
 		return retryable(err) || retryable(st.failed), err
 	}
+	if s.cache.enabled {
+		// Delivered to every listening node if, and once, this commits.
+		if _, err := pgTx.Exec(ctx, `SELECT pg_notify($1, $2)`, s.cache.channel, s.cache.nodeID); err != nil {
+			return retryable(err), internal(err, "notify")
+		}
+	}
 	finished = true
-	if err := pgTx.Commit(ctx); err != nil {
+	err = pgTx.Commit(ctx)
+	// Whatever the outcome (a failed COMMIT may still have committed), this
+	// node's cached reads are stale now.
+	s.cache.invalidate()
+	if err != nil {
 		if retryable(err) || (errors.Is(err, pgx.ErrTxCommitRollback) && retryable(st.failed)) {
 			return true, internal(err, "commit")
 		}
