@@ -32,12 +32,18 @@ func (s *Store) Open(ctx context.Context, ns, sum string) (io.ReadSeekCloser, in
 	var key string
 	if s.cache != nil {
 		key = s.keys.blobKey(ns, sum)
-		if data, ok := s.cache.get(key); ok {
+		if s.down.Load() {
+			// S3 unreachable: ask it, so the outage shows (noteHealth).
+		} else if data, ok := s.cache.get(key); ok {
 			return memReader{bytes.NewReader(data)}, int64(len(data)), nil
 		}
 	}
 	r := &rangeReader{ctx: ctx, s: s, ns: ns, sum: sum, size: -1}
-	if err := r.get(); err != nil {
+	err := r.get()
+	if s.cache != nil {
+		s.noteHealth(err)
+	}
+	if err != nil {
 		return nil, 0, err
 	}
 	if s.cache != nil && r.size >= 0 && r.size <= s.cache.maxObject {

@@ -14,8 +14,25 @@ func (s *Store) Ping(ctx context.Context) error {
 	_, err := s.client.HeadBucket(ctx, &awss3.HeadBucketInput{Bucket: &s.bucket}, func(o *awss3.Options) {
 		o.RetryMaxAttempts = 1
 	})
+	s.noteHealth(err)
 	if err != nil {
 		return wrapErr(err, "checking the bucket")
 	}
 	return nil
+}
+
+// noteHealth records the outcome of a request to S3: after a failure that
+// says the server cannot serve (isOutage) the small-blob cache is not used,
+// until a request succeeds again. So an outage shows the same way on every
+// path (503, as /readyz says), rather than cached blobs answering 200 and
+// others 503.
+func (s *Store) noteHealth(err error) {
+	switch {
+	case err == nil:
+		if s.down.Load() {
+			s.down.Store(false)
+		}
+	case isOutage(err):
+		s.down.Store(true)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -61,6 +62,7 @@ type Store struct {
 	// that tests can exercise the multipart copy with small blobs.
 	maxCopy, copyPart int64
 	cache             *blobCache // nil: small blobs are not cached
+	down              atomic.Bool // the last request found S3 unreachable (noteHealth)
 }
 
 var _ blob.Store = (*Store)(nil)
