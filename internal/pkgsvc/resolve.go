@@ -12,9 +12,9 @@ import (
 // not cost two queries (domain, then repository) before its format starts:
 // package managers make hundreds of small requests per install. An entry is
 // valid only for the generation it was read at, so any committed write —
-// a repository deleted, its upstreams changed — is seen by the next request.
-// Stores that other processes write (PostgreSQL) offer no generation and are
-// not cached.
+// a repository deleted, its upstreams changed — is seen by the next request
+// (on PostgreSQL, whose generation follows other nodes' writes through
+// notifications, within the store's staleness bound).
 type repoCache struct {
 	mu      sync.Mutex
 	entries map[repoKey]repoEntry
