@@ -83,6 +83,22 @@ func (d *Download) run(c *conn) {
 			err = cause
 		}
 	}
+	// Told before anyone can see the end, so that what a client saw
+	// is already counted.
+	d.mu.Lock()
+	n := d.n
+	d.mu.Unlock()
+	switch {
+	case err == nil:
+		s.o.Observer.Download(c.name, "fetched", n)
+	case errors.Is(err, ErrDigest):
+		s.o.Observer.Download(c.name, "digest_mismatch", 0)
+	case errors.Is(err, ErrNotFound):
+		s.o.Observer.Download(c.name, "not_found", 0)
+	default:
+		s.o.Observer.Download(c.name, "failed", 0)
+		s.o.Log.Warn("external download failed", "connection", c.name, "url", redact(d.Asset.URL), "err", err)
+	}
 	d.mu.Lock()
 	if err != nil {
 		d.err = err
@@ -96,9 +112,7 @@ func (d *Download) run(c *conn) {
 	default:
 		close(d.ready)
 	}
-	if err != nil && !errors.Is(err, ErrDigest) && !errors.Is(err, ErrNotFound) {
-		s.o.Log.Warn("external download failed", "connection", c.name, "url", redact(d.Asset.URL), "err", err)
-	}
+
 }
 
 func (d *Download) fetch(ctx context.Context, cancel context.CancelCauseFunc, c *conn) error {

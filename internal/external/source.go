@@ -41,7 +41,26 @@ type Options struct {
 	Transport http.RoundTripper
 	// Now replaces the clock (tests).
 	Now func() time.Time
+	// Observer learns the outcome of every lookup and download (metrics);
+	// nil: nobody.
+	Observer Observer
 }
+
+// Observer is told what each metadata lookup and file download of a
+// connection came to. Results are a fixed set: for metadata "hit" (fresh
+// in the cache), "negative" (a remembered 404), "revalidated" (304),
+// "fetched", "not_found", "stale" (served from the cache while the
+// registry fails) and "unavailable" (failed with nothing to serve); for
+// downloads "fetched", "not_found", "digest_mismatch" and "failed".
+type Observer interface {
+	Metadata(conn, result string)
+	Download(conn, result string, bytes int64)
+}
+
+type noObserver struct{}
+
+func (noObserver) Metadata(string, string)        {}
+func (noObserver) Download(string, string, int64) {}
 
 // Limits of what a registry may send.
 const (
@@ -102,6 +121,9 @@ func New(o Options) (*Source, error) {
 	}
 	if o.MaxAssetSize <= 0 {
 		o.MaxAssetSize = 5 << 30
+	}
+	if o.Observer == nil {
+		o.Observer = noObserver{}
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -171,14 +193,16 @@ func (s *Source) Package(ctx context.Context, connName, namespace, name string) 
 	e := s.get(key)
 	if e != nil {
 		if e.pkg == nil && now.Sub(e.checked) < s.o.NegativeTTL {
+			s.o.Observer.Metadata(connName, "negative")
 			return nil, ErrNotFound
 		}
 		if e.pkg != nil && now.Sub(e.checked) < s.o.MetadataTTL {
+			s.o.Observer.Metadata(connName, "hit")
 			return e.pkg, nil
 		}
 	}
 	if c.down(now) {
-		return stale(e)
+		return s.stale(c, e)
 	}
 	// The fetch outlives a client that gives up: others may be waiting
 	// for it, and the answer is worth keeping.
@@ -270,10 +294,12 @@ func (s *Source) Describe(connName string, file io.ReaderAt, size int64, asset, 
 }
 
 // stale answers from an expired entry while the registry cannot be asked.
-func stale(e *entry) (*Package, error) {
+func (s *Source) stale(c *conn, e *entry) (*Package, error) {
 	if e == nil || e.pkg == nil {
+		s.o.Observer.Metadata(c.name, "unavailable")
 		return nil, ErrUnavailable
 	}
+	s.o.Observer.Metadata(c.name, "stale")
 	cp := *e.pkg
 	cp.Stale = true
 	return &cp, nil
@@ -309,10 +335,12 @@ func (s *Source) fetch(ctx context.Context, cancel context.CancelCauseFunc, c *c
 	case resp.StatusCode == http.StatusNotModified && old != nil && old.pkg != nil:
 		c.up()
 		s.put(key, &entry{pkg: old.pkg, etag: old.etag, lastMo: old.lastMo, checked: now, size: old.size})
+		s.o.Observer.Metadata(c.name, "revalidated")
 		return old.pkg, nil
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
 		c.up()
 		s.put(key, &entry{checked: now, size: 64})
+		s.o.Observer.Metadata(c.name, "not_found")
 		return nil, ErrNotFound
 	case resp.StatusCode != http.StatusOK:
 		return s.failed(c, old, u, &statusError{code: resp.StatusCode, url: redact(u)})
@@ -333,13 +361,14 @@ func (s *Source) fetch(ctx context.Context, cancel context.CancelCauseFunc, c *c
 		// answer is not kept either.
 		s.o.Log.Warn("external registry sent unreadable metadata", "connection", c.name, "url", redact(u), "err", err)
 		if old != nil && old.pkg != nil {
-			return stale(old)
+			return s.stale(c, old)
 		}
 		return nil, fmt.Errorf("%w: %s sent unreadable metadata for %s", ErrUnavailable, c.name, name)
 	}
 	p.Stamp = strconv.FormatUint(s.stamp.Add(1), 36)
 	p.Fetched = now
 	s.put(key, &entry{pkg: p, etag: resp.Header.Get("ETag"), lastMo: resp.Header.Get("Last-Modified"), checked: now, size: len(body) + 1024})
+	s.o.Observer.Metadata(c.name, "fetched")
 	return p, nil
 }
 
@@ -349,7 +378,7 @@ func (s *Source) failed(c *conn, old *entry, u *url.URL, err error) (*Package, e
 	d := c.fail(s.o.Now())
 	s.o.Log.Warn("external registry unavailable; serving what is retained", "connection", c.name,
 		"url", redact(u), "err", err, "retry_in", d.String())
-	return stale(old)
+	return s.stale(c, old)
 }
 
 func (s *Source) get(key string) *entry {

@@ -230,6 +230,7 @@ func (s *Service) PublishFormat(ctx context.Context, caller auth.Principal, r Re
 	if err != nil {
 		return nil, err
 	}
+	s.events.Published(in.Format, res.Asset.Size)
 	return &res, nil
 }
 
@@ -472,10 +473,15 @@ func (s *Service) FetchAsset(ctx context.Context, caller auth.Principal, r Repo,
 	path := meta.AssetPath{DomainOwner: r.Domain.Owner, Domain: r.Domain.Name, Repository: r.Repository.Name,
 		Format: format, Namespace: namespace, Package: name, Version: version, Asset: asset}
 	loc, err := s.meta.FindAsset(ctx, path)
+	source := "local"
 	if apierr.Is(err, apierr.NotFound) {
+		source = "upstream"
 		if err = s.resolveVersion(ctx, r, format, namespace, name, version); err != nil {
 			if apierr.Is(err, apierr.NotFound) && s.fmt.ext != nil {
 				if ac, xerr := s.fetchExternal(ctx, r, format, namespace, name, version, asset); !apierr.Is(xerr, apierr.NotFound) {
+					if xerr == nil {
+						s.events.AssetServed(format, "external")
+					}
 					return ac, xerr
 				}
 			}
@@ -486,6 +492,9 @@ func (s *Service) FetchAsset(ctx context.Context, caller auth.Principal, r Repo,
 			// A retained external version lacking this file (one fetched
 			// later than the version, as PyPI's other files are).
 			if ac, xerr := s.fetchExternal(ctx, r, format, namespace, name, version, asset); !apierr.Is(xerr, apierr.NotFound) {
+				if xerr == nil {
+					s.events.AssetServed(format, "external")
+				}
 				return ac, xerr
 			}
 		}
@@ -504,6 +513,7 @@ func (s *Service) FetchAsset(ctx context.Context, caller auth.Principal, r Repo,
 	if err != nil {
 		return nil, err
 	}
+	s.events.AssetServed(format, source)
 	return &AssetContent{Version: v, Asset: a, Body: body, Size: size}, nil
 }
 

@@ -112,6 +112,7 @@ func (s *Service) Publish(ctx context.Context, caller auth.Principal, in Publish
 	if err != nil {
 		return nil, err
 	}
+	s.events.Published(in.Format, res.Asset.Size)
 	return &res, nil
 }
 

@@ -57,6 +57,7 @@ type Service struct {
 	repos        repoCache
 	groups       groupCache
 	externalURLs map[string]string
+	events       Events
 }
 
 // New returns a Service.
@@ -73,6 +74,7 @@ func New(o Options) *Service {
 		fmt:          newFormatState(),
 		space:        o.Space,
 		externalURLs: o.ExternalURLs,
+		events:       noEvents{},
 	}
 	if s.maxAssetSize <= 0 {
 		s.maxAssetSize = 5 << 30
