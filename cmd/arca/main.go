@@ -84,6 +84,8 @@ func loadConfig(name string, args []string, stderr io.Writer, extra func(*flag.F
 	fs.StringVar(&flagCfg.Identities, "identities", "", "YAML or JSON file of accounts, users, access keys and policies, reloaded on SIGHUP (env ARCA_IDENTITIES)")
 	fs.StringVar(&flagCfg.TLSCert, "tls-cert", "", "PEM certificate (chain) to serve HTTPS with, reloaded on SIGHUP (env ARCA_TLS_CERT)")
 	fs.StringVar(&flagCfg.TLSKey, "tls-key", "", "PEM private key of --tls-cert (env ARCA_TLS_KEY)")
+	fs.StringVar(&flagCfg.AccessLog, "access-log", "", "keep an access log, one JSON line per request: - for standard error, or a file (env ARCA_ACCESS_LOG)")
+	fs.StringVar(&flagCfg.PprofListen, "pprof-listen", "", "serve Go's profiles at /debug/pprof/ on this address, e.g. 127.0.0.1:6060 (env ARCA_PPROF_LISTEN)")
 	if extra != nil {
 		extra(fs)
 	}
@@ -119,6 +121,10 @@ func loadConfig(name string, args []string, stderr io.Writer, extra func(*flag.F
 			cfg.TLSCert = flagCfg.TLSCert
 		case "tls-key":
 			cfg.TLSKey = flagCfg.TLSKey
+		case "access-log":
+			cfg.AccessLog = flagCfg.AccessLog
+		case "pprof-listen":
+			cfg.PprofListen = flagCfg.PprofListen
 		}
 	})
 	return cfg, cfg.Validate()

@@ -20,6 +20,7 @@ import (
 	"github.com/arca-repo/arca/internal/auth/sigv4"
 	"github.com/arca-repo/arca/internal/authz"
 	"github.com/arca-repo/arca/internal/pkgsvc"
+	"github.com/arca-repo/arca/internal/reqinfo"
 )
 
 // MaxJSONBody caps a control-plane JSON request body.
@@ -86,6 +87,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := auditRecord{at: time.Now()}
 	r.Body = &requestBody{ReadCloser: r.Body, length: r.ContentLength}
 	err := h.serve(w, r, &rec)
+	if in := reqinfo.From(w); in != nil {
+		in.Plane, in.Operation = "control", "unknown"
+		if rec.op != nil {
+			in.Operation = rec.op.Name
+		}
+		if rec.caller != nil {
+			in.Principal = rec.caller.ARN
+		}
+	}
 	if err != nil {
 		h.fail(w, r, err)
 	}

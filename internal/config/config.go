@@ -102,6 +102,17 @@ type Config struct {
 	// with its response headers.
 	ExternalTimeout int `yaml:"external_timeout" env:"ARCA_EXTERNAL_TIMEOUT"`
 
+	// Metrics serves Prometheus metrics at /metrics (default on);
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	Metrics      bool   `yaml:"metrics" env:"ARCA_METRICS"`
+	MetricsToken string `yaml:"metrics_token" env:"ARCA_METRICS_TOKEN"`
+	// AccessLog keeps one JSON line per request: "-" on standard error, or
+	// a file appended to; "" keeps none.
+	AccessLog string `yaml:"access_log" env:"ARCA_ACCESS_LOG"`
+	// PprofListen serves Go's profiles (/debug/pprof/) on this address;
+	// "" serves none.
+	PprofListen string `yaml:"pprof_listen" env:"ARCA_PPROF_LISTEN"`
+
 	// ExternalURLs is every external connection that has a URL (configured
 	// or compiled in), by name; Validate fills it from ExternalConnections.
 	ExternalURLs map[string]string `yaml:"-"`
@@ -128,6 +139,7 @@ func Default() Config {
 		ExternalMetadataTTL: 300,
 		ExternalNegativeTTL: 60,
 		ExternalTimeout:     30,
+		Metrics:             true,
 	}
 }
 
@@ -198,6 +210,11 @@ var (
 func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return fmt.Errorf("listen address %q: %v", c.Listen, err)
+	}
+	if c.PprofListen != "" {
+		if _, _, err := net.SplitHostPort(c.PprofListen); err != nil {
+			return fmt.Errorf("pprof listen address %q: %v", c.PprofListen, err)
+		}
 	}
 	if c.DataDir == "" {
 		return fmt.Errorf("the data directory must not be empty")

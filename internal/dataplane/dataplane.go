@@ -19,6 +19,7 @@ import (
 	"github.com/arca-repo/arca/internal/authz"
 	"github.com/arca-repo/arca/internal/format"
 	"github.com/arca-repo/arca/internal/pkgsvc"
+	"github.com/arca-repo/arca/internal/reqinfo"
 )
 
 // TokenVerifier checks authorization tokens: signature, expiry, and that
@@ -69,6 +70,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		apierr.Write(w, apierr.New(apierr.UnknownOperation, "No route for %s %s.", r.Method, r.URL.Path))
 		return
 	}
+	reqinfo.Set(w, "data", parts[0], "") // a format's name: one of a fixed few
 	if len(parts) < 4 || parts[1] != "d" || parts[3] == "" {
 		fh.Error(w, apierr.New(apierr.NotFound, "%s is not a repository endpoint: want /%s/d/DOMAIN-OWNER/REPOSITORY/", r.URL.Path, parts[0]))
 		return
@@ -101,6 +103,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	caller = auth.Principal{Account: claims.Account, ARN: claims.PrincipalARN}
+	reqinfo.Set(w, "", "", caller.ARN)
 	d, repo, err := h.svc.ResolveRepository(r.Context(), owner, domain, parts[3])
 	if err != nil {
 		h.fail(fh, w, r, err)

@@ -23,6 +23,7 @@ import (
 	"github.com/arca-repo/arca/internal/auth"
 	"github.com/arca-repo/arca/internal/auth/policy"
 	"github.com/arca-repo/arca/internal/auth/sigv4"
+	"github.com/arca-repo/arca/internal/reqinfo"
 )
 
 // API versions of the query protocol.
@@ -102,6 +103,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var who auditInfo
 	start := time.Now()
 	err := h.serve(w, r, &ns, &who)
+	if in := reqinfo.From(w); in != nil {
+		// Only an action arca knows names the operation: the Action
+		// parameter is the client's word, and labels must stay bounded.
+		in.Plane, in.Operation, in.Principal = "iam", "unknown", who.caller.ARN
+		if stsOps[who.action] != nil || iamOps[who.action] != nil {
+			in.Operation = who.action
+		}
+	}
 	if err != nil {
 		h.fail(w, r, ns, err)
 	}

@@ -16,8 +16,9 @@ type externalClient interface {
 }
 
 // externalSource builds the external registries' fetcher from the
-// configured URLs and the clients the formats offer.
-func externalSource(cfg config.Config, formats format.Formats, spool string, log *slog.Logger) (*external.Source, error) {
+// configured URLs and the clients the formats offer; obs (nil: none)
+// learns what each lookup and download came to.
+func externalSource(cfg config.Config, formats format.Formats, spool string, log *slog.Logger, obs external.Observer) (*external.Source, error) {
 	clients := map[string]external.Client{}
 	for name, h := range formats {
 		if c, ok := h.(externalClient); ok {
@@ -34,6 +35,6 @@ func externalSource(cfg config.Config, formats format.Formats, spool string, log
 		URLs: cfg.ExternalURLs, Clients: clients,
 		MetadataTTL: seconds(cfg.ExternalMetadataTTL), NegativeTTL: seconds(cfg.ExternalNegativeTTL),
 		Timeout: time.Duration(cfg.ExternalTimeout) * time.Second, SpoolDir: spool,
-		MaxAssetSize: cfg.MaxAssetSize, Log: log.With("component", "external"),
+		MaxAssetSize: cfg.MaxAssetSize, Log: log.With("component", "external"), Observer: obs,
 	})
 }

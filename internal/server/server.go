@@ -22,8 +22,10 @@ import (
 	"github.com/arca-repo/arca/internal/auth"
 	"github.com/arca-repo/arca/internal/auth/identity"
 	"github.com/arca-repo/arca/internal/authz"
+	"github.com/arca-repo/arca/internal/blob"
 	"github.com/arca-repo/arca/internal/config"
 	"github.com/arca-repo/arca/internal/dataplane"
+	"github.com/arca-repo/arca/internal/external"
 	"github.com/arca-repo/arca/internal/format"
 	"github.com/arca-repo/arca/internal/format/cargo"
 	"github.com/arca-repo/arca/internal/format/maven"
@@ -31,6 +33,7 @@ import (
 	"github.com/arca-repo/arca/internal/format/pypi"
 	"github.com/arca-repo/arca/internal/format/ruby"
 	"github.com/arca-repo/arca/internal/iam"
+	"github.com/arca-repo/arca/internal/metrics"
 	"github.com/arca-repo/arca/internal/migrate"
 )
 
@@ -51,6 +54,16 @@ type Server struct {
 	// auditLog is the open audit log (nil without one), closed once the
 	// HTTP server has drained.
 	auditLog *audit.FileLogger
+	// metrics is nil when they are turned off.
+	metrics *metrics.Metrics
+	// access is the access log (nil: none); accessFile its file, if any.
+	access     *slog.Logger
+	accessFile *os.File
+	// isDataPlane tells data-plane paths, for the metrics' plane label.
+	isDataPlane func(path string) bool
+	// pprof serves profiles on pprof_listen (nil: not asked for).
+	pprof   *http.Server
+	pprofLn net.Listener
 }
 
 // New opens storage under cfg.DataDir, binds cfg.Listen and prepares the
@@ -103,7 +116,13 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = scheme + advertised(ln.Addr().(*net.TCPAddr))
 	}
-	st, err := OpenStores(context.Background(), cfg, tokens)
+	var mx *metrics.Metrics
+	var wrapBlobs []func(blob.Store) blob.Store
+	if cfg.Metrics {
+		mx = metrics.New(buildVersion())
+		wrapBlobs = append(wrapBlobs, mx.Blobs)
+	}
+	st, err := OpenStores(context.Background(), cfg, tokens, wrapBlobs...)
 	if err != nil {
 		ln.Close()
 		return nil, err
@@ -148,10 +167,24 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log, ln: ln, stores: st, dirLock: dirLock, identities: identities, auditLog: auditLog}
+	s := &Server{cfg: cfg, log: log, ln: ln, stores: st, dirLock: dirLock, identities: identities, auditLog: auditLog, metrics: mx}
+	if s.access, s.accessFile, err = openAccessLog(cfg.AccessLog, out); err != nil {
+		ln.Close()
+		st.Close()
+		return nil, fmt.Errorf("access log: %w", err)
+	}
+	if s.pprof, s.pprofLn, err = pprofServer(cfg.PprofListen, log); err != nil {
+		ln.Close()
+		st.Close()
+		return nil, fmt.Errorf("pprof listen address: %w", err)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyHandler(st))
+	if mx != nil {
+		mux.Handle("GET /metrics", mx.Handler(cfg.MetricsToken))
+		st.Service.SetEvents(mx)
+	}
 	spool := filepath.Join(cfg.DataDir, "tmp")
 	controlPlane := api.New(st.Service, creds, log, api.Options{MaxPayload: cfg.MaxAssetSize, Audit: auditLogger})
 	mux.Handle("/v1/", controlPlane)
@@ -162,7 +195,11 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 		"cargo": cargo.New(st.Service, cargo.Options{MaxAssetSize: cfg.MaxAssetSize, Log: log}),
 		"ruby":  ruby.New(st.Service, ruby.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, Log: log}),
 	}
-	ext, err := externalSource(cfg, formats, spool, log)
+	var obs external.Observer
+	if mx != nil {
+		obs = mx
+	}
+	ext, err := externalSource(cfg, formats, spool, log, obs)
 	if err != nil {
 		ln.Close()
 		st.Close()
@@ -170,6 +207,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	}
 	st.Service.SetExternal(ext, log)
 	dp := dataplane.New(st.Service, tokens, formats, authz.New(creds, st.Service), log)
+	s.isDataPlane = dp.Handles
 	dp.Audit = dataPlaneAudit(auditLogger, cfg.Region)
 	iamHandler.Audit = auditLogger
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -245,6 +283,7 @@ func (s *Server) Run(ctx context.Context) error {
 	gcCtx, stopGC := context.WithCancel(context.Background())
 	gcDone := make(chan struct{})
 	go func() { defer close(gcDone); s.sweep(gcCtx) }()
+	go s.servePprof()
 	s.ready.Store(true)
 	s.log.Info("arca serving", "listen", s.Addr(), "public_url", s.cfg.PublicURL, "data", s.cfg.DataDir, "tls", s.certs != nil)
 	if s.certs != nil {
@@ -267,6 +306,12 @@ func (s *Server) Run(ctx context.Context) error {
 		if aerr := s.auditLog.Close(); aerr != nil {
 			s.log.Error("closing the audit log", "err", aerr)
 		}
+	}
+	if s.accessFile != nil {
+		s.accessFile.Close()
+	}
+	if s.pprof != nil {
+		s.pprof.Close()
 	}
 	stopGC()
 	<-gcDone

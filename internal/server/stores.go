@@ -81,18 +81,23 @@ func OpenBlobs(ctx context.Context, cfg config.Config) (blob.Store, error) {
 }
 
 // OpenStores opens both stores and the service on them. tokens may be nil
-// for commands that issue none.
-func OpenStores(ctx context.Context, cfg config.Config, tokens pkgsvc.TokenIssuer) (*Stores, error) {
+// for commands that issue none. Each of wrap (the server's metrics) wraps
+// the blob store the service uses.
+func OpenStores(ctx context.Context, cfg config.Config, tokens pkgsvc.TokenIssuer, wrap ...func(blob.Store) blob.Store) (*Stores, error) {
 	blobs, err := OpenBlobs(ctx, cfg)
 	if err != nil {
 		return nil, errors.Join(errors.New("opening the blob store"), err)
+	}
+	svcBlobs := blobs
+	for _, w := range wrap {
+		svcBlobs = w(svcBlobs)
 	}
 	store, err := OpenMeta(ctx, cfg)
 	if err != nil {
 		return nil, errors.Join(errors.New("opening the metadata store"), err)
 	}
 	svc := pkgsvc.New(pkgsvc.Options{
-		Meta: store, Blobs: blobs, Tokens: tokens, Region: cfg.Region,
+		Meta: store, Blobs: svcBlobs, Tokens: tokens, Region: cfg.Region,
 		PublicURL: cfg.PublicURL, MaxAssetSize: cfg.MaxAssetSize,
 		RedirectDownloads: cfg.S3RedirectDownloads,
 		// The data directory holds the spool (and, by default, the blobs

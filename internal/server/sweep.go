@@ -22,6 +22,13 @@ func (s *Server) sweep(ctx context.Context) {
 		case <-t.C:
 		}
 		rep, err := s.stores.Service.CollectGarbage(ctx, false)
+		if s.metrics != nil && ctx.Err() == nil {
+			if err != nil {
+				s.metrics.GC(0, 0, err)
+			} else {
+				s.metrics.GC(rep.Deleted, rep.FreedBytes, nil)
+			}
+		}
 		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Error("garbage collection failed", "err", err)
