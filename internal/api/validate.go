@@ -156,7 +156,7 @@ func validateScalar(name, v, path string, errs *[]string) {
 			*errs = append(*errs, violation(v, path, "Member must be a boolean (true or false)"))
 		}
 	default:
-		checkString(s, v, path, errs)
+		checkString(name, s, v, path, errs)
 	}
 }
 
@@ -173,7 +173,7 @@ func validateValue(name string, v any, path string, errs *[]string) {
 			bad("a string")
 			return
 		}
-		checkString(s, str, path, errs)
+		checkString(name, s, str, path, errs)
 	case "integer", "long":
 		num, ok := v.(json.Number)
 		n, err := num.Int64()
@@ -230,13 +230,26 @@ func validateValue(name string, v any, path string, errs *[]string) {
 	}
 }
 
-func checkString(s *shapeModel, v, path string, errs *[]string) {
+// extraEnum are values arca accepts for an enum shape beyond the model's
+// (the model stays as AWS publishes it): the package formats arca serves
+// that CodeArtifact does not. The SDKs and the aws CLI send an unknown enum
+// value unchanged.
+var extraEnum = map[string][]string{
+	"PackageFormat": {"go"},
+}
+
+func checkString(name string, s *shapeModel, v, path string, errs *[]string) {
 	if !utf8.ValidString(v) {
 		*errs = append(*errs, violation(v, path, "Member must be valid UTF-8"))
 		return
 	}
 	if len(s.Enum) > 0 {
 		for _, e := range s.Enum {
+			if v == e {
+				return
+			}
+		}
+		for _, e := range extraEnum[name] {
 			if v == e {
 				return
 			}

@@ -21,7 +21,9 @@ type Connection struct {
 	DefaultURL string
 }
 
-// Connections are the ten names CodeArtifact accepts, in its order.
+// Connections are the ten names CodeArtifact accepts, in its order, and
+// arca's own: public:go-proxy (a Go module proxy; CodeArtifact has no Go
+// format).
 var connections = []Connection{
 	{Name: "public:npmjs", Format: "npm"},
 	{Name: "public:pypi", Format: "pypi", DefaultURL: "https://pypi.org/simple/"},
@@ -33,6 +35,7 @@ var connections = []Connection{
 	{Name: "public:nuget-org", Format: "nuget", DefaultURL: "https://api.nuget.org/v3/index.json"},
 	{Name: "public:ruby-gems-org", Format: "ruby", DefaultURL: "https://rubygems.org/"},
 	{Name: "public:crates-io", Format: "cargo", DefaultURL: "https://index.crates.io/"},
+	{Name: "public:go-proxy", Format: "go"},
 }
 
 // All returns the known connections.

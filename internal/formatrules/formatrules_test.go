@@ -32,7 +32,7 @@ func TestNamespaceRules(t *testing.T) {
 }
 
 func TestNames(t *testing.T) {
-	want := []string{"cargo", "generic", "maven", "npm", "nuget", "pypi", "ruby", "swift"}
+	want := []string{"cargo", "generic", "go", "maven", "npm", "nuget", "pypi", "ruby", "swift"}
 	got := Names()
 	if !sort.StringsAreSorted(got) || len(got) != len(want) {
 		t.Fatalf("Names() = %v", got)

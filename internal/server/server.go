@@ -28,6 +28,7 @@ import (
 	"github.com/arca-repo/arca/internal/external"
 	"github.com/arca-repo/arca/internal/format"
 	"github.com/arca-repo/arca/internal/format/cargo"
+	"github.com/arca-repo/arca/internal/format/gomod"
 	"github.com/arca-repo/arca/internal/format/maven"
 	"github.com/arca-repo/arca/internal/format/npm"
 	"github.com/arca-repo/arca/internal/format/pypi"
@@ -194,6 +195,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 		"maven": maven.New(st.Service, maven.Options{MaxAssetSize: cfg.MaxAssetSize, MaxAssetsPerVersion: cfg.MaxAssetsPerVersion, Log: log}),
 		"cargo": cargo.New(st.Service, cargo.Options{MaxAssetSize: cfg.MaxAssetSize, Log: log}),
 		"ruby":  ruby.New(st.Service, ruby.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, Log: log}),
+		"go":    gomod.New(st.Service, gomod.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, ProxyURL: cfg.ExternalURLs["public:go-proxy"], Log: log}),
 	}
 	var obs external.Observer
 	if mx != nil {
