@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -284,5 +287,20 @@ func TestAPIThroughSDK(t *testing.T) {
 		Format: types.PackageFormat("golang"), Package: aws.String("x")})
 	if err == nil || !strings.Contains(err.Error(), "enum") {
 		t.Errorf("an unknown format was accepted: %v", err)
+	}
+}
+
+// The built-in verifier key is the go command's own for sum.golang.org
+// (GOROOT/src/cmd/go/internal/modfetch/key.go) and parses.
+func TestSumGolangOrgKey(t *testing.T) {
+	if _, err := NewSumDB("http://proxy.test/", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "src/cmd/go/internal/modfetch/key.go"))
+	if err != nil {
+		t.Skip("GOROOT sources not available:", err)
+	}
+	if !strings.Contains(string(b), `"`+SumGolangOrgKey+`"`) {
+		t.Errorf("SumGolangOrgKey %s is not the go command's", SumGolangOrgKey)
 	}
 }

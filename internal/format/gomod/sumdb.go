@@ -22,7 +22,7 @@ import (
 
 // SumGolangOrgKey is the public verifier key of the Go checksum database
 // (sum.golang.org), the go command's default GOSUMDB.
-const SumGolangOrgKey = "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ta0AOWt9ZfChhnFKt"
+const SumGolangOrgKey = "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8"
 
 // Limits of the checksum database relay.
 const (
