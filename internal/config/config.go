@@ -5,6 +5,7 @@
 package config
 
 import (
+	"encoding/hex"
 	"fmt"
 	"net"
 	"net/url"
@@ -113,6 +114,15 @@ type Config struct {
 	// "" serves none.
 	PprofListen string `yaml:"pprof_listen" env:"ARCA_PPROF_LISTEN"`
 
+	// UI serves the web UI at PUBLIC_URL/ui/.
+	UI bool `yaml:"ui" env:"ARCA_UI"`
+	// UISessionKey signs the web UI's session cookies and CSRF tokens (hex,
+	// >= 32 bytes); empty derives one from the token key, so every node
+	// sharing the token key accepts the same sessions.
+	UISessionKey string `yaml:"ui_session_key" env:"ARCA_UI_SESSION_KEY"`
+	// UISessionLifetime is how long a web UI sign-in lasts, in seconds.
+	UISessionLifetime int `yaml:"ui_session_lifetime" env:"ARCA_UI_SESSION_LIFETIME"`
+
 	// ExternalURLs is every external connection that has a URL (configured
 	// or compiled in), by name; Validate fills it from ExternalConnections.
 	ExternalURLs map[string]string `yaml:"-"`
@@ -140,6 +150,8 @@ func Default() Config {
 		ExternalNegativeTTL: 60,
 		ExternalTimeout:     30,
 		Metrics:             true,
+		UI:                  true,
+		UISessionLifetime:   3600,
 	}
 }
 
@@ -283,6 +295,14 @@ func (c *Config) Validate() error {
 	}
 	if c.ExternalTimeout <= 0 {
 		return fmt.Errorf("external timeout must be positive")
+	}
+	if c.UISessionLifetime < 60 || c.UISessionLifetime > 43200 {
+		return fmt.Errorf("ui session lifetime must be between 60 and 43200 seconds (12 hours)")
+	}
+	if c.UISessionKey != "" {
+		if k, err := hex.DecodeString(c.UISessionKey); err != nil || len(k) < 32 {
+			return fmt.Errorf("the ui session key must be at least 32 bytes, hex-encoded")
+		}
 	}
 	if err := checkExternalURLs(c.ExternalConnections); err != nil {
 		return err

@@ -211,6 +211,15 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	dp := dataplane.New(st.Service, tokens, formats, authz.New(creds, st.Service), log)
 	s.isDataPlane = dp.Handles
 	dp.Audit = dataPlaneAudit(auditLogger, cfg.Region)
+	if cfg.UI {
+		uh, err := uiHandler(cfg, st.Service, creds, tokenKey, certs != nil, log)
+		if err != nil {
+			ln.Close()
+			st.Close()
+			return nil, err
+		}
+		mux.Handle("/ui/", uh)
+	}
 	iamHandler.Audit = auditLogger
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if dp.Handles(r.URL.Path) {
