@@ -110,6 +110,10 @@ func New(o Options) (*Handler, error) {
 	mux.HandleFunc("GET /ui/signin", h.signinForm)
 	mux.HandleFunc("POST /ui/signin", h.signin)
 	mux.HandleFunc("POST /ui/signout", h.signout)
+	mux.HandleFunc("GET /ui/signout", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "POST")
+		h.errorPage(w, r, h.session(r), http.StatusMethodNotAllowed, "Sign out with the Sign out button.")
+	})
 	mux.HandleFunc("GET /ui/{$}", h.page(h.domains))
 	mux.HandleFunc("GET /ui/d/{owner}/{domain}/{$}", h.page(h.repositories))
 	mux.HandleFunc("GET /ui/d/{owner}/{domain}/r/{repo}/{$}", h.page(h.packages))
