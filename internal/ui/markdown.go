@@ -3,6 +3,8 @@ package ui
 import (
 	"bytes"
 	"html/template"
+	"regexp"
+	"strconv"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
@@ -45,5 +47,19 @@ func (m *readmes) render(src string) template.HTML {
 		// Not Markdown after all: show the text as it is.
 		return template.HTML("<pre>" + template.HTMLEscapeString(src) + "</pre>")
 	}
-	return template.HTML(m.policy.SanitizeBytes(buf.Bytes())) //nolint:gosec // sanitized above
+	safe := m.policy.SanitizeBytes(buf.Bytes())
+	return template.HTML(shiftHeadings(safe)) //nolint:gosec // sanitized above
+}
+
+var headingTag = regexp.MustCompile(`<(/?)h([1-6])\b`)
+
+// shiftHeadings moves a README's headings two levels down (h1 becomes h3),
+// under the page's own h1 and the README section's h2, so the page keeps
+// one h1 and an outline screen readers can follow.
+func shiftHeadings(b []byte) []byte {
+	return headingTag.ReplaceAllFunc(b, func(m []byte) []byte {
+		sub := headingTag.FindSubmatch(m)
+		n, _ := strconv.Atoi(string(sub[2]))
+		return []byte("<" + string(sub[1]) + "h" + strconv.Itoa(min(n+2, 6)))
+	})
 }

@@ -262,7 +262,7 @@ func TestBrowseToVersion(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("version: %d\n%s", code, page)
 	}
-	mustContain(t, page, "<h1", ">Widget</h1>", "<em>works</em>", "<table>", "MIT", "A widget",
+	mustContain(t, page, "<h3>Widget</h3>", "<em>works</em>", "<table>", "MIT", "A widget",
 		`<a href="https://example.invalid/widget"`,
 		// the dependency links to its package in the same repository
 		`<a href="/ui/d/000000000000/acme/r/js/p/npm/-/left-pad/">left-pad</a> <code>^1.0.0</code>`,
@@ -528,7 +528,7 @@ func TestHostileContentEscaped(t *testing.T) {
 		mustContain(t, page, "&lt;script&gt;alert(4)&lt;")
 	}
 	_, _, page := b.get(pages[2])
-	mustContain(t, page, `<a href="https://example.invalid/" rel="nofollow noreferrer">ok</a>`, "&lt;b&gt;bold&lt;/b&gt;",
+	mustContain(t, page, "<h3>Hi</h3>", `<a href="https://example.invalid/" rel="nofollow noreferrer">ok</a>`, "&lt;b&gt;bold&lt;/b&gt;",
 		"<dd>javascript:alert(5)</dd>") // a home page that is no web address is text, not a link
 }
 
