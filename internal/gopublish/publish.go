@@ -155,13 +155,13 @@ func (e *RefusedError) Error() string {
 	case e.Status == http.StatusUnauthorized:
 		why = "the token was not accepted (missing, expired, or not of this repository's domain); get a new one with aws codeartifact get-authorization-token"
 	case e.Status == http.StatusForbidden:
-		why = "the token's principal may not publish " + mv + " here (codeartifact:PublishPackageVersion), or a package group or origin control keeps it out"
+		why = "the token's principal may not publish " + mv + " here (codeartifact:PublishPackageVersion), or a package group keeps it out"
 	case e.Status == http.StatusNotFound:
 		why = "no such domain or repository at this endpoint; check --endpoint (aws codeartifact get-repository-endpoint --format go)"
 	case e.Status == http.StatusMethodNotAllowed:
 		why = "the endpoint does not take uploads; check --endpoint"
 	case e.Status == http.StatusConflict:
-		why = mv + " already exists with different content, and versions are immutable: publish a new version"
+		why = "the repository will not take " + mv + ": it exists there with different content (versions are immutable: publish a new version), or the package's origin controls block publishing"
 	case e.Status == http.StatusGone:
 		why = mv + " is archived or disposed in the repository and cannot be published again"
 	case e.Status == http.StatusRequestEntityTooLarge:
