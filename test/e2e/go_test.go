@@ -232,4 +232,3 @@ func checkRequires(t *testing.T, dir string, want map[string]string) {
 		}
 	}
 }
-
