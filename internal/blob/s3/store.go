@@ -61,7 +61,7 @@ type Store struct {
 	// maxCopy and copyPart are maxCopyObject and copyPartSize; fields so
 	// that tests can exercise the multipart copy with small blobs.
 	maxCopy, copyPart int64
-	cache             *blobCache // nil: small blobs are not cached
+	cache             *blobCache  // nil: small blobs are not cached
 	down              atomic.Bool // the last request found S3 unreachable (noteHealth)
 }
 
