@@ -46,7 +46,7 @@ func (s *Source) Download(connName string, a Asset) (d *Download, started bool, 
 	if c == nil {
 		return nil, false, fmt.Errorf("%w: %s has no URL or no client", ErrUnavailable, connName)
 	}
-	if a.SHA1 == "" && a.SHA256 == "" && a.SHA512 == "" {
+	if _, verifies := c.client.(Verifier); !verifies && a.SHA1 == "" && a.SHA256 == "" && a.SHA512 == "" {
 		return nil, false, fmt.Errorf("%w: the registry publishes no digest for %s", ErrDigest, a.Name)
 	}
 	key := connName + "\x00" + a.URL.String()
@@ -188,6 +188,11 @@ func (d *Download) fetch(ctx context.Context, cancel context.CancelCauseFunc, c 
 	for _, c := range []struct{ alg, want, got string }{{"SHA-512", d.Asset.SHA512, dg.SHA512}, {"SHA-256", d.Asset.SHA256, dg.SHA256}, {"SHA-1", d.Asset.SHA1, dg.SHA1}} {
 		if c.want != "" && c.want != c.got {
 			return fmt.Errorf("%w: %s of %s is %s, the registry published %s", ErrDigest, c.alg, d.Asset.Name, c.got, c.want)
+		}
+	}
+	if v, ok := c.client.(Verifier); ok {
+		if err := v.Verify(ctx, c.base, d.Asset, d.f, n); err != nil {
+			return fmt.Errorf("%w: %s: %v", ErrDigest, d.Asset.Name, err)
 		}
 	}
 	d.mu.Lock()

@@ -41,6 +41,10 @@ type Version struct {
 	Readme         string
 	FormatMetadata []byte
 	Assets         []Asset
+	// Separate: each file is fetched only when a client asks for it, not
+	// with the version's other files (Go: a .mod is read for many versions
+	// whose .zip nobody needs).
+	Separate bool
 }
 
 // Asset is one file of a version: where the registry serves it and the
@@ -75,6 +79,24 @@ type Resolver interface {
 	AssetURL(base *url.URL, namespace, name, version, asset string) (*url.URL, bool)
 }
 
+// Verifier is a Client whose registry publishes no digest of a file but a
+// way to check it once it is in (Go: the checksum database's h1: hashes).
+// Its assets may carry no digest; Verify runs on every downloaded file
+// before its last byte is handed out, and an error refuses the file (it
+// is reported as ErrDigest and nothing is kept).
+type Verifier interface {
+	Verify(ctx context.Context, base *url.URL, a Asset, file io.ReaderAt, size int64) error
+}
+
+// Prober is a Client whose metadata does not list every version the
+// registry serves (Go: pseudo-versions are fetched by name): Probe returns
+// the version with the files it would have, or false when version cannot
+// be one of the package's. Whether the registry has it shows when a file
+// is fetched (ErrNotFound).
+type Prober interface {
+	Probe(base *url.URL, namespace, name, version string) (*Version, bool)
+}
+
 // Describer is a Client that reads a downloaded file for what its
 // registry's metadata leaves out (PyPI: a wheel's METADATA, which also
 // serves PEP 658): the descriptive fields of the version, and a merge that
@@ -104,6 +126,9 @@ type Fetcher interface {
 	// list (see Resolver): its URL and published digest; ErrNotFound when
 	// the registry has no such file (or no digest for it).
 	Resolve(ctx context.Context, conn, namespace, name, version, asset string) (*Asset, error)
+	// Probe returns a version the package's metadata does not list, where
+	// the connection's client is a Prober (ErrNotFound otherwise).
+	Probe(conn, namespace, name, version string) (*Version, error)
 	// Describe reads a downloaded file where the connection's client is a
 	// Describer (ErrNotFound otherwise).
 	Describe(conn string, file io.ReaderAt, size int64, asset, namespace, name, version string) (*Version, func([]byte) ([]byte, error), error)

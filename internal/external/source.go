@@ -280,6 +280,23 @@ func (s *Source) Resolve(ctx context.Context, connName, namespace, name, version
 	return &Asset{Name: asset, URL: u, Size: -1, SHA1: sum}, nil
 }
 
+// Probe returns an unlisted version through the connection's Prober.
+func (s *Source) Probe(connName, namespace, name, version string) (*Version, error) {
+	c := s.conns[connName]
+	if c == nil {
+		return nil, ErrUnavailable
+	}
+	p, ok := c.client.(Prober)
+	if !ok {
+		return nil, ErrNotFound
+	}
+	v, ok := p.Probe(c.base, namespace, name, version)
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return v, nil
+}
+
 // Describe reads a downloaded file through the connection's Describer.
 func (s *Source) Describe(connName string, file io.ReaderAt, size int64, asset, namespace, name, version string) (*Version, func([]byte) ([]byte, error), error) {
 	c := s.conns[connName]

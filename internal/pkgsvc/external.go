@@ -258,11 +258,30 @@ func (s *Service) findExternal(ctx context.Context, r Repo, format, namespace, n
 			}
 			unavailable = unavailable || !errors.Is(err, external.ErrNotFound)
 		}
+		// A version the registry serves without listing it (Go's
+		// pseudo-versions).
+		if xv, err := s.fmt.ext.Probe(o.ExternalConnection, namespace, name, version); err == nil && !listed(p, version) {
+			for _, a := range xv.Assets {
+				if a.Name == asset {
+					return &externalFile{conn: o.ExternalConnection, owner: o, format: format, namespace: namespace, name: name, version: *xv, asset: a}, nil
+				}
+			}
+		}
 	}
 	if unavailable {
 		return nil, apierr.New(apierr.Unavailable, "Version %s of '%s' is not in repository '%s' or its upstreams, and its external connection cannot be reached; try again later.", version, dn, r.Repository.Name)
 	}
 	return nil, notFound
+}
+
+// listed reports whether p lists version.
+func listed(p *external.Package, version string) bool {
+	for _, v := range p.Versions {
+		if v.Version == version {
+			return true
+		}
+	}
+	return false
 }
 
 // fetchExternal serves a file through an external connection: the first
@@ -341,7 +360,7 @@ func (s *Service) keepExternal(d *external.Download, r Repo, xf *externalFile, a
 		log.Warn("external file not kept", "err", err)
 		return
 	}
-	if !all {
+	if !all || xf.version.Separate {
 		return
 	}
 	for _, a := range xf.version.Assets {
