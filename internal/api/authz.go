@@ -110,7 +110,7 @@ func (h *Handler) checks(c *call) []check {
 			out = append(out, check{"codeartifact:ReadFromRepository", repoARN(in.S("sourceRepository")), owner})
 		}
 		out = append(out, check{act, "arn:aws:codeartifact:" + region + ":" + owner + ":package/" + domain + "/" + repo + "/" +
-			in.S("format") + "/" + in.S("namespace") + "/" + formatrules.Of(in.S("format")).Normalize(in.S("package")), owner})
+			in.S("format") + "/" + formatrules.Of(in.S("format")).NormalizeNS(in.S("namespace")) + "/" + formatrules.Of(in.S("format")).Normalize(in.S("package")), owner})
 	case scopePackageGroup:
 		out = append(out, check{act, h.svc.PackageGroupARN(owner, domain, h.groupPattern(c, owner, domain)), owner})
 	case scopeTagged:

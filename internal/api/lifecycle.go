@@ -79,7 +79,7 @@ var lifecycleOps = map[string]handlerFunc{
 		b, err := h.svc.CopyPackageVersions(c.ctx, c.caller, pkgsvc.CopyInput{
 			DomainOwner: c.in.S("domainOwner"), Domain: c.in.S("domain"),
 			SourceRepository: c.in.S("sourceRepository"), DestRepository: c.in.S("destinationRepository"),
-			Format: c.in.S("format"), Namespace: c.in.S("namespace"),
+			Format: c.in.S("format"), Namespace: formatrules.Of(c.in.S("format")).NormalizeNS(c.in.S("namespace")),
 			Package:  formatrules.Of(c.in.S("format")).Normalize(c.in.S("package")),
 			Versions: body.Versions, Revisions: body.VersionRevisions,
 			AllowOverwrite: body.AllowOverwrite, IncludeFromUpstream: body.IncludeFromUpstream,

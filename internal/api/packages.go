@@ -17,7 +17,7 @@ import (
 func (c *call) coord() pkgsvc.Coord {
 	return pkgsvc.Coord{
 		DomainOwner: c.in.S("domainOwner"), Domain: c.in.S("domain"), Repository: c.in.S("repository"),
-		Format: c.in.S("format"), Namespace: c.in.S("namespace"),
+		Format: c.in.S("format"), Namespace: formatrules.Of(c.in.S("format")).NormalizeNS(c.in.S("namespace")),
 		Package: formatrules.Of(c.in.S("format")).Normalize(c.in.S("package")),
 	}
 }

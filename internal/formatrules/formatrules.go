@@ -40,6 +40,9 @@ type Rules struct {
 	// NormalizeName returns the name stored and used in ARNs for a name
 	// as a client spelled it. Default: unchanged.
 	NormalizeName func(name string) string
+	// NormalizeNamespace returns the stored form of a namespace as a
+	// client spelled it (Swift scopes: lower-cased). Default: unchanged.
+	NormalizeNamespace func(namespace string) string
 	// NormalizeVersion returns the stored spelling of a valid version and
 	// true, or false when the version is not valid for the format.
 	// Default: every version is valid and kept as spelled.
@@ -113,6 +116,14 @@ func (r *Rules) Normalize(name string) string {
 		return name
 	}
 	return r.NormalizeName(name)
+}
+
+// NormalizeNS returns the stored form of a namespace.
+func (r *Rules) NormalizeNS(namespace string) string {
+	if r.NormalizeNamespace == nil {
+		return namespace
+	}
+	return r.NormalizeNamespace(namespace)
 }
 
 // Version returns the stored spelling of a version and whether it is valid

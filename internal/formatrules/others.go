@@ -4,7 +4,4 @@ package formatrules
 // endpoint for yet. Only their namespace rule (CodeArtifact's API rule) is
 // defined; each gets its own file with the rest of its rules when its
 // endpoint arrives.
-var (
-	NuGet = register(&Rules{Name: "nuget", Namespace: NamespaceForbidden})
-	Swift = register(&Rules{Name: "swift", Namespace: NamespaceRequired})
-)
+var NuGet = register(&Rules{Name: "nuget", Namespace: NamespaceForbidden})
