@@ -82,7 +82,7 @@ func SemVerKey(v string) string {
 	} else {
 		b.WriteByte(semPre)
 		for _, id := range strings.Split(m[4], ".") {
-			if isDigits(id) {
+			if semDigits(id) {
 				b.WriteByte(semPre)
 				semNum(&b, id)
 			} else {
@@ -114,7 +114,7 @@ func semNum(b *strings.Builder, n string) {
 	b.WriteString(n)
 }
 
-func isDigits(s string) bool {
+func semDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return false

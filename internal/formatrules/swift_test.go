@@ -114,7 +114,7 @@ func semverCompare(a, b string) int {
 
 func cmpIDs(a, b []string) int {
 	for i := 0; i < len(a) && i < len(b); i++ {
-		an, bn := isDigits(a[i]), isDigits(b[i])
+		an, bn := semDigits(a[i]), semDigits(b[i])
 		switch {
 		case an && bn:
 			if len(a[i]) != len(b[i]) {

@@ -33,6 +33,7 @@ import (
 	"github.com/arca-repo/arca/internal/format/npm"
 	"github.com/arca-repo/arca/internal/format/pypi"
 	"github.com/arca-repo/arca/internal/format/ruby"
+	"github.com/arca-repo/arca/internal/format/swift"
 	"github.com/arca-repo/arca/internal/iam"
 	"github.com/arca-repo/arca/internal/metrics"
 	"github.com/arca-repo/arca/internal/migrate"
@@ -196,6 +197,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 		"cargo": cargo.New(st.Service, cargo.Options{MaxAssetSize: cfg.MaxAssetSize, Log: log}),
 		"ruby":  ruby.New(st.Service, ruby.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, Log: log}),
 		"go":    gomod.New(st.Service, gomod.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, ProxyURL: cfg.ExternalURLs["public:go-proxy"], Log: log}),
+		"swift": swift.New(st.Service, swift.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, Log: log}),
 	}
 	var obs external.Observer
 	if mx != nil {
