@@ -408,7 +408,7 @@ func (h *Handler) archive(req *format.Request, scope, name, version string) {
 	defer ac.Body.Close()
 	hdr := req.W.Header()
 	file := name
-	if s := h.decoded(ac.Version); s != nil {
+	if s := h.archiveMeta(req, scope, name, ac.Version); s != nil {
 		file = s.Name
 		if s.Signing != nil {
 			hdr.Set("X-Swift-Package-Signature-Format", s.Signing.Format)
@@ -492,4 +492,32 @@ func (h *Handler) login(req *format.Request) {
 		return
 	}
 	req.W.WriteHeader(http.StatusOK)
+}
+
+// archiveMeta is the stored metadata of the version a download opened:
+// the store's download path does not read format metadata, so it comes
+// from the package's view once, then from the cache under the version's
+// id and revision.
+func (h *Handler) archiveMeta(req *format.Request, scope, name string, v *meta.PackageVersion) *stored {
+	key := v.ID + "\x00" + v.Revision
+	if s, ok := h.versions.Get(key); ok {
+		return s
+	}
+	if len(v.FormatMetadata) > 0 {
+		return h.decoded(v)
+	}
+	view, err := h.view(req, scope, name)
+	if err != nil {
+		return nil
+	}
+	for i := range view.Versions {
+		if view.Versions[i].Version.Version == v.Version {
+			s := h.decoded(&view.Versions[i].Version)
+			if s != nil {
+				h.versions.Put(key, s)
+			}
+			return s
+		}
+	}
+	return nil
 }
