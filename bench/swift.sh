@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Measures arca's Swift registry endpoint against nginx serving the same
+# files from disk, on the same machine in the same run: requests/s of a
+# release's metadata (GET /{scope}/{name}/{version}, the JSON SwiftPM reads
+# before every manifest and archive) and of its source archive (GET
+# /{scope}/{name}/{version}.zip). The release is a real Swift package:
+# tree-sitter-json's source from the Go module proxy (its repository is a
+# Swift package and a Go module), archived as SwiftPM archives on Linux
+# (`zip -ry`) and published with the multipart PUT SwiftPM sends. See
+# bench/README.md.
+#
+#   bash bench/swift.sh
+#   DURATION=3s bash bench/swift.sh      # quick run
+#
+# Nothing is installed by this script: it says what is missing (nginx, wrk,
+# curl, zip, go). Everything listens on 127.0.0.1 only; every process and
+# temp file it starts or creates is removed on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+DURATION=${DURATION:-10s}
+WRK_THREADS=${WRK_THREADS:-2}
+WRK_CONNS=${WRK_CONNS:-32}
+RESULTS=${RESULTS:-$ROOT/bench/results/swift.md}
+MODULE=github.com/tree-sitter/tree-sitter-json
+MODVER=v0.24.8
+VERSIONS=${VERSIONS:-20}   # releases of the package (the metadata's links span them)
+
+. bench/lib.sh
+LOAD0=$(cut -d" " -f1-3 /proc/loadavg)
+
+# ---------------------------------------------------------------- tools
+NGINX=$(command -v nginx || true)
+[ -n "$NGINX" ] || { [ -x /usr/sbin/nginx ] && NGINX=/usr/sbin/nginx; } || true
+missing=""
+[ -n "$NGINX" ] || missing="$missing nginx"
+for t in wrk curl zip go; do command -v $t >/dev/null || missing="$missing $t"; done
+[ -z "$missing" ] || die "missing:$missing (apt-get install -y$missing)"
+
+for v in $(compgen -e | grep '^ARCA_' || true); do unset "$v"; done
+export ARCA_ROOT_ACCESS_KEY_ID=AKIABENCHKEY00000001
+export ARCA_ROOT_SECRET_ACCESS_KEY=bench/secret/key/0123456789abcdefghijklm
+export ARCA_REGION=us-east-1
+export ARCA_LOG_LEVEL=info
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY || true
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/arca-swift-bench.XXXXXX")
+ARCA_PID=""
+NGINX_PID=""
+cleanup() {
+  local rc=$?
+  set +e
+  [ -z "$ARCA_PID" ] || { kill -TERM "$ARCA_PID" 2>/dev/null && wait "$ARCA_PID" 2>/dev/null; }
+  [ -z "$NGINX_PID" ] || { kill -QUIT "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null; }
+  [ "$rc" = 0 ] || { tail -20 "$TMP"/*.log "$TMP"/nginx/error.log >&2 2>/dev/null; }
+  chmod -R u+w "$TMP" 2>/dev/null
+  rm -rf "$TMP"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------- arca
+# The token is the domain's; the Swift endpoint is the Maven one's sibling.
+start_arca_for maven-token repository
+ARCA_REG=${ARCA_URL/\/maven\/d\//\/swift\/d\/}
+AUTH="Authorization: Bearer $ARCA_TOKEN"
+
+# ---------------------------------------------------------------- the package
+log "fetching $MODULE@$MODVER through the Go module proxy and archiving it as SwiftPM does"
+SRC=$(cd "$TMP" && go mod download -json "$MODULE@$MODVER" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+[ -f "$SRC/Package.swift" ] || die "no Package.swift in $MODULE@$MODVER ($SRC)"
+mkdir -p "$TMP/work/source"
+cp -r "$SRC" "$TMP/work/source/tree-sitter.TreeSitterJSON"
+chmod -R u+w "$TMP/work/source"
+(cd "$TMP/work/source" && zip -ry -q "$TMP/work/archive.zip" tree-sitter.TreeSitterJSON)
+cat >"$TMP/work/metadata.json" <<'EOF'
+{"description":"JSON grammar for tree-sitter","repositoryURLs":["https://github.com/tree-sitter/tree-sitter-json"],"licenseURL":"https://github.com/tree-sitter/tree-sitter-json/blob/master/LICENSE","author":{"name":"tree-sitter"}}
+EOF
+publish() {  # publish VERSION
+  local code
+  code=$(curl -s -o "$TMP/publish.out" -w '%{http_code}' -X PUT -H "$AUTH" -H "Accept: application/vnd.swift.registry.v1+json" \
+    -F "source-archive=@$TMP/work/archive.zip;type=application/zip" -F "metadata=@$TMP/work/metadata.json;type=application/json" \
+    "${ARCA_REG}tree-sitter/TreeSitterJSON/$1")
+  [ "$code" = 201 ] || { cat "$TMP/publish.out" >&2; die "publish $1: HTTP $code"; }
+}
+log "publishing $VERSIONS releases"
+for i in $(seq 0 $((VERSIONS - 1))); do publish "0.$i.0"; done
+REL=tree-sitter/treesitterjson/0.$((VERSIONS / 2)).0
+
+# ---------------------------------------------------------------- nginx
+WWW="$TMP/www"
+mkdir -p "$WWW/tree-sitter/treesitterjson" "$TMP/nginx/tmp"
+NGINX_PORT=$("$BENCHCTL" freeport)
+NGINX_USER=""
+[ "$(id -u)" = 0 ] && NGINX_USER="user root;"   # workers must read $TMP (0700)
+cat >"$TMP/nginx/nginx.conf" <<EOF
+$NGINX_USER
+daemon off;
+worker_processes 2;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  sendfile on;
+  access_log off;
+  types { application/json json; application/zip zip; }
+  default_type application/json;
+  etag on;
+  client_body_temp_path $TMP/nginx/tmp;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    root $WWW;
+    location / { }
+  }
+}
+EOF
+"$NGINX" -t -q -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" || die "nginx config test failed"
+"$NGINX" -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" &
+NGINX_PID=$!
+NGINX_REG=http://127.0.0.1:$NGINX_PORT/
+echo ok >"$WWW/ping"
+for i in $(seq 100); do curl -sf -o /dev/null "${NGINX_REG}ping" && break; sleep 0.05; done
+curl -sf -o /dev/null "${NGINX_REG}ping" || die "nginx did not start"
+
+# nginx serves copies of what arca serves.
+curl -sf -H "$AUTH" -o "$WWW/$REL" "$ARCA_REG$REL" || die "GET $REL from arca failed"
+curl -sf -H "$AUTH" -o "$WWW/$REL.zip" "$ARCA_REG$REL.zip" || die "GET $REL.zip from arca failed"
+for p in "$REL" "$REL.zip"; do
+  a=$(curl -sf -H "$AUTH" "$ARCA_REG$p" | sha256sum | cut -d' ' -f1)
+  b=$(curl -sf "$NGINX_REG$p" | sha256sum | cut -d' ' -f1)
+  [ "$a" = "$b" ] || die "arca and nginx serve different bytes for $p ($a vs $b)"
+done
+sum=$(sha256sum "$TMP/work/archive.zip" | cut -d' ' -f1)
+grep -q "\"checksum\":\"$sum\"" "$WWW/$REL" || die "the release metadata does not carry the archive's checksum"
+META_BYTES=$(wc -c <"$WWW/$REL")
+ZIP_BYTES=$(wc -c <"$WWW/$REL.zip")
+
+# ---------------------------------------------------------------- wrk
+declare -A R
+for what in meta zip; do
+  case $what in meta) p=$REL ;; zip) p=$REL.zip ;; esac
+  log "$what: arca"
+  R[arca_$what]=$(wrk_rps "$ARCA_REG$p" "$AUTH")
+  log "$what: nginx"
+  R[ngx_$what]=$(wrk_rps "$NGINX_REG$p")
+done
+
+ARCA_RSS=$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$ARCA_PID/status")
+RM=$(ratio "${R[arca_meta]}" "${R[ngx_meta]}")
+RZ=$(ratio "${R[arca_zip]}" "${R[ngx_zip]}")
+{
+  echo "# Swift registry endpoint: arca vs nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///')"
+  echo
+  echo "$(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' (uncommitted changes)'), $(nproc) cores, load at start $LOAD0, at end $(cut -d" " -f1-3 /proc/loadavg);"
+  echo "\`DURATION=$DURATION VERSIONS=$VERSIONS bash bench/swift.sh\`; wrk -t$WRK_THREADS -c$WRK_CONNS -d$DURATION, arca with the token in Authorization on every request;"
+  echo "tree-sitter-json $MODVER's source (a real Swift package) archived with \`zip -ry\`, published as $VERSIONS releases; release $REL."
+  echo
+  echo "| measurement | bytes | arca | nginx | arca / nginx | target |"
+  echo "|---|---:|---:|---:|---:|---|"
+  echo "| GET release metadata, req/s | $META_BYTES | ${R[arca_meta]} | ${R[ngx_meta]} | $RM | ≥ 0.3: $(target "$RM" '>=' 0.3) |"
+  echo "| GET source archive (.zip), req/s | $ZIP_BYTES | ${R[arca_zip]} | ${R[ngx_zip]} | $RZ | ≥ 0.3: $(target "$RZ" '>=' 0.3) |"
+  echo
+  echo "Peak RSS of arca: $ARCA_RSS MiB."
+} >"$TMP/swift.md"
+cat "$TMP/swift.md"
+mkdir -p "$(dirname "$RESULTS")"
+cp "$TMP/swift.md" "$RESULTS"
+echo "written to ${RESULTS#"$ROOT"/}"
