@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/arca-repo/arca/internal/formatrules"
 )
 
 // SnippetInput is what an install snippet is built from: the repository's
@@ -38,6 +40,7 @@ var snippetFuncs = map[string]func(in SnippetInput) []Snippet{
 	"cargo":   cargoSnippets,
 	"ruby":    rubySnippets,
 	"generic": genericSnippets,
+	"go":      goSnippets,
 }
 
 // Snippets returns the install snippets for in.Format: how to get a token,
@@ -137,4 +140,11 @@ func genericSnippets(in SnippetInput) []Snippet {
 		"    --domain %s --domain-owner %s --repository %s --format generic \\\n"+
 		"    --namespace %s --package %s --package-version %s --asset %s %s",
 		sh(in.PublicURL), sh(in.Domain), sh(in.Owner), sh(in.Repository), sh(in.Namespace), sh(in.Name), sh(in.Version), sh(asset), sh(asset))}}
+}
+
+func goSnippets(in SnippetInput) []Snippet {
+	mod := formatrules.ModulePath(in.Namespace, in.Name)
+	return []Snippet{tokenSnippet(in), {Title: "go", Code: fmt.Sprintf(
+		"export GOPROXY=\"%s\"\n# a module published to arca is not in the public checksum database:\nexport GONOSUMDB=%s\ngo get %s",
+		withToken(in.Endpoint), sh(mod), sh(mod+"@"+in.Version))}}
 }

@@ -1,0 +1,57 @@
+package ui_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/arca-repo/arca/internal/formatrules"
+	"github.com/arca-repo/arca/internal/ui"
+)
+
+func TestSnippets(t *testing.T) {
+	base := ui.SnippetInput{PublicURL: "https://arca.example", Region: "us-east-1", Domain: "acme", Owner: "111122223333", Repository: "r"}
+	for _, c := range []struct {
+		format, ns, name, version string
+		wants                     []string
+	}{
+		{"npm", "", "left-pad", "1.3.0", []string{"npm config set registry https://arca.example/npm/d/acme-111122223333/r/",
+			"npm config set //arca.example/npm/d/acme-111122223333/r/:_authToken", "npm install left-pad@1.3.0"}},
+		{"npm", "acme", "widget", "2.0.0", []string{"npm config set @acme:registry ", "npm install @acme/widget@2.0.0"}},
+		{"pypi", "", "requests", "2.31.0", []string{`pip install --index-url "https://aws:${CODEARTIFACT_AUTH_TOKEN}@arca.example/pypi/d/acme-111122223333/r/simple/" requests==2.31.0`}},
+		{"maven", "org.example", "app", "1.0", []string{"<url>https://arca.example/maven/d/acme-111122223333/r/</url>",
+			"<groupId>org.example</groupId>", "<artifactId>app</artifactId>", "<password>${env.CODEARTIFACT_AUTH_TOKEN}</password>"}},
+		{"cargo", "", "serde", "1.0.0", []string{`index = "sparse+https://arca.example/cargo/d/acme-111122223333/r/"`, "cargo add serde@1.0.0 --registry arca"}},
+		{"ruby", "", "rack", "3.0.0", []string{"gem install rack -v 3.0.0 --clear-sources", `gem "rack", "3.0.0"`}},
+		{"go", "github.com", "spf13:cobra", "v1.8.0", []string{`export GOPROXY="https://aws:${CODEARTIFACT_AUTH_TOKEN}@arca.example/go/d/acme-111122223333/r/"`,
+			"go get github.com/spf13/cobra@v1.8.0"}},
+		{"generic", "ns", "tool", "1.0", []string{"get-package-version-asset --endpoint-url https://arca.example", "--namespace ns --package tool --package-version 1.0"}},
+	} {
+		in := base
+		in.Format, in.Namespace, in.Name, in.Version = c.format, c.ns, c.name, c.version
+		in.Endpoint = "https://arca.example/" + c.format + "/d/acme-111122223333/r/"
+		var all strings.Builder
+		for _, s := range ui.Snippets(in) {
+			all.WriteString(s.Code + "\n")
+		}
+		for _, w := range c.wants {
+			if !strings.Contains(all.String(), w) {
+				t.Errorf("%s snippets lack %q:\n%s", c.format, w, all.String())
+			}
+		}
+	}
+	// Every format gets at least a token and its endpoint; names a shell
+	// would read specially are quoted.
+	for _, f := range formatrules.Names() {
+		in := base
+		in.Format, in.Name, in.Version, in.Endpoint = f, "x;rm -rf ~", "1.0", "https://arca.example/"+f+"/d/acme-111122223333/r/"
+		ss := ui.Snippets(in)
+		if len(ss) < 2 && f != "generic" || len(ss) == 0 {
+			t.Errorf("%s: %d snippets", f, len(ss))
+		}
+		for _, s := range ss {
+			if strings.Contains(s.Code, " x;rm") {
+				t.Errorf("%s: unquoted name in %q", f, s.Code)
+			}
+		}
+	}
+}
