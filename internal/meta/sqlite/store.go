@@ -9,7 +9,10 @@
 // never call Store.Update itself (it would wait for its own connection).
 //
 // Every commit is fsynced (synchronous=FULL): an acknowledged publish survives
-// kill -9 and power loss.
+// kill -9 and power loss. Concurrent Updates share commits (group commit,
+// tx.go): one writer goroutine runs whatever queued during the previous
+// fsync as one transaction, each Update in its own savepoint, and answers
+// none of them before that transaction's commit returned.
 package sqlite
 
 import (
@@ -42,6 +45,7 @@ type Store struct {
 	lockDir string  // blob lock files (see LockBlobs)
 	rstmts  stmtCache
 	finds   findCache
+	group   groupCommit // the write queue (tx.go)
 }
 
 // Store is a meta.Store.
@@ -120,6 +124,7 @@ func Open(path string) (*Store, error) {
 	}
 	s := &Store{rdb: rdb, wdb: wdb, lockDir: lockDir}
 	s.reader = reader{q: pooled{db: rdb, cache: &s.rstmts}}
+	s.group.start(s)
 	return s, nil
 }
 
@@ -151,6 +156,7 @@ func checkJournalMode(ctx context.Context, db *sql.DB) error {
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	s.group.close()
 	s.rstmts.close()
 	rerr := s.rdb.Close()
 	werr := s.wdb.Close()
