@@ -195,6 +195,12 @@ func conditional(r *http.Request) bool {
 // writeSmall sends a small blob with one read and one write. A read error
 // before anything was written becomes a normal error response.
 func writeSmall(w http.ResponseWriter, body io.Reader, size int64) {
+	// A body from the memory cache is written as it is, without a copy.
+	if m, ok := body.(interface{ Bytes() []byte }); ok && int64(len(m.Bytes())) == size {
+		w.Header()["Content-Length"] = []string{strconv.FormatInt(size, 10)}
+		_, _ = w.Write(m.Bytes())
+		return
+	}
 	bp := smallBufs.Get().(*[]byte)
 	defer smallBufs.Put(bp)
 	buf := (*bp)[:size]

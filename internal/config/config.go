@@ -84,6 +84,11 @@ type Config struct {
 	// the file system of the data directory (and of blobs kept there), so
 	// that deletes, disposes and gc can always commit; 0 disables the check.
 	MinFreeSpace int64 `yaml:"min_free_space" env:"ARCA_MIN_FREE_SPACE"`
+	// BlobCacheBytes bounds the memory that keeps small blobs for downloads
+	// (per process); 0 disables the cache.
+	BlobCacheBytes int64 `yaml:"blob_cache_bytes" env:"ARCA_BLOB_CACHE_BYTES"`
+	// BlobCacheMaxBlob is the largest blob, in bytes, the cache keeps.
+	BlobCacheMaxBlob int64 `yaml:"blob_cache_max_blob" env:"ARCA_BLOB_CACHE_MAX_BLOB"`
 	// TLSCert and TLSKey are PEM files; when both are set arca serves HTTPS
 	// (HTTP/2 included) and re-reads them on SIGHUP.
 	TLSCert string `yaml:"tls_cert" env:"ARCA_TLS_CERT"`
@@ -128,6 +133,9 @@ type Config struct {
 	ExternalURLs map[string]string `yaml:"-"`
 }
 
+// MaxBlobCacheBlob is the largest blob_cache_max_blob accepted: 1 MiB.
+const MaxBlobCacheBlob = 1 << 20
+
 // Default returns the zero-setup configuration.
 func Default() Config {
 	return Config{
@@ -146,6 +154,8 @@ func Default() Config {
 		S3CacheMaxObject:    256 << 10,
 		PGCacheStaleness:    1000,
 		PGCacheBytes:        32 << 20,
+		BlobCacheBytes:      64 << 20,
+		BlobCacheMaxBlob:    64 << 10,
 		ExternalMetadataTTL: 300,
 		ExternalNegativeTTL: 60,
 		ExternalTimeout:     30,
@@ -272,6 +282,12 @@ func (c *Config) Validate() error {
 	}
 	if c.PGCacheBytes <= 0 {
 		return fmt.Errorf("pg_cache_bytes must be positive")
+	}
+	if c.BlobCacheBytes < 0 || c.BlobCacheMaxBlob < 0 {
+		return fmt.Errorf("blob_cache_bytes and blob_cache_max_blob must not be negative")
+	}
+	if c.BlobCacheMaxBlob > MaxBlobCacheBlob {
+		return fmt.Errorf("blob_cache_max_blob is %d; at most %d (larger files are sent with sendfile)", c.BlobCacheMaxBlob, MaxBlobCacheBlob)
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return fmt.Errorf("set both tls_cert and tls_key (ARCA_TLS_CERT, ARCA_TLS_KEY), or neither")

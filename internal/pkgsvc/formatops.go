@@ -509,7 +509,7 @@ func (s *Service) FetchAsset(ctx context.Context, caller auth.Principal, r Repo,
 	if !servable(v.Status) {
 		return nil, notServed(format, namespace, name, version, v.Status, "")
 	}
-	body, size, err := s.blobs.Open(ctx, loc.DomainID, a.SHA256)
+	body, size, err := s.openBlob(ctx, loc.DomainID, a.SHA256, a.Size)
 	if err != nil {
 		return nil, err
 	}

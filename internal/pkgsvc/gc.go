@@ -84,7 +84,12 @@ func (s *Service) collectBlob(ctx context.Context, b blob.Info, dryRun bool, rep
 	if dryRun {
 		return nil
 	}
-	if err := s.blobs.Delete(ctx, b.Namespace, b.SHA256); err != nil {
+	// Dropped from the memory cache before and after: the cache must not
+	// keep a collected blob, even one a download read in between.
+	s.blobCache.Delete(b.Namespace, b.SHA256)
+	err = s.blobs.Delete(ctx, b.Namespace, b.SHA256)
+	s.blobCache.Delete(b.Namespace, b.SHA256)
+	if err != nil {
 		return err
 	}
 	rep.Deleted++

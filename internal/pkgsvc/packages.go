@@ -158,7 +158,7 @@ func (s *Service) GetPackageVersionAsset(ctx context.Context, caller auth.Princi
 		}
 		return &AssetContent{Version: v, Asset: a, Size: a.Size, RedirectURL: u}, nil
 	}
-	body, size, err := s.blobs.Open(ctx, loc.DomainID, a.SHA256)
+	body, size, err := s.openBlob(ctx, loc.DomainID, a.SHA256, a.Size)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/arca-repo/arca/internal/auth/token"
 	"github.com/arca-repo/arca/internal/blob"
+	"github.com/arca-repo/arca/internal/blob/memcache"
 	"github.com/arca-repo/arca/internal/meta"
 )
 
@@ -40,6 +41,8 @@ type Options struct {
 	// ExternalURLs is the upstream URL of each external connection that
 	// has one (config.Config.ExternalURLs); only those can be associated.
 	ExternalURLs map[string]string
+	// BlobCache keeps small blobs in memory for downloads (nil: none).
+	BlobCache *memcache.Cache
 }
 
 // Service implements the CodeArtifact operations.
@@ -58,6 +61,7 @@ type Service struct {
 	groups       groupCache
 	externalURLs map[string]string
 	events       Events
+	blobCache    *memcache.Cache
 }
 
 // New returns a Service.
@@ -75,6 +79,7 @@ func New(o Options) *Service {
 		space:        o.Space,
 		externalURLs: o.ExternalURLs,
 		events:       noEvents{},
+		blobCache:    o.BlobCache,
 	}
 	if s.maxAssetSize <= 0 {
 		s.maxAssetSize = 5 << 30

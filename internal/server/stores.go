@@ -9,6 +9,7 @@ import (
 
 	"github.com/arca-repo/arca/internal/blob"
 	"github.com/arca-repo/arca/internal/blob/fs"
+	"github.com/arca-repo/arca/internal/blob/memcache"
 	"github.com/arca-repo/arca/internal/blob/s3"
 	"github.com/arca-repo/arca/internal/config"
 	"github.com/arca-repo/arca/internal/meta"
@@ -104,6 +105,7 @@ func OpenStores(ctx context.Context, cfg config.Config, tokens pkgsvc.TokenIssue
 		// and the database): its file system keeps the reserve.
 		Space:        space.New(cfg.DataDir, cfg.MinFreeSpace),
 		ExternalURLs: cfg.ExternalURLs,
+		BlobCache:    memcache.New(cfg.BlobCacheBytes, cfg.BlobCacheMaxBlob),
 	})
 	return &Stores{Meta: store, Blobs: blobs, Service: svc}, nil
 }
