@@ -25,6 +25,11 @@
 //	benchctl npm-seed     -registry URL -token T [-name N] [-versions K] [-size S] [-seed X]
 //	    publish K versions of N as npm publish does, each tarball holding S
 //	    bytes derived from X (same seed, same bytes on every registry)
+//	benchctl pypi-token   [common flags]
+//	    print token= and repository= (the repository's PyPI endpoint)
+//	benchctl pypi-seed    -repository URL -token T [-name N] [-versions K]
+//	    upload K versions 1.0 … 1.(K-1) of project N, one wheel each, as
+//	    twine does
 //	benchctl maven-token  [common flags]
 //	    print token= and repository= (the repository's Maven endpoint)
 //	benchctl maven-seed   [-repository URL -token T] [-dir D] [-versions K | -tree N] [-size S] [-seed X]
@@ -98,6 +103,10 @@ func main() {
 		err = npmUser(ctx, args)
 	case "npm-seed":
 		err = npmSeed(ctx, args)
+	case "pypi-token":
+		err = pypiToken(ctx, args)
+	case "pypi-seed":
+		err = pypiSeed(ctx, args)
 	case "maven-token":
 		err = mavenToken(ctx, args)
 	case "maven-seed":
@@ -141,6 +150,8 @@ commands:
   npm-token      print an authorization token for the domain
   npm-user       add a user to Verdaccio and print its token
   npm-seed       publish versions of an npm package as npm publish does
+  pypi-token     print a token and the repository's PyPI endpoint
+  pypi-seed      upload versions of a PyPI project as twine does
   maven-token    print a token and the repository's Maven endpoint
   maven-seed     publish Maven artifacts as mvn deploy does, and lay them out on disk
   groups         create -n package groups in the domain
