@@ -168,7 +168,7 @@ func (h *Handler) index(req *format.Request, name string) {
 	hdr.Set("Content-Type", "text/plain; charset=utf-8")
 	hdr.Set("ETag", f.etag)
 	hdr.Set("Cache-Control", "max-age=0, must-revalidate")
-	http.ServeContent(req.W, req.R, "", f.time, bytes.NewReader(f.body))
+	format.ServeBytes(req.W, req.R, f.time, f.body)
 }
 
 func (h *Handler) download(req *format.Request, name, version string) {
@@ -187,7 +187,7 @@ func (h *Handler) download(req *format.Request, name, version string) {
 	hdr.Set("Content-Type", "application/gzip")
 	hdr.Set("ETag", `"`+ac.Asset.SHA256+`"`)
 	hdr.Set("Cache-Control", "max-age=31536000, immutable")
-	http.ServeContent(req.W, req.R, "", ac.Asset.CreatedTime, ac.Body)
+	format.ServeContent(req.W, req.R, ac.Asset.CreatedTime, ac.Body)
 }
 
 // crateBody streams exactly n bytes of the .crate and fails if the body

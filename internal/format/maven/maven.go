@@ -163,7 +163,7 @@ func (h *Handler) get(req *format.Request, p Path) {
 		hdr.Set("Content-Type", "text/xml")
 		hdr.Set("ETag", `"`+page.sums["sha256"][:32]+`"`)
 		hdr.Set("Cache-Control", "max-age=0, must-revalidate")
-		http.ServeContent(req.W, req.R, "", page.time, bytes.NewReader(page.body))
+		format.ServeBytes(req.W, req.R, page.time, page.body)
 	default:
 		if isSnapshot(p.Version) && strings.HasPrefix(p.File, p.ArtifactID+"-"+p.Version) {
 			// The non-unique name of a SNAPSHOT file is its current build's.
@@ -191,7 +191,7 @@ func (h *Handler) get(req *format.Request, p Path) {
 		hdr.Set("Content-Type", contentType(p.File))
 		hdr.Set("ETag", `"`+ac.Asset.SHA256+`"`)
 		hdr.Set("Cache-Control", "max-age=31536000, immutable")
-		http.ServeContent(req.W, req.R, "", ac.Asset.CreatedTime, ac.Body)
+		format.ServeContent(req.W, req.R, ac.Asset.CreatedTime, ac.Body)
 	}
 }
 
@@ -211,7 +211,7 @@ func serveText(req *format.Request, sum string, mod time.Time) {
 	hdr := req.W.Header()
 	hdr.Set("Content-Type", "text/plain")
 	hdr.Set("ETag", `"`+sum+`"`)
-	http.ServeContent(req.W, req.R, "", mod, strings.NewReader(sum))
+	format.ServeBytes(req.W, req.R, mod, []byte(sum))
 }
 
 // snapshotVersion returns a SNAPSHOT version as seen through the

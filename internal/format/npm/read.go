@@ -146,7 +146,7 @@ func (h *Handler) tarball(req *format.Request, p pkgName, file string) {
 	if ac.Asset.SHA256 != "" { // unknown while a file arrives from an external registry
 		hd.Set("ETag", `"`+ac.Asset.SHA256+`"`)
 	}
-	http.ServeContent(w, r, "", ac.Asset.CreatedTime, ac.Body)
+	format.ServeContent(w, r, ac.Asset.CreatedTime, ac.Body)
 }
 
 // distTagsRead answers GET /-/package/{pkg}/dist-tags.

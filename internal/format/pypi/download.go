@@ -1,8 +1,6 @@
 package pypi
 
 import (
-	"bytes"
-	"net/http"
 	"strings"
 	"time"
 
@@ -34,7 +32,7 @@ func (h *Handler) download(req *format.Request, project, version, filename strin
 	}
 	// Files never change under a name: clients may cache them for good.
 	hdr.Set("Cache-Control", "max-age=31536000, immutable")
-	http.ServeContent(req.W, req.R, "", ac.Asset.CreatedTime, ac.Body)
+	format.ServeContent(req.W, req.R, ac.Asset.CreatedTime, ac.Body)
 }
 
 // metadataFile serves the METADATA captured from a wheel when it was
@@ -57,7 +55,7 @@ func (h *Handler) metadataFile(req *format.Request, repo pkgsvc.Repo, project, v
 		hdr.Set("Content-Type", "text/plain; charset=utf-8")
 		hdr.Set("ETag", `"`+info.MetadataSHA256+`"`)
 		hdr.Set("Cache-Control", "max-age=31536000, immutable")
-		http.ServeContent(req.W, req.R, "", time.Time{}, bytes.NewReader([]byte(info.Metadata)))
+		format.ServeBytes(req.W, req.R, time.Time{}, []byte(info.Metadata))
 		return
 	}
 	h.Error(req.W, apierr.Missing(apierr.ResAsset, wheel+".metadata", "No metadata for %s %s file %s.", project, version, wheel))

@@ -7,7 +7,6 @@
 package pypi
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
@@ -167,7 +166,7 @@ func (h *Handler) projectPage(req *format.Request, project string) {
 	hdr.Set("Vary", "Accept")
 	hdr.Set("ETag", etag)
 	hdr.Set("Cache-Control", "max-age=0, must-revalidate")
-	http.ServeContent(req.W, req.R, "", time.Time{}, bytes.NewReader(body))
+	format.ServeBytes(req.W, req.R, time.Time{}, body)
 }
 
 // Unauthorized implements format.Handler: pip and twine retry with (or ask

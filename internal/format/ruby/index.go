@@ -167,7 +167,7 @@ func serveIndex(w http.ResponseWriter, r *http.Request, body []byte, md5hex, dig
 	hdr.Set("ETag", `"`+md5hex+`"`)
 	hdr.Set("Repr-Digest", digest)
 	hdr.Set("Cache-Control", "max-age=0, must-revalidate")
-	http.ServeContent(w, r, "", t, bytes.NewReader(body))
+	format.ServeBytes(w, r, t, body)
 }
 
 func (h *Handler) info(req *format.Request, name string) {
@@ -304,7 +304,7 @@ func (h *Handler) specs(req *format.Request, kind string) {
 	_ = zw.Close()
 	req.W.Header().Set("Content-Type", "application/octet-stream")
 	req.W.Header().Set("Cache-Control", "max-age=0, must-revalidate")
-	http.ServeContent(req.W, req.R, "", t, bytes.NewReader(z.Bytes()))
+	format.ServeBytes(req.W, req.R, t, z.Bytes())
 }
 
 // dependencies serves the legacy dependency API

@@ -11,7 +11,6 @@
 package ruby
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -272,7 +271,7 @@ func (h *Handler) download(req *format.Request, full string) {
 		hdr.Set("Content-Type", "application/octet-stream")
 		hdr.Set("ETag", `"`+ac.Asset.SHA256+`"`)
 		hdr.Set("Cache-Control", "max-age=31536000, immutable")
-		http.ServeContent(req.W, req.R, "", ac.Asset.CreatedTime, ac.Body)
+		format.ServeContent(req.W, req.R, ac.Asset.CreatedTime, ac.Body)
 		return
 	}
 	h.Error(req.W, last)
@@ -299,7 +298,7 @@ func (h *Handler) quickSpec(req *format.Request, full string) {
 			if s := decodeFormat(vv.Version.FormatMetadata).Platforms[c[2]]; s != nil {
 				body := deflate(SpecMarshal(s))
 				req.W.Header().Set("Content-Type", "application/octet-stream")
-				http.ServeContent(req.W, req.R, "", vv.Version.PublishedTime, bytes.NewReader(body))
+				format.ServeBytes(req.W, req.R, vv.Version.PublishedTime, body)
 				return
 			}
 		}
