@@ -68,6 +68,10 @@ var b64 = base64.RawURLEncoding.Strict() // Strict: one token, one spelling
 // its keys. It is safe for concurrent use.
 type Issuer struct {
 	keys []signingKey
+	// verified remembers tokens whose signature checked out, so that the
+	// requests of a package manager (hundreds per install, one token) pay
+	// for the HMAC once; expiry is still checked on every use.
+	verified verifiedCache
 }
 
 type signingKey struct {
@@ -132,6 +136,22 @@ func (i *Issuer) Issue(c Claims) (string, error) {
 // apierr.ExpiredToken ("The authorization token has expired."). A token is
 // valid while now is before Claims.Expires.
 func (i *Issuer) Verify(tok string, now time.Time) (Claims, error) {
+	c, ok := i.verified.get(tok)
+	if !ok {
+		var err error
+		if c, err = i.verify(tok); err != nil {
+			return Claims{}, err
+		}
+		i.verified.add(tok, c)
+	}
+	if !now.Before(c.Expires) {
+		return Claims{}, apierr.New(apierr.ExpiredToken, msgExpired)
+	}
+	return c, nil
+}
+
+// verify checks tok's signature and decodes its claims.
+func (i *Issuer) verify(tok string) (Claims, error) {
 	enc, ok := strings.CutPrefix(tok, prefix)
 	if !ok || len(tok) > maxToken {
 		return Claims{}, invalid()
@@ -158,9 +178,6 @@ func (i *Issuer) Verify(tok string, now time.Time) (Claims, error) {
 	c, ok := decode(body[kidLen:])
 	if !ok {
 		return Claims{}, invalid()
-	}
-	if !now.Before(c.Expires) {
-		return Claims{}, apierr.New(apierr.ExpiredToken, msgExpired)
 	}
 	return c, nil
 }
