@@ -97,6 +97,13 @@ func OpenStores(ctx context.Context, cfg config.Config, tokens pkgsvc.TokenIssue
 	if err != nil {
 		return nil, errors.Join(errors.New("opening the metadata store"), err)
 	}
+	// Small blobs of the data directory are kept in memory by the service
+	// (blob_cache_bytes); the S3 store has its own cache (s3_cache_bytes),
+	// which also knows when S3 is unreachable.
+	var blobCache *memcache.Cache
+	if cfg.BlobURL == "" {
+		blobCache = memcache.New(cfg.BlobCacheBytes, cfg.BlobCacheMaxBlob)
+	}
 	svc := pkgsvc.New(pkgsvc.Options{
 		Meta: store, Blobs: svcBlobs, Tokens: tokens, Region: cfg.Region,
 		PublicURL: cfg.PublicURL, MaxAssetSize: cfg.MaxAssetSize,
@@ -105,7 +112,7 @@ func OpenStores(ctx context.Context, cfg config.Config, tokens pkgsvc.TokenIssue
 		// and the database): its file system keeps the reserve.
 		Space:        space.New(cfg.DataDir, cfg.MinFreeSpace),
 		ExternalURLs: cfg.ExternalURLs,
-		BlobCache:    memcache.New(cfg.BlobCacheBytes, cfg.BlobCacheMaxBlob),
+		BlobCache:    blobCache,
 	})
 	return &Stores{Meta: store, Blobs: blobs, Service: svc}, nil
 }
