@@ -266,6 +266,15 @@ func checkString(name string, s *shapeModel, v, path string, errs *[]string) {
 		*errs = append(*errs, violation(truncate(v), path, fmt.Sprintf("Member must have length less than or equal to %d", *s.Max)))
 		return
 	}
+	if s.Pattern == "" {
+		return
+	}
+	if match, ok := fastPatterns[s.Pattern]; ok {
+		if !match(v) {
+			*errs = append(*errs, violation(truncate(v), path, "Member must satisfy regular expression pattern: "+s.Pattern))
+		}
+		return
+	}
 	if re := s.regexp(); re != nil && !re.MatchString(v) {
 		*errs = append(*errs, violation(truncate(v), path, "Member must satisfy regular expression pattern: "+s.Pattern))
 	}
