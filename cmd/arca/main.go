@@ -27,6 +27,8 @@ Usage:
   arca gc [--dry-run]   delete blobs no asset references (arca gc -h for flags)
   arca migrate ...      copy an installation to other stores (arca migrate -h)
   arca go publish ...   zip a Go module and upload it to a repository (arca go -h)
+  arca login ...        configure a package manager for a repository (arca login -h)
+  arca token ...        print an authorization token (arca token -h)
   arca version          print the version
 `
 
@@ -44,6 +46,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"gc":      gc,
 		"migrate": migrateCmd,
 		"go":      goCmd,
+		"login":   loginCmd,
+		"token":   tokenCmd,
 	}
 	if cmd, ok := commands[args[0]]; ok {
 		if err := cmd(args[1:], stdout, stderr); err != nil {
