@@ -10,8 +10,8 @@ import (
 //
 // gem: ~/.gemrc's :sources: list gets the endpoint with aws:TOKEN as its
 // userinfo (replacing an earlier entry for the same endpoint; other
-// sources stay), and ~/.gem/credentials gets the token under the endpoint,
-// which `gem push --host ENDPOINT` looks up.
+// sources stay), and ~/.gem/credentials gets the token under the endpoint
+// without its final slash, which `gem push --host ENDPOINT` looks up.
 //
 // Bundler: ~/.bundle/config (or the project's .bundle/config with
 // --project) gets the credentials for the endpoint, as `bundle config set
@@ -74,11 +74,15 @@ func planGem(t Target) (Plan, error) {
 	if len(cdata) == 0 {
 		cf.lines = []string{"---"}
 	}
-	if err := cf.set([]string{t.Endpoint}, yamlScalar(t.Token)); err != nil {
+	// `gem push --host HOST` looks its key up under HOST exactly, and
+	// appends /api/v1/gems to it: the host is the endpoint without its
+	// final slash.
+	host := strings.TrimSuffix(t.Endpoint, "/")
+	if err := cf.set([]string{host}, yamlScalar(t.Token)); err != nil {
 		return p, err
 	}
 	p.Files = append(p.Files, File{Path: cred, Data: cf.bytes(), Secret: true})
-	p.Notes = []string{"push with: gem push --host " + t.Endpoint + " NAME.gem"}
+	p.Notes = []string{"push with: gem push --host " + host + " NAME.gem"}
 	return p, nil
 }
 

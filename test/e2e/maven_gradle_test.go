@@ -86,9 +86,28 @@ func (g *gradleTool) run(build, token string) (string, string, error) {
 	if err := os.WriteFile(filepath.Join(dir, "build.gradle"), []byte(build), 0o644); err != nil {
 		g.t.Fatal(err)
 	}
-	cmd := exec.Command(g.bin, "--no-daemon", "--console=plain", "--gradle-user-home", g.t.TempDir(), "fetchTree")
+	return g.runWith(dir, g.t.TempDir(), "CODEARTIFACT_AUTH_TOKEN="+token)
+}
+
+// runHome runs the build with GRADLE_USER_HOME home (whose
+// gradle.properties the build may read), returning the output.
+func (g *gradleTool) runHome(build, home string) (string, error) {
+	g.t.Helper()
+	dir := g.t.TempDir()
+	for name, body := range map[string]string{"settings.gradle": "rootProject.name = 'consumer'\n", "build.gradle": build} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			g.t.Fatal(err)
+		}
+	}
+	_, out, err := g.runWith(dir, home)
+	return out, err
+}
+
+func (g *gradleTool) runWith(dir, home string, env ...string) (string, string, error) {
+	g.t.Helper()
+	cmd := exec.Command(g.bin, "--no-daemon", "--console=plain", "--gradle-user-home", home, "fetchTree")
 	cmd.Dir = dir
-	cmd.Env = append(g.env, "CODEARTIFACT_AUTH_TOKEN="+token)
+	cmd.Env = append(append([]string{}, g.env...), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
