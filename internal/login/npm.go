@@ -125,5 +125,8 @@ func planYarn(t Target) (Plan, error) {
 		p.Files = append(p.Files, File{Path: projPath, Data: tf.bytes()})
 	}
 	p.Files = append(p.Files, File{Path: user, Data: uf.bytes(), Secret: true})
+	if strings.HasPrefix(t.Endpoint, "http:") {
+		p.Notes = append(p.Notes, "yarn refuses plain-http registries unless their host is in unsafeHttpWhitelist (.yarnrc.yml): add "+t.hostname())
+	}
 	return p, nil
 }
