@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -64,5 +65,67 @@ func TestLoginPipTwine(t *testing.T) {
 	out, _ := p2.pip(venv2, "config", "list", "-v")
 	if !strings.Contains(out, filepath.Join(venv2, "pip.conf")) {
 		t.Logf("pip config list -v:\n%s", out)
+	}
+}
+
+// Poetry (Debian's 1.3) publishes with the repository and credentials
+// arca login wrote: the user's config.toml and auth.toml, then with
+// --project the project's poetry.toml (and the credentials still in the
+// user's auth.toml).
+func TestLoginPoetry(t *testing.T) {
+	t.Parallel()
+	poetry := needTool(t, "poetry", "apt-get install -y python3-poetry")
+	s := startServer(t, serverOpts{})
+	c := s.client()
+	createDomain(t, c, "acme")
+	createRepo(t, c, "acme", "py")
+	p := newPyTools(t, s)
+	env := append(awsEnv(p.env, p.home), "POETRY_VIRTUALENVS_CREATE=false", "POETRY_NO_INTERACTION=1")
+
+	project := func(version string) string {
+		dir := t.TempDir()
+		writeFile(t, filepath.Join(dir, "pyproject.toml"), `[tool.poetry]
+name = "poetry-demo"
+version = "`+version+`"
+description = "published by poetry"
+authors = ["arca <arca@example.com>"]
+
+[build-system]
+requires = ["poetry-core"]
+build-backend = "poetry.core.masonry.api"
+`)
+		if err := os.MkdirAll(filepath.Join(dir, "dist"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		pyDist{Name: "poetry-demo", Version: version}.wheel(t, filepath.Join(dir, "dist"))
+		return dir
+	}
+	publish := func(env []string, dir string) {
+		t.Helper()
+		cmd := exec.Command(poetry, "publish", "--repository", "acme-py", "--no-interaction")
+		cmd.Env, cmd.Dir = env, dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("poetry publish: %v\n%s", err, out)
+		}
+	}
+	writeFile(t, filepath.Join(p.home, ".config", "pypoetry", "config.toml"), "# mine\n[virtualenvs]\nin-project = true\n")
+	arcaLogin(t, s, env, "", "--tool", "poetry", "--domain", "acme", "--repository", "py")
+	cfg, _ := os.ReadFile(filepath.Join(p.home, ".config", "pypoetry", "config.toml"))
+	mustContain(t, "config.toml", string(cfg), "# mine\n[virtualenvs]\nin-project = true\n", "[repositories.acme-py]")
+	checkSecretFile(t, filepath.Join(p.home, ".config", "pypoetry", "auth.toml"))
+	publish(env, project("0.1.0"))
+
+	p2 := newPyTools(t, s)
+	env2 := append(awsEnv(p2.env, p2.home), "POETRY_VIRTUALENVS_CREATE=false", "POETRY_NO_INTERACTION=1")
+	dir := project("0.2.0")
+	arcaLogin(t, s, env2, dir, "--tool", "poetry", "--domain", "acme", "--repository", "py", "--project")
+	local, _ := os.ReadFile(filepath.Join(dir, "poetry.toml"))
+	if strings.Contains(string(local), "password") || !strings.Contains(string(local), "[repositories.acme-py]") {
+		t.Errorf("poetry.toml = %q", local)
+	}
+	publish(env2, dir)
+	vs := (pypiRef{Domain: "acme", Repo: "py", Package: "poetry-demo"}).versions(t, c)
+	if vs["0.1.0"] != "Published" || vs["0.2.0"] != "Published" {
+		t.Fatalf("versions after poetry publish: %v", vs)
 	}
 }
