@@ -8,8 +8,9 @@ import (
 
 // The go login does what `go env -w GOPROXY=ENDPOINT` does — it edits the
 // go command's environment file ($GOENV, or $XDG_CONFIG_HOME/go/env) —
-// and puts the token into ~/.netrc, which the go command uses to
-// authenticate to a proxy. With --namespace PREFIX, PREFIX is added to
+// and puts the token into ~/.netrc under HOST:PORT (the go command matches
+// machine names with the port), which the go command uses to authenticate
+// to a proxy over HTTPS. With --namespace PREFIX, PREFIX is added to
 // GONOSUMDB, so the checksum database is not asked about private modules
 // (GOPRIVATE would skip the proxy too, which is not wanted here).
 
@@ -52,11 +53,18 @@ func planGo(t Target) (Plan, error) {
 			f.set("GONOSUMDB", list+ns)
 		}
 	}
-	netrc, err := t.netrcFile()
+	// The go command matches a netrc machine against the URL's host
+	// including its port (curl, pip and SwiftPM match the host name alone).
+	npath := t.netrcPath()
+	ndata, err := readFile(npath)
 	if err != nil {
 		return Plan{}, err
 	}
+	netrc := File{Path: npath, Data: setNetrc(ndata, t.host(), "aws", t.Token), Secret: true}
 	var notes []string
+	if strings.HasPrefix(t.Endpoint, "http:") {
+		notes = append(notes, "the go command sends no credentials over plain http: serve arca with TLS for go (docs/go.md)")
+	}
 	if v := t.Getenv("GOPROXY"); v != "" && v != t.Endpoint {
 		notes = append(notes, "GOPROXY is set in the environment ("+v+"), which wins over the go env file: unset it")
 	}
