@@ -130,7 +130,7 @@ func (d *Download) fetch(ctx context.Context, cancel context.CancelCauseFunc, c 
 	}
 	defer resp.Body.Close()
 	switch {
-	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+	case isNotFound(c.client, resp.StatusCode):
 		return fmt.Errorf("%w: %s", ErrNotFound, redact(d.Asset.URL))
 	case resp.StatusCode != http.StatusOK:
 		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {

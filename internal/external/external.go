@@ -97,6 +97,25 @@ type Prober interface {
 	Probe(base *url.URL, namespace, name, version string) (*Version, bool)
 }
 
+// NotFounder is a Client whose registry answers questions it has no answer
+// for with other statuses than 404 and 410 (a Go module proxy: 400 or 403
+// for a path that cannot be a module, which the go command asks for while
+// it looks for the module of a package). NotFound reports whether an
+// answer with status means "not found" (negative-cached, not an outage
+// that makes the connection back off).
+type NotFounder interface {
+	NotFound(status int) bool
+}
+
+// isNotFound reports whether a registry's answer means "not found".
+func isNotFound(cl Client, status int) bool {
+	if status == http.StatusNotFound || status == http.StatusGone {
+		return true
+	}
+	nf, ok := cl.(NotFounder)
+	return ok && nf.NotFound(status)
+}
+
 // Describer is a Client that reads a downloaded file for what its
 // registry's metadata leaves out (PyPI: a wheel's METADATA, which also
 // serves PEP 658): the descriptive fields of the version, and a merge that

@@ -354,7 +354,7 @@ func (s *Source) fetch(ctx context.Context, cancel context.CancelCauseFunc, c *c
 		s.put(key, &entry{pkg: old.pkg, etag: old.etag, lastMo: old.lastMo, checked: now, size: old.size})
 		s.o.Observer.Metadata(c.name, "revalidated")
 		return old.pkg, nil
-	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
+	case isNotFound(c.client, resp.StatusCode):
 		c.up()
 		s.put(key, &entry{checked: now, size: 64})
 		s.o.Observer.Metadata(c.name, "not_found")

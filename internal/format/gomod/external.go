@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -34,6 +35,17 @@ type External struct{ sum *SumDB }
 
 // External returns the handler's proxy client.
 func (h *Handler) External() external.Client { return &External{sum: h.sum} }
+
+// NotFound: a Go module proxy answers 400 or 403 (and other 4xx) for
+// paths that cannot be modules, which the go command asks for while it
+// looks for the module of an import path (github.com/spf13/@v/list); the
+// go command takes them as "not found" and so does arca, rather than an
+// outage. Authentication failures (401, 407), timeouts (408) and
+// throttling (429) are not.
+func (*External) NotFound(status int) bool {
+	return status >= 400 && status < 500 && status != http.StatusUnauthorized &&
+		status != http.StatusProxyAuthRequired && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests
+}
 
 // maxInfo caps a .info file (a few dozen bytes in practice).
 const maxInfo = 64 << 10

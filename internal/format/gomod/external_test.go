@@ -62,6 +62,11 @@ func newUpstream(tb testing.TB) *upstream {
 			http.Error(w, "down", http.StatusServiceUnavailable)
 			return
 		}
+		if strings.HasPrefix(r.URL.Path, "/forbidden.test/") {
+			// As the public proxy answers for paths that cannot be modules.
+			http.Error(w, "not a module", http.StatusForbidden)
+			return
+		}
 		if p, ok := strings.CutPrefix(r.URL.Path, "/sumdb/sum.test"); ok {
 			if p == "/supported" {
 				return
@@ -162,6 +167,10 @@ func TestExternalProxy(t *testing.T) {
 	e.up.add(mod, pv, simpleZip(t, mod, pv), goMod(mod), false)
 	p := esc(t, mod)
 
+	// The go command asks for prefixes of an import path; the proxy's
+	// 403 for one is "not found", not an outage that stops the rest.
+	e.want(e.do("GET", "forbidden.test/x/@v/list", nil), http.StatusNotFound, "a 403 upstream")
+	e.want(e.do("GET", "forbidden.test/x/@v/v1.0.0.info", nil), http.StatusNotFound, "a 403 upstream file")
 	if got := e.want(e.do("GET", p+"/@v/list", nil), 200, "list"); got != "v1.0.0\nv1.1.0\n" {
 		t.Errorf("list = %q", got)
 	}

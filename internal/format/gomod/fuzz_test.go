@@ -1,6 +1,9 @@
 package gomod
 
 import (
+	"bytes"
+	"context"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,6 +63,56 @@ func FuzzCheckModuleZip(f *testing.F) {
 		}
 		if !strings.Contains(string(gomod), "example.com/m") {
 			t.Fatalf("accepted a go.mod that does not name the module: %q", gomod)
+		}
+	})
+}
+
+// FuzzUpstreamBytes: what an upstream proxy sends (a @v/list, a .zip to
+// hash, a .info) never panics the parsers, and a list yields only valid
+// versions.
+func FuzzUpstreamBytes(f *testing.F) {
+	f.Add([]byte("v1.0.0\nv1.1.0 2024-01-01T00:00:00Z\nbad\n"))
+	f.Add(simpleZip(f, "example.com/m", "v1.0.0"))
+	f.Add([]byte(`{"Version":"v1.0.0","Time":"2024-01-01T00:00:00Z"}`))
+	base, _ := url.Parse("http://proxy.test/p/")
+	x := &External{}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		u, _ := x.MetadataURL(base, "example.com", "m")
+		p, err := x.ParseMetadata(u, "text/plain", b, "example.com", "m")
+		if err == nil {
+			for _, v := range p.Versions {
+				if !formatrules.Go.ValidVersion(v.Version) || len(v.Assets) != 3 {
+					t.Fatalf("version %q with %d files", v.Version, len(v.Assets))
+				}
+			}
+		}
+		_, _ = HashZip(bytes.NewReader(b), int64(len(b)))
+		_, _ = HashMod(bytes.NewReader(b))
+		if err == nil && len(p.Versions) > 0 {
+			a := p.Versions[0].Assets[0]
+			_ = x.Verify(context.Background(), base, a, bytes.NewReader(b), int64(len(b)))
+		}
+	})
+}
+
+// FuzzSumPath: only the four checksum database shapes reach the upstream,
+// and never with "..", a query or a byte outside printable ASCII.
+func FuzzSumPath(f *testing.F) {
+	for _, s := range []string{"sum.golang.org/supported", "sum.golang.org/lookup/github.com/x@v1.0.0", "sum.golang.org/tile/8/0/x001/234.p/5", "a/../b", "x/latest"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		name, rest, ok := checkSumPath(p)
+		if !ok {
+			return
+		}
+		if strings.Contains(p, "..") || strings.ContainsAny(p, "?#%") || name == "" || name+"/"+rest != p {
+			t.Fatalf("accepted %q", p)
+		}
+		for i := 0; i < len(p); i++ {
+			if p[i] < 0x21 || p[i] > 0x7e {
+				t.Fatalf("accepted %q", p)
+			}
 		}
 	})
 }
