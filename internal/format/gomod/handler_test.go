@@ -41,7 +41,12 @@ type env struct {
 
 func newEnv(tb testing.TB, opts ...Options) *env {
 	tb.Helper()
-	svc, r := formattest.Service(tb, nil, "mods")
+	return newEnvWith(tb, nil, opts...)
+}
+
+func newEnvWith(tb testing.TB, store meta.Store, opts ...Options) *env {
+	tb.Helper()
+	svc, r := formattest.Service(tb, store, "mods")
 	o := Options{SpoolDir: tb.TempDir(), MaxAssetSize: 1 << 20, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if len(opts) > 0 {
 		o = opts[0]
@@ -96,8 +101,9 @@ func esc(tb testing.TB, mod string) string {
 	return p
 }
 
-func TestPublishAndFetch(t *testing.T) {
-	e := newEnv(t)
+func TestPublishAndFetch(t *testing.T) { testPublishAndFetch(t, newEnv(t)) }
+
+func testPublishAndFetch(t *testing.T, e *env) {
 	mod := "example.com/hello"
 	z := simpleZip(t, mod, "v1.0.0")
 	e.want(e.do("PUT", mod+"/@v/v1.0.0.zip", z), http.StatusCreated, "publish")
@@ -211,8 +217,9 @@ func TestPublishRefusals(t *testing.T) {
 
 // Unlisted versions are hidden from list and @latest but fetchable;
 // Archived and Disposed ones are 410 Gone.
-func TestStatuses(t *testing.T) {
-	e := newEnv(t)
+func TestStatuses(t *testing.T) { testStatuses(t, newEnv(t)) }
+
+func testStatuses(t *testing.T, e *env) {
 	mod := "example.com/st"
 	for _, v := range []string{"v1.0.0", "v1.1.0", "v1.2.0"} {
 		e.want(e.do("PUT", mod+"/@v/"+v+".zip", simpleZip(t, mod, v)), http.StatusCreated, "publish "+v)
@@ -302,5 +309,34 @@ func TestSumGolangOrgKey(t *testing.T) {
 	}
 	if !strings.Contains(string(b), `"`+SumGolangOrgKey+`"`) {
 		t.Errorf("SumGolangOrgKey %s is not the go command's", SumGolangOrgKey)
+	}
+}
+
+// A package group's pattern /go/example.com/* covers every module under
+// example.com: blocking PUBLISH there refuses a publish of any of them and
+// leaves other hosts alone.
+func TestPackageGroupPattern(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.svc.CreatePackageGroup(ctx, formattest.Root, "", "acme", "/go/example.com/*", "", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.svc.UpdatePackageGroupOriginConfiguration(ctx, formattest.Root, "", "acme", "/go/example.com/*",
+		map[string]string{meta.RestrictPublish: meta.Block}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, mod := range []string{"example.com/a", "example.com/deep/er/v2"} {
+		v := "v1.0.0"
+		if strings.HasSuffix(mod, "/v2") {
+			v = "v2.0.0"
+		}
+		if w := e.do("PUT", mod+"/@v/"+v+".zip", simpleZip(t, mod, v)); w.Code < 400 {
+			t.Errorf("%s: publish allowed in a blocked group: %d %s", mod, w.Code, w.Body.String())
+		}
+	}
+	e.want(e.do("PUT", "other.org/a/@v/v1.0.0.zip", simpleZip(t, "other.org/a", "v1.0.0")), http.StatusCreated, "another host")
+	g, _, err := e.svc.GetAssociatedPackageGroup(ctx, formattest.Root, "", "acme", "go", "example.com", "deep:er:v2")
+	if err != nil || g.Group.Pattern != "/go/example.com/*" {
+		t.Errorf("associated group: %+v, %v", g, err)
 	}
 }
