@@ -41,6 +41,7 @@ var snippetFuncs = map[string]func(in SnippetInput) []Snippet{
 	"ruby":    rubySnippets,
 	"generic": genericSnippets,
 	"go":      goSnippets,
+	"swift":   swiftSnippets,
 }
 
 // Snippets returns the install snippets for in.Format: how to get a token,
@@ -147,4 +148,12 @@ func goSnippets(in SnippetInput) []Snippet {
 	return []Snippet{tokenSnippet(in), {Title: "go", Code: fmt.Sprintf(
 		"export GOPROXY=\"%s\"\n# a module published to arca is not in the public checksum database:\nexport GONOSUMDB=%s\ngo get %s",
 		withToken(in.Endpoint), sh(mod), sh(mod+"@"+in.Version))}}
+}
+
+func swiftSnippets(in SnippetInput) []Snippet {
+	return []Snippet{tokenSnippet(in),
+		{Title: "SwiftPM", Code: fmt.Sprintf("swift package-registry set --scope %s %s\nswift package-registry login %slogin --token \"${CODEARTIFACT_AUTH_TOKEN}\"",
+			sh(in.Namespace), sh(in.Endpoint), sh(in.Endpoint))},
+		{Title: "Package.swift", Code: fmt.Sprintf(".package(id: %q, exact: %q)", in.Namespace+"."+in.Name, in.Version)},
+	}
 }

@@ -24,6 +24,8 @@ func TestSnippets(t *testing.T) {
 		{"ruby", "", "rack", "3.0.0", []string{"gem install rack -v 3.0.0 --clear-sources", `gem "rack", "3.0.0"`}},
 		{"go", "github.com", "spf13:cobra", "v1.8.0", []string{`export GOPROXY="https://aws:${CODEARTIFACT_AUTH_TOKEN}@arca.example/go/d/acme-111122223333/r/"`,
 			"go get github.com/spf13/cobra@v1.8.0"}},
+		{"swift", "mona", "LinkedList", "1.1.1", []string{"swift package-registry set --scope mona https://arca.example/swift/d/acme-111122223333/r/",
+			"login https://arca.example/swift/d/acme-111122223333/r/login", `.package(id: "mona.LinkedList", exact: "1.1.1")`}},
 		{"generic", "ns", "tool", "1.0", []string{"get-package-version-asset --endpoint-url https://arca.example", "--namespace ns --package tool --package-version 1.0"}},
 	} {
 		in := base
