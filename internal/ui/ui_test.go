@@ -61,7 +61,7 @@ var root = auth.Principal{Account: account, ARN: auth.RootARN(account)}
 // served by an httptest server, with domain acme and repositories js
 // (upstream up, which has the public:npmjs connection) and secret.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	svc  *pkgsvc.Service
 	db   meta.Store
 	srv  *httptest.Server
@@ -69,7 +69,7 @@ type env struct {
 	repo map[string]pkgsvc.Repo
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "arca.db"))
 	if err != nil {
@@ -178,7 +178,7 @@ func (b *browser) post(path string, form url.Values, hdr map[string]string) (int
 
 var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-func csrfOf(t *testing.T, page string) string {
+func csrfOf(t testing.TB, page string) string {
 	t.Helper()
 	m := csrfRE.FindStringSubmatch(page)
 	if m == nil {
@@ -532,13 +532,9 @@ func TestHostileContentEscaped(t *testing.T) {
 		"<dd>javascript:alert(5)</dd>") // a home page that is no web address is text, not a link
 }
 
-// TestPagination fills a repository with 10,000 packages and walks every
-// page through the Next links (keyset: each page starts after the last row
-// of the one before), checking that every package appears exactly once, and
-// that the prefix and format filters page the same way.
-func TestPagination(t *testing.T) {
-	e := newEnv(t)
-	const n = 10000
+// seed inserts n packages into js (npm and pypi alternating, pkg-00000 …)
+// in one transaction.
+func (e *env) seed(n int) {
 	repoID := e.repo["js"].Repository.ID
 	err := e.db.Update(context.Background(), func(tx meta.Tx) error {
 		for i := 0; i < n; i++ {
@@ -554,8 +550,18 @@ func TestPagination(t *testing.T) {
 		return nil
 	})
 	if err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
+}
+
+// TestPagination fills a repository with 10,000 packages and walks every
+// page through the Next links (keyset: each page starts after the last row
+// of the one before), checking that every package appears exactly once, and
+// that the prefix and format filters page the same way.
+func TestPagination(t *testing.T) {
+	e := newEnv(t)
+	const n = 10000
+	e.seed(n)
 	b := e.signedIn(rootKey, rootSecret)
 	rowRE := regexp.MustCompile(`">(pkg-\d{5})</a></th><td>(\w+)</td>`)
 	nextRE := regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
@@ -610,5 +616,20 @@ func TestPagination(t *testing.T) {
 	// Keyset, not OFFSET: the last pages cost what the first do.
 	if slowest > 2*time.Second {
 		t.Errorf("a page took %v", slowest)
+	}
+}
+
+// BenchmarkRepositoryPage serves the first page of a repository of 10,000
+// packages to a signed-in root session, over HTTP on loopback
+// (go test ./internal/ui -run '^$' -bench RepositoryPage).
+func BenchmarkRepositoryPage(b *testing.B) {
+	e := newEnv(b)
+	e.seed(10000)
+	br := e.signedIn(rootKey, rootSecret)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if code, _, _ := br.get("/ui/d/000000000000/acme/r/js/"); code != 200 {
+			b.Fatal(code)
+		}
 	}
 }

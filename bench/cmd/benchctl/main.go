@@ -39,6 +39,9 @@
 //	benchctl groups       [common flags] [-n 1000] [-c 8] [-npm NAME]
 //	    create -n package groups in the domain (chains covering the npm package
 //	    NAME and the generic package, then generated ones); prints groups= seconds=
+//	benchctl ui-seed      -registry URL -token T [-n 10000] [-c 4] [-prefix P] [-size S]
+//	    publish n npm packages PREFIX-00000… (version 1.0.0 each) as npm
+//	    publish does, with c concurrent publishers; prints published= seconds=
 //	benchctl freeport
 //	    print a free TCP port on 127.0.0.1 (for nginx)
 //	benchctl procstat     -pid P
@@ -113,6 +116,8 @@ func main() {
 		err = mavenSeed(ctx, args)
 	case "groups":
 		err = groups(ctx, args)
+	case "ui-seed":
+		err = uiSeed(ctx, args)
 	case "freeport":
 		err = freePort()
 	case "procstat":
@@ -155,6 +160,7 @@ commands:
   maven-token    print a token and the repository's Maven endpoint
   maven-seed     publish Maven artifacts as mvn deploy does, and lay them out on disk
   groups         create -n package groups in the domain
+  ui-seed        publish -n npm packages (one version each) for bench/ui.sh
   freeport       print a free TCP port on 127.0.0.1
   procstat       print VmHWM, VmRSS (KiB) and CPU seconds used by -pid
   cpusum         print the CPU seconds used by all processes named -comm
