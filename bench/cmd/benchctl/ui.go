@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/arca-repo/arca/bench/internal/benchkit"
 )
 
 // uiSeed publishes n npm packages (one version each) as npm publish does,
@@ -38,7 +40,7 @@ func uiSeed(ctx context.Context, args []string) error {
 					return
 				}
 				name := fmt.Sprintf("%s-%05d", *prefix, i)
-				if err := npmPublishOne(ctx, *registry, *token, name, "1.0.0", name, *size); err != nil {
+				if err := benchkit.NpmPublish(ctx, *registry, *token, name, "1.0.0", name, *size); err != nil {
 					errs <- err
 					return
 				}
