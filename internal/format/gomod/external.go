@@ -233,3 +233,41 @@ func HashZip(file io.ReaderAt, size int64) (string, error) {
 		return byName[name].Open()
 	})
 }
+
+// upstreamLatest asks the upstream proxy for $module/@latest and returns
+// the version it names (a proxy answers it for modules without any tagged
+// version, with the pseudo-version of the latest commit). "" when the
+// upstream has none or cannot be asked.
+func (s *SumDB) upstreamLatest(ctx context.Context, mod string) string {
+	esc, err := module.EscapePath(mod)
+	if err != nil {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, sumTimeout)
+	defer cancel()
+	u := *s.base
+	u.Path += esc + "/@latest"
+	u.RawPath = u.Path
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return ""
+	}
+	req.Header.Set("User-Agent", "arca (pull-through cache)")
+	if s.user != nil {
+		pw, _ := s.user.Password()
+		req.SetBasicAuth(s.user.Username(), pw)
+	}
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return ""
+	}
+	var in Info
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxInfo)).Decode(&in); err != nil || !formatrules.Go.ValidVersion(in.Version) {
+		return ""
+	}
+	return in.Version
+}

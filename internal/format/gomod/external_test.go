@@ -76,6 +76,15 @@ func newUpstream(tb testing.TB) *upstream {
 			db.ServeHTTP(w, r2)
 			return
 		}
+		if m, ok := strings.CutSuffix(r.URL.Path, "/@latest"); ok {
+			b, err := os.ReadFile(filepath.Join(u.dir, filepath.FromSlash(m), "@v", "latest"))
+			if err != nil {
+				http.NotFound(w, r)
+				return
+			}
+			_, _ = w.Write(b)
+			return
+		}
 		files.ServeHTTP(w, r)
 	}))
 	tb.Cleanup(u.srv.Close)
@@ -350,4 +359,27 @@ func TestRealUpstream(t *testing.T) {
 	if got := e.want(e.do("GET", "sumdb/sum.golang.org/lookup/github.com/google/uuid@v1.6.0", nil), 200, "lookup"); !strings.Contains(got, "github.com/google/uuid v1.6.0 h1:") {
 		t.Errorf("lookup = %q", got)
 	}
+}
+
+// @latest of a module without tags (an empty @v/list): the upstream's
+// @latest names a pseudo-version, which is fetched, verified and kept.
+func TestExternalLatest(t *testing.T) {
+	e := newExtEnv(t)
+	mod := "example.com/untagged"
+	pv := "v0.0.0-20240102030405-abcdefabcdef"
+	e.up.add(mod, pv, simpleZip(t, mod, pv), goMod(mod), false)
+	if err := os.WriteFile(filepath.Join(e.up.dir, mod, "@v", "list"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	info, _ := json.Marshal(Info{Version: pv})
+	if err := os.WriteFile(filepath.Join(e.up.dir, mod, "@v", "latest"), info, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var got Info
+	if err := json.Unmarshal([]byte(e.want(e.do("GET", mod+"/@latest", nil), 200, "latest")), &got); err != nil || got.Version != pv {
+		t.Fatalf("latest = %+v, %v", got, err)
+	}
+	e.want(e.do("GET", mod+"/@v/"+pv+".zip", nil), 200, "its zip")
+	e.settle("example.com", "untagged", pv, pv+".info")
+	e.want(e.do("GET", "example.com/none/@latest", nil), http.StatusNotFound, "no such module")
 }

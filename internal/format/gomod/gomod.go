@@ -83,6 +83,7 @@ func New(svc *pkgsvc.Service, opts ...Options) *Handler {
 			if err != nil {
 				h.log.Error("go: checksum database disabled", "err", err)
 			} else {
+				s.Log = h.log
 				h.sum = s
 			}
 		}
@@ -204,6 +205,17 @@ func (h *Handler) latest(req *format.Request, t Target) {
 				rank(v.Version.Version) == rank(best.Version.Version) && semver.Compare(v.Version.Version, best.Version.Version) > 0 {
 				best = v
 			}
+		}
+	}
+	if best == nil && h.sum != nil {
+		// No version at all (a public module without tags lists none):
+		// the upstream proxy's @latest names one, fetched through the
+		// external connection if the repository's chain has it (404
+		// otherwise) and kept like any other.
+		if v := h.sum.upstreamLatest(req.R.Context(), t.Module); v != "" {
+			t.Kind, t.Version = kindInfo, v
+			h.file(req, t)
+			return
 		}
 	}
 	if best == nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -52,6 +53,9 @@ type SumDB struct {
 
 	mu     sync.Mutex
 	latest []byte // the latest signed tree head the verifier accepted
+
+	// Log receives the verifier's security errors (nil: discarded).
+	Log *slog.Logger
 }
 
 // sumAnswer is an upstream answer kept in the cache.
@@ -321,7 +325,12 @@ func (o *sumOps) WriteCache(string, []byte)        {}
 func (o *sumOps) Log(string)                       {}
 func (o *sumOps) SecurityError(msg string)         { o.s.securityErr(msg) }
 
+// securityErr reports a checksum database that contradicts itself (a
+// tree head inconsistent with an earlier one, a record outside its
+// tree): the client refuses the answer with ErrSecurity, so nothing is
+// kept; the message says why.
 func (s *SumDB) securityErr(msg string) {
-	// The client refuses the answer (ErrSecurity); the caller logs it.
-	_ = msg
+	if s.Log != nil {
+		s.Log.Error("checksum database: security error", "msg", msg)
+	}
 }
