@@ -108,13 +108,23 @@ func testPublishAndFetch(t *testing.T, e *env) {
 	z := simpleZip(t, mod, "v1.0.0")
 	e.want(e.do("PUT", mod+"/@v/v1.0.0.zip", z), http.StatusCreated, "publish")
 	e.want(e.do("PUT", mod+"/@v/v1.0.0.zip", z), http.StatusOK, "same bytes again")
+	// A publish that stopped after its zip (the version Unfinished, no
+	// go.mod) is finished by sending the same zip again.
+	half := simpleZip(t, mod, "v0.8.0")
+	if _, err := e.svc.PublishFormat(context.Background(), formattest.Root, e.r, pkgsvc.FormatPublish{Format: "go", Namespace: "example.com", Package: "hello",
+		Version: "v0.8.0", AssetName: "v0.8.0.zip", Body: bytes.NewReader(half), Unfinished: true}); err != nil {
+		t.Fatal(err)
+	}
+	e.want(e.do("GET", mod+"/@v/v0.8.0.info", nil), http.StatusNotFound, "an unfinished publish")
+	e.want(e.do("PUT", mod+"/@v/v0.8.0.zip", half), http.StatusOK, "the same zip again finishes it")
+	e.want(e.do("GET", mod+"/@v/v0.8.0.mod", nil), http.StatusOK, "its go.mod")
 	if body := e.want(e.do("PUT", mod+"/@v/v1.0.0.zip", modZip(t, mod, "v1.0.0", map[string]string{"go.mod": goMod(mod)})), http.StatusConflict, "other bytes"); !strings.Contains(body, "immutable") {
 		t.Errorf("conflict says %q", body)
 	}
 	e.want(e.do("PUT", mod+"/@v/v1.1.0-rc.1.zip", simpleZip(t, mod, "v1.1.0-rc.1")), http.StatusCreated, "pre-release")
 	e.want(e.do("PUT", mod+"/@v/v0.9.0.zip", simpleZip(t, mod, "v0.9.0")), http.StatusCreated, "older")
 
-	if got := e.want(e.do("GET", mod+"/@v/list", nil), 200, "list"); got != "v0.9.0\nv1.0.0\nv1.1.0-rc.1\n" {
+	if got := e.want(e.do("GET", mod+"/@v/list", nil), 200, "list"); got != "v0.8.0\nv0.9.0\nv1.0.0\nv1.1.0-rc.1\n" {
 		t.Errorf("list = %q", got)
 	}
 	var info Info

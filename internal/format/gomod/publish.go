@@ -68,13 +68,20 @@ func (h *Handler) publish(req *format.Request, t Target) {
 	}
 	ctx := req.R.Context()
 	r := h.repo(req)
+	status := http.StatusCreated
 	if a, err := h.svc.LocalAsset(ctx, r, formatName, t.Namespace, t.Name, t.Version, t.Asset()); err == nil {
-		if a.SHA256 == sha {
+		if a.SHA256 != sha {
+			fail(apierr.Conflicting(apierr.ResPackageVersion, t.Version, "%s@%s is already published in repository '%s' with other content; a module version is immutable.", t.Module, t.Version, req.Repository.Name))
+			return
+		}
+		c := pkgsvc.Coord{DomainOwner: req.Domain.Owner, Domain: req.Domain.Name, Repository: req.Repository.Name, Format: formatName, Namespace: t.Namespace, Package: t.Name}
+		if _, v, err := h.svc.DescribePackageVersion(ctx, req.Caller, c, t.Version); err == nil && (v.Status == meta.StatusPublished || v.Status == meta.StatusUnlisted) {
 			h.write(req.W, http.StatusOK, t.Module+"@"+t.Version+" is already published with these bytes")
 			return
 		}
-		fail(apierr.Conflicting(apierr.ResPackageVersion, t.Version, "%s@%s is already published in repository '%s' with other content; a module version is immutable.", t.Module, t.Version, req.Repository.Name))
-		return
+		// The same zip again for a publish that stopped before its go.mod
+		// (Unfinished): finish it.
+		status = http.StatusOK
 	}
 	deps := dependencies(gomod)
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -95,7 +102,7 @@ func (h *Handler) publish(req *format.Request, t Target) {
 		fail(publishErr(err, t, req))
 		return
 	}
-	h.write(req.W, http.StatusCreated, "published "+t.Module+"@"+t.Version)
+	h.write(req.W, status, "published "+t.Module+"@"+t.Version)
 }
 
 func publishErr(err error, t Target, req *format.Request) error {
