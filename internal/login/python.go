@@ -97,11 +97,13 @@ func planUV(t Target) (Plan, error) {
 		return Plan{}, err
 	}
 	f := parseTOML(data)
-	f.setArrayEntry([]string{"index"}, "name", t.Name, [][2]string{
+	if err := f.setArrayEntry([]string{"index"}, "name", t.Name, [][2]string{
 		{"url", tomlString(t.Endpoint + "simple/")},
 		{"publish-url", tomlString(t.Endpoint)},
 		{"default", "true"},
-	})
+	}); err != nil {
+		return Plan{}, fmt.Errorf("%s: %w", path, err)
+	}
 	netrc, err := t.netrcFile()
 	if err != nil {
 		return Plan{}, err

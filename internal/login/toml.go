@@ -116,6 +116,12 @@ func tomlKV(line string) ([]string, bool) {
 // valueEnd returns the line after the value that starts on line i: arrays
 // and inline tables may span lines, and so may multi-line strings.
 func (f *tomlFile) valueEnd(i int) int {
+	end, _ := f.valueSpan(i)
+	return end
+}
+
+// valueSpan is valueEnd, and whether the value ends before the file does.
+func (f *tomlFile) valueSpan(i int) (int, bool) {
 	_, v, _ := strings.Cut(f.lines[i], "=")
 	depth, inStr := 0, ""
 	for j := i; j < len(f.lines); j++ {
@@ -155,10 +161,27 @@ func (f *tomlFile) valueEnd(i int) int {
 			}
 		}
 		if depth <= 0 && inStr != `"""` && inStr != `'''` {
-			return j + 1
+			return j + 1, true
 		}
 	}
-	return len(f.lines)
+	return len(f.lines), false
+}
+
+// check refuses a file whose values the line editor cannot delimit (an
+// unterminated array or multi-line string): edits after it would land
+// inside it.
+func (f *tomlFile) check() error {
+	for i := 0; i < len(f.lines); i++ {
+		if _, ok := tomlKV(f.lines[i]); !ok {
+			continue
+		}
+		end, ok := f.valueSpan(i)
+		if !ok {
+			return fmt.Errorf("line %d: the value does not end; fix the file first", i+1)
+		}
+		i = end - 1
+	}
+	return nil
 }
 
 func samePath(a, b []string) bool {
@@ -270,6 +293,9 @@ func (f *tomlFile) definedElsewhere(path []string) bool {
 // set sets the keys (in order) in table path, appending the table if the
 // file has none.
 func (f *tomlFile) set(path []string, kv [][2]string) error {
+	if err := f.check(); err != nil {
+		return err
+	}
 	if f.definedElsewhere(path) {
 		return fmt.Errorf("[%s] is defined as a dotted key or inline table; edit it by hand", strings.Join(path, "."))
 	}
@@ -287,16 +313,20 @@ func (f *tomlFile) set(path []string, kv [][2]string) error {
 
 // setArrayEntry sets the keys in the [[path]] entry whose match key has
 // the match value, appending an entry if none has.
-func (f *tomlFile) setArrayEntry(path []string, matchKey, matchValue string, kv [][2]string) {
+func (f *tomlFile) setArrayEntry(path []string, matchKey, matchValue string, kv [][2]string) error {
+	if err := f.check(); err != nil {
+		return err
+	}
 	for _, t := range f.tables(path, true) {
 		if v, ok := f.valueOf(t, matchKey); ok && tomlUnquote(v) == matchValue {
 			for _, p := range kv {
 				t.end += f.setIn(t, p[0], p[1])
 			}
-			return
+			return nil
 		}
 	}
 	f.appendTable("[["+tomlPath(path)+"]]", append([][2]string{{matchKey, tomlString(matchValue)}}, kv...))
+	return nil
 }
 
 func (f *tomlFile) appendTable(header string, kv [][2]string) {

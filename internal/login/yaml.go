@@ -208,11 +208,13 @@ func (f *yamlFile) list(key string) ([]string, error) {
 
 // setList replaces the top-level block sequence under key with items.
 func (f *yamlFile) setList(key string, items []string) {
-	lines := []string{yamlKey(key) + ":"}
+	i, ind, ok := f.find(0, len(f.lines), key)
+	pad := strings.Repeat(" ", max(ind, 0))
+	lines := []string{pad + yamlKey(key) + ":"}
 	for _, it := range items {
-		lines = append(lines, "- "+it)
+		lines = append(lines, pad+"- "+it)
 	}
-	if i, _, ok := f.find(0, len(f.lines), key); ok {
+	if ok {
 		_, be := f.block(i)
 		f.lines = splice(f.lines, i, be, lines)
 		return
