@@ -47,10 +47,32 @@ var snippetFuncs = map[string]func(in SnippetInput) []Snippet{
 // Snippets returns the install snippets for in.Format: how to get a token,
 // then how the format's client installs this version from the repository.
 func Snippets(in SnippetInput) []Snippet {
-	if f, ok := snippetFuncs[in.Format]; ok {
-		return f(in)
+	var out []Snippet
+	if tool, ok := loginTools[in.Format]; ok {
+		out = append(out, loginSnippet(in, tool))
 	}
-	return []Snippet{tokenSnippet(in), {Title: "Repository endpoint", Code: in.Endpoint}}
+	if f, ok := snippetFuncs[in.Format]; ok {
+		return append(out, f(in)...)
+	}
+	return append(out, tokenSnippet(in), Snippet{Title: "Repository endpoint", Code: in.Endpoint})
+}
+
+// loginTools is the `arca login --tool` that configures each format's
+// usual client (docs/login.md).
+var loginTools = map[string]string{
+	"npm": "npm", "pypi": "pip", "maven": "maven", "cargo": "cargo", "ruby": "gem",
+	"go": "go", "swift": "swift", "nuget": "nuget",
+}
+
+// loginSnippet configures the client in one command with arca login.
+func loginSnippet(in SnippetInput, tool string) Snippet {
+	ns := ""
+	if in.Namespace != "" && (in.Format == "npm" || in.Format == "swift") {
+		ns = " --namespace " + sh(in.Namespace)
+	}
+	return Snippet{Title: "Configure " + tool + " in one command (arca login)", Code: fmt.Sprintf(
+		"arca login --tool %s --domain %s --domain-owner %s --repository %s \\\n    --endpoint-url %s%s",
+		tool, sh(in.Domain), sh(in.Owner), sh(in.Repository), sh(in.PublicURL), ns)}
 }
 
 // tokenSnippet gets the token the package managers' snippets use.

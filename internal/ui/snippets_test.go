@@ -16,8 +16,10 @@ func TestSnippets(t *testing.T) {
 	}{
 		{"npm", "", "left-pad", "1.3.0", []string{"npm config set registry https://arca.example/npm/d/acme-111122223333/r/",
 			"npm config set //arca.example/npm/d/acme-111122223333/r/:_authToken", "npm install left-pad@1.3.0"}},
-		{"npm", "acme", "widget", "2.0.0", []string{"npm config set @acme:registry ", "npm install @acme/widget@2.0.0"}},
-		{"pypi", "", "requests", "2.31.0", []string{`pip install --index-url "https://aws:${CODEARTIFACT_AUTH_TOKEN}@arca.example/pypi/d/acme-111122223333/r/simple/" requests==2.31.0`}},
+		{"npm", "acme", "widget", "2.0.0", []string{"npm config set @acme:registry ", "npm install @acme/widget@2.0.0",
+			"arca login --tool npm --domain acme --domain-owner 111122223333 --repository r \\\n    --endpoint-url https://arca.example --namespace acme"}},
+		{"pypi", "", "requests", "2.31.0", []string{"arca login --tool pip --domain acme",
+			`pip install --index-url "https://aws:${CODEARTIFACT_AUTH_TOKEN}@arca.example/pypi/d/acme-111122223333/r/simple/" requests==2.31.0`}},
 		{"maven", "org.example", "app", "1.0", []string{"<url>https://arca.example/maven/d/acme-111122223333/r/</url>",
 			"<groupId>org.example</groupId>", "<artifactId>app</artifactId>", "<password>${env.CODEARTIFACT_AUTH_TOKEN}</password>"}},
 		{"cargo", "", "serde", "1.0.0", []string{`index = "sparse+https://arca.example/cargo/d/acme-111122223333/r/"`, "cargo add serde@1.0.0 --registry arca"}},
@@ -26,6 +28,7 @@ func TestSnippets(t *testing.T) {
 			"go get github.com/spf13/cobra@v1.8.0"}},
 		{"swift", "mona", "LinkedList", "1.1.1", []string{"swift package-registry set --scope mona https://arca.example/swift/d/acme-111122223333/r/",
 			"login https://arca.example/swift/d/acme-111122223333/r/login", `.package(id: "mona.LinkedList", exact: "1.1.1")`}},
+		{"nuget", "", "Newtonsoft.Json", "13.0.3", []string{"arca login --tool nuget --domain acme", "https://arca.example/nuget/d/acme-111122223333/r/"}},
 		{"generic", "ns", "tool", "1.0", []string{"get-package-version-asset --endpoint-url https://arca.example", "--namespace ns --package tool --package-version 1.0"}},
 	} {
 		in := base
