@@ -1,7 +1,6 @@
 package formatrules
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -35,20 +34,34 @@ func SwiftLower(s string) string {
 	return s
 }
 
-var (
-	swiftScopeRE = regexp.MustCompile(`^[a-zA-Z0-9](?:[a-zA-Z0-9]|-[a-zA-Z0-9]){0,38}$`)
-	swiftNameRE  = regexp.MustCompile(`^[a-zA-Z0-9](?:[a-zA-Z0-9]|[-_][a-zA-Z0-9]){0,99}$`)
-)
-
 // ValidSwiftScope reports whether s is a package scope as Registry.md
-// §3.6.1 defines it: alphanumerics and single inner hyphens, 1 to 39
-// characters.
-func ValidSwiftScope(s string) bool { return len(s) <= 39 && swiftScopeRE.MatchString(s) }
+// §3.6.1 defines it (\A[a-zA-Z0-9](?:[a-zA-Z0-9]|-(?=[a-zA-Z0-9])){0,38}\z):
+// alphanumerics and single inner hyphens, 1 to 39 characters.
+func ValidSwiftScope(s string) bool { return swiftIdent(s, 39, false) }
 
 // ValidSwiftName reports whether s is a package name as Registry.md §3.6.2
-// defines it: alphanumerics and single inner hyphens or underscores, 1 to
-// 100 characters.
-func ValidSwiftName(s string) bool { return len(s) <= 100 && swiftNameRE.MatchString(s) }
+// defines it (\A[a-zA-Z0-9](?:[a-zA-Z0-9]|[-_](?=[a-zA-Z0-9])){0,99}\z):
+// alphanumerics and single inner hyphens or underscores, 1 to 100
+// characters. (Both are checked on every request: a loop, not a regexp.)
+func ValidSwiftName(s string) bool { return swiftIdent(s, 100, true) }
+
+func swiftIdent(s string, max int, underscore bool) bool {
+	if s == "" || len(s) > max {
+		return false
+	}
+	alnum := func(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' }
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if alnum(c) {
+			continue
+		}
+		if (c == '-' || underscore && c == '_') && i > 0 && i+1 < len(s) && alnum(s[i+1]) {
+			continue
+		}
+		return false
+	}
+	return alnum(s[0])
+}
 
 // Bytes of a SemVer key. None is 0 (PostgreSQL's text refuses NUL), all
 // are ASCII (its text must be UTF-8), and they sit below every character

@@ -2,6 +2,7 @@ package formatrules
 
 import (
 	"math/rand"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -29,6 +30,19 @@ func TestSwiftRules(t *testing.T) {
 		strings.Repeat("a", 40): false, "-mona": false, "mona-": false, "mo--na": false, "mo_na": false, "mo.na": false, "": false} {
 		if ValidSwiftScope(s) != ok {
 			t.Errorf("ValidSwiftScope(%q) = %v", s, !ok)
+		}
+	}
+	scopeRE := regexp.MustCompile(`^[a-zA-Z0-9](?:[a-zA-Z0-9]|-[a-zA-Z0-9]){0,38}$`)
+	nameRE := regexp.MustCompile(`^[a-zA-Z0-9](?:[a-zA-Z0-9]|[-_][a-zA-Z0-9]){0,99}$`)
+	rng := rand.New(rand.NewSource(3))
+	for i := 0; i < 20000; i++ {
+		b := make([]byte, 1+rng.Intn(8))
+		for j := range b {
+			b[j] = "aZ9-_.-"[rng.Intn(7)]
+		}
+		s := string(b)
+		if ValidSwiftScope(s) != scopeRE.MatchString(s) || ValidSwiftName(s) != nameRE.MatchString(s) {
+			t.Fatalf("%q: scope %v name %v, Registry.md's patterns say %v %v", s, ValidSwiftScope(s), ValidSwiftName(s), scopeRE.MatchString(s), nameRE.MatchString(s))
 		}
 	}
 	for s, ok := range map[string]bool{"LinkedList": true, "linked_list": true, "linked-list": true, strings.Repeat("a", 100): true,
