@@ -10,7 +10,7 @@
 # bench/README.md.
 #
 #   bash bench/swift.sh
-#   DURATION=3s bash bench/swift.sh      # quick run
+#   DURATION=3s ROUNDS=1 bash bench/swift.sh      # quick run
 #
 # Nothing is installed by this script: it says what is missing (nginx, wrk,
 # curl, zip, go). Everything listens on 127.0.0.1 only; every process and
@@ -26,6 +26,7 @@ RESULTS=${RESULTS:-$ROOT/bench/results/swift.md}
 MODULE=github.com/tree-sitter/tree-sitter-json
 MODVER=v0.24.8
 VERSIONS=${VERSIONS:-20}   # releases of the package (the metadata's links span them)
+ROUNDS=${ROUNDS:-3}        # alternating arca/nginx rounds; medians are reported
 
 . bench/lib.sh
 LOAD0=$(cut -d" " -f1-3 /proc/loadavg)
@@ -139,13 +140,24 @@ META_BYTES=$(wc -c <"$WWW/$REL")
 ZIP_BYTES=$(wc -c <"$WWW/$REL.zip")
 
 # ---------------------------------------------------------------- wrk
+# ROUNDS alternating rounds (arca, then nginx, per file): on a machine
+# shared with other work the load drifts within a run, and the medians of
+# alternating rounds compare like with like.
 declare -A R
-for what in meta zip; do
-  case $what in meta) p=$REL ;; zip) p=$REL.zip ;; esac
-  log "$what: arca"
-  R[arca_$what]=$(wrk_rps "$ARCA_REG$p" "$AUTH")
-  log "$what: nginx"
-  R[ngx_$what]=$(wrk_rps "$NGINX_REG$p")
+declare -A RUNS
+for round in $(seq "$ROUNDS"); do
+  for what in meta zip; do
+    case $what in meta) p=$REL ;; zip) p=$REL.zip ;; esac
+    a=$(wrk_rps "$ARCA_REG$p" "$AUTH")
+    n=$(wrk_rps "$NGINX_REG$p")
+    log "round $round, $what: arca $a, nginx $n req/s"
+    RUNS[arca_$what]="${RUNS[arca_$what]:-} $a"
+    RUNS[ngx_$what]="${RUNS[ngx_$what]:-} $n"
+  done
+done
+for k in arca_meta ngx_meta arca_zip ngx_zip; do
+  # shellcheck disable=SC2086
+  R[$k]=$(median ${RUNS[$k]})
 done
 
 ARCA_RSS=$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$ARCA_PID/status")
@@ -155,7 +167,7 @@ RZ=$(ratio "${R[arca_zip]}" "${R[ngx_zip]}")
   echo "# Swift registry endpoint: arca vs nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///')"
   echo
   echo "$(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' (uncommitted changes)'), $(nproc) cores, load at start $LOAD0, at end $(cut -d" " -f1-3 /proc/loadavg);"
-  echo "\`DURATION=$DURATION VERSIONS=$VERSIONS bash bench/swift.sh\`; wrk -t$WRK_THREADS -c$WRK_CONNS -d$DURATION, arca with the token in Authorization on every request;"
+  echo "\`DURATION=$DURATION ROUNDS=$ROUNDS VERSIONS=$VERSIONS bash bench/swift.sh\`; wrk -t$WRK_THREADS -c$WRK_CONNS -d$DURATION, arca with the token in Authorization on every request, medians of $ROUNDS alternating rounds;"
   echo "tree-sitter-json $MODVER's source (a real Swift package) archived with \`zip -ry\`, published as $VERSIONS releases; release $REL."
   echo
   echo "| measurement | bytes | arca | nginx | arca / nginx | target |"
@@ -163,7 +175,7 @@ RZ=$(ratio "${R[arca_zip]}" "${R[ngx_zip]}")
   echo "| GET release metadata, req/s | $META_BYTES | ${R[arca_meta]} | ${R[ngx_meta]} | $RM | ≥ 0.3: $(target "$RM" '>=' 0.3) |"
   echo "| GET source archive (.zip), req/s | $ZIP_BYTES | ${R[arca_zip]} | ${R[ngx_zip]} | $RZ | ≥ 0.3: $(target "$RZ" '>=' 0.3) |"
   echo
-  echo "Peak RSS of arca: $ARCA_RSS MiB."
+  echo "Rounds (req/s): metadata arca${RUNS[arca_meta]}, nginx${RUNS[ngx_meta]}; archive arca${RUNS[arca_zip]}, nginx${RUNS[ngx_zip]}. Peak RSS of arca: $ARCA_RSS MiB."
 } >"$TMP/swift.md"
 cat "$TMP/swift.md"
 mkdir -p "$(dirname "$RESULTS")"

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io/fs"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -338,5 +339,29 @@ func TestAuthorizeBeforeBody(t *testing.T) {
 	e.h.ServeRepository(e.request("PUT", "mona/denied/1.0.0", map[string]string{"Content-Type": ct, "Expect": "100-continue"}, r, w))
 	if w.Code != 403 || r.n != 0 {
 		t.Fatalf("denied publish: %d after reading %d bytes", w.Code, r.n)
+	}
+}
+
+func TestConditional(t *testing.T) {
+	e := newEnv(t)
+	body, ct := publishBody(pkgZip("p"), "", nil, nil)
+	e.want(e.publish("mona/cond/1.0.0", body, ct, nil), 201, "publish")
+	for _, path := range []string{"mona/cond", "mona/cond/1.0.0"} {
+		w := e.get(path, v1json)
+		e.want(w, 200, path)
+		tag := w.Header().Get("ETag")
+		if tag == "" || w.Header().Get("Content-Length") != strconv.Itoa(w.Body.Len()) {
+			t.Fatalf("%s: ETag %q, Content-Length %q for %d bytes", path, tag, w.Header().Get("Content-Length"), w.Body.Len())
+		}
+		w = e.do("GET", path, map[string]string{"If-None-Match": `"other", W/` + tag}, nil)
+		e.want(w, 304, path+" revalidated")
+		if w.Body.Len() != 0 {
+			t.Fatalf("%s: 304 with a body", path)
+		}
+		w = e.do("HEAD", path, nil, nil)
+		e.want(w, 200, path+" HEAD")
+		if w.Body.Len() != 0 {
+			t.Fatalf("%s: HEAD with a body", path)
+		}
 	}
 }

@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
-	"time"
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/format"
@@ -23,7 +23,8 @@ type page struct {
 	body []byte
 	link string
 	etag string
-	time time.Time
+	// The header values, built once.
+	linkHdr, etagHdr, lenHdr []string
 }
 
 func (p *page) size() int { return 256 + len(p.body) + len(p.link) }
@@ -114,7 +115,7 @@ func (h *Handler) releases(req *format.Request, scope, name string) {
 		}
 		break
 	}
-	p := newPage(b.Bytes(), strings.Join(links, ", "), view)
+	p := newPage(b.Bytes(), strings.Join(links, ", "))
 	if key != "" {
 		h.pages.Put(key, p)
 	}
@@ -127,17 +128,9 @@ func linkSafe(u string) bool {
 	return u != "" && len(u) <= 2048 && !strings.ContainsAny(u, ",;<>\" \t\r\n")
 }
 
-func newPage(body []byte, link string, view *pkgsvc.PackageView) *page {
-	p := &page{body: body, link: link}
-	var newest time.Time
-	for i := range view.Versions {
-		if t := view.Versions[i].Version.PublishedTime; t.After(newest) {
-			newest = t
-		}
-	}
-	p.time = newest
-	sum := fnv64(string(body), link)
-	p.etag = `"` + sum + `"`
+func newPage(body []byte, link string) *page {
+	p := &page{body: body, link: link, etag: `"` + fnv64(string(body), link) + `"`}
+	p.linkHdr, p.etagHdr, p.lenHdr = []string{link}, []string{p.etag}, []string{strconv.Itoa(len(body))}
 	return p
 }
 
@@ -160,15 +153,45 @@ func fnv64(parts ...string) string {
 	return string(out)
 }
 
+// Header values of every JSON page, shared (net/http never changes them).
+var (
+	hdrJSON       = []string{"application/json"}
+	hdrRevalidate = []string{"private, max-age=0, must-revalidate"}
+)
+
+// servePage writes a rendered page. It is the hot path of release lists
+// and metadata, so it writes the few headers SwiftPM and caches use
+// directly (ETag with If-None-Match; no ranges or Last-Modified, which a
+// JSON page does not need) instead of going through http.ServeContent.
 func (h *Handler) servePage(req *format.Request, p *page) {
 	hdr := req.W.Header()
-	hdr.Set("Content-Type", "application/json")
+	hdr["Content-Type"] = hdrJSON
 	if p.link != "" {
-		hdr.Set("Link", p.link)
+		hdr["Link"] = p.linkHdr
 	}
-	hdr.Set("ETag", p.etag)
-	hdr.Set("Cache-Control", "private, max-age=0, must-revalidate")
-	http.ServeContent(req.W, req.R, "", p.time, bytes.NewReader(p.body))
+	hdr["Etag"] = p.etagHdr
+	hdr["Cache-Control"] = hdrRevalidate
+	if inm := req.R.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, p.etag) {
+		req.W.WriteHeader(http.StatusNotModified)
+		return
+	}
+	hdr["Content-Length"] = p.lenHdr
+	req.W.WriteHeader(http.StatusOK)
+	if req.R.Method != http.MethodHead {
+		_, _ = req.W.Write(p.body)
+	}
+}
+
+// etagMatches applies If-None-Match (a list of entity tags, or *; weak
+// comparison) to etag.
+func etagMatches(inm, etag string) bool {
+	for _, t := range strings.Split(inm, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
 }
 
 // find returns the version of the view, or the error to answer: 410 Gone
@@ -265,7 +288,7 @@ func (h *Handler) release(req *format.Request, scope, name, version string) {
 		h.Error(req.W, apierr.Wrap(err, "rendering release metadata"))
 		return
 	}
-	p := newPage(append(body, '\n'), strings.Join(h.versionLinks(req, view, i, scope, name), ", "), view)
+	p := newPage(append(body, '\n'), strings.Join(h.versionLinks(req, view, i, scope, name), ", "))
 	if key != "" {
 		h.pages.Put(key, p)
 	}
