@@ -50,6 +50,9 @@ type SumDB struct {
 	name   string // the database's name (the key's)
 	cache  *sizecache.Cache[*sumAnswer]
 	flight singleflight.Group
+	// hashes keeps verified records ("path version" → zip and go.mod
+	// hashes): a version's .mod and .zip are verified with one proof.
+	hashes *sizecache.Cache[[2]string]
 
 	mu     sync.Mutex
 	latest []byte // the latest signed tree head the verifier accepted
@@ -107,7 +110,8 @@ func NewSumDB(proxyURL, key string, tr http.RoundTripper) (*SumDB, error) {
 			}
 			return nil
 		}},
-		cache: sizecache.New(sumCacheBytes, (*sumAnswer).size)}, nil
+		cache:  sizecache.New(sumCacheBytes, (*sumAnswer).size),
+		hashes: sizecache.New(4<<20, func(h [2]string) int { return len(h[0]) + len(h[1]) + 128 })}, nil
 }
 
 // checkSumPath accepts NAME/supported, NAME/latest, NAME/lookup/… and
@@ -248,6 +252,15 @@ func (h *Handler) sumdb(req *format.Request, p string) {
 // Hashes returns the h1: hashes the checksum database records for a
 // module version's zip and go.mod, verified by the sumdb client.
 func (s *SumDB) Hashes(ctx context.Context, mod, version string) (zipHash, modHash string, err error) {
+	key := mod + " " + version
+	if h, ok := s.hashes.Get(key); ok {
+		return h[0], h[1], nil
+	}
+	defer func() {
+		if err == nil {
+			s.hashes.Put(key, [2]string{zipHash, modHash})
+		}
+	}()
 	c := sumdb.NewClient(&sumOps{s: s, ctx: ctx})
 	// A client per question: its record cache keeps failures for good.
 	find := func(vers string) (string, error) {
