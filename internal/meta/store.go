@@ -173,6 +173,15 @@ type Generationer interface {
 	Generation() uint64
 }
 
+// KeyedUpdater is implemented by a store whose concurrent Updates of the
+// same rows abort and retry each other (PostgreSQL): UpdateKeyed is Update,
+// but runs one after the other, across every process, with every other
+// UpdateKeyed of the same key. Callers key an Update by what it writes
+// (a package), so that contenders queue instead of colliding.
+type KeyedUpdater interface {
+	UpdateKeyed(ctx context.Context, key string, fn func(tx Tx) error) error
+}
+
 // Staleness is implemented by a Generationer shared by several processes:
 // a write committed by another process changes Generation at most
 // StalenessBound after it committed.

@@ -131,7 +131,7 @@ func (s *Service) PublishFormat(ctx context.Context, caller auth.Principal, r Re
 	}
 	now := s.now().UTC()
 	var res PublishResult
-	err = s.meta.Update(ctx, func(tx meta.Tx) error {
+	err = s.updatePackage(ctx, repo.ID, in.Format, in.Namespace, in.Package, func(tx meta.Tx) error {
 		p, err := packageFor(ctx, tx, repo.ID, in.Format, in.Namespace, in.Package, meta.Allow, meta.Block, now)
 		if err != nil {
 			return err

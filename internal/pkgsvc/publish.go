@@ -71,7 +71,7 @@ func (s *Service) Publish(ctx context.Context, caller auth.Principal, in Publish
 	defer unlock()
 	now := s.now().UTC()
 	var res PublishResult
-	err = s.meta.Update(ctx, func(tx meta.Tx) error {
+	err = s.updatePackage(ctx, repo.ID, in.Format, in.Namespace, in.Package, func(tx meta.Tx) error {
 		p, err := packageFor(ctx, tx, repo.ID, in.Format, in.Namespace, in.Package, meta.Allow, meta.Block, now)
 		if err != nil {
 			return err
@@ -81,10 +81,24 @@ func (s *Service) Publish(ctx context.Context, caller auth.Principal, in Publish
 		}
 		v, err := tx.GetPackageVersion(ctx, p.ID, in.Version)
 		if apierr.Is(err, apierr.NotFound) {
+			// A new version: inserted as it ends up, with its asset, in two
+			// statements (no asset can exist yet, nothing to update after).
 			v = &meta.PackageVersion{ID: newID(), PackageID: p.ID, Version: in.Version, SortKey: formatrules.Of(in.Format).Key(in.Version),
 				Revision: newRevision(), Status: meta.StatusUnfinished, CreatedTime: now,
 				OriginType: meta.OriginInternal, OriginRepository: repo.Name}
-			err = tx.InsertPackageVersion(ctx, v)
+			if !in.Unfinished {
+				v.Status, v.PublishedTime = meta.StatusPublished, now
+			}
+			if err := tx.InsertPackageVersion(ctx, v); err != nil {
+				return err
+			}
+			a := &meta.Asset{VersionID: v.ID, Name: in.AssetName, Size: dg.Size, MD5: dg.MD5, SHA1: dg.SHA1,
+				SHA256: dg.SHA256, SHA512: dg.SHA512, CreatedTime: now}
+			if err := tx.InsertAsset(ctx, a); err != nil {
+				return err
+			}
+			res = PublishResult{Package: *p, Version: *v, Asset: *a}
+			return nil
 		}
 		if err != nil {
 			return err
@@ -114,6 +128,17 @@ func (s *Service) Publish(ctx context.Context, caller auth.Principal, in Publish
 	}
 	s.events.Published(in.Format, res.Asset.Size)
 	return &res, nil
+}
+
+// updatePackage runs fn in one transaction that writes package (repoID,
+// format, namespace, name): on a store where concurrent transactions on the
+// same rows abort each other (meta.KeyedUpdater), the package's writers
+// queue instead, across nodes.
+func (s *Service) updatePackage(ctx context.Context, repoID, format, namespace, name string, fn func(tx meta.Tx) error) error {
+	if k, ok := s.meta.(meta.KeyedUpdater); ok {
+		return k.UpdateKeyed(ctx, "package\x00"+repoID+"\x00"+format+"\x00"+namespace+"\x00"+name, fn)
+	}
+	return s.meta.Update(ctx, fn)
 }
 
 // precheckPublish refuses a publish that would fail anyway.

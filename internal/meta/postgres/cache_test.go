@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -238,5 +239,62 @@ func TestCacheOff(t *testing.T) {
 	}
 	if s.Generation() == s.Generation() {
 		t.Error("caching off, yet the same generation twice")
+	}
+}
+
+// Eight writers adding versions to one package at once: with plain Update
+// most attempts collide (SERIALIZABLE) and are retried; keyed by the
+// package they queue and none is retried. Both end with every version.
+func TestUpdateKeyedQueuesInsteadOfRetrying(t *testing.T) {
+	dsn, _ := newSchema(t)
+	s := openCached(t, dsn, time.Second, 0)
+	seedVersion(t, s)
+	ctx := context.Background()
+	run := func(keyed bool, prefix string) uint64 {
+		before := s.TxStats().Retries
+		errs := make(chan error, 8)
+		for w := 0; w < 8; w++ {
+			go func() {
+				var err error
+				for i := 0; i < 10 && err == nil; i++ {
+					version := fmt.Sprintf("%s.%d.%d", prefix, w, i)
+					fn := func(tx meta.Tx) error {
+						if _, err := tx.GetPackage(ctx, "r", "npm", "", "pkg"); err != nil {
+							return err
+						}
+						if _, err := tx.GetPackageVersion(ctx, "p", version); !apierr.Is(err, apierr.NotFound) {
+							return fmt.Errorf("version %s: %v", version, err)
+						}
+						return tx.InsertPackageVersion(ctx, &meta.PackageVersion{ID: "v" + version, PackageID: "p", Version: version,
+							SortKey: version, Revision: "r", Status: meta.StatusPublished})
+					}
+					if keyed {
+						err = s.UpdateKeyed(ctx, "package p", fn)
+					} else {
+						err = s.Update(ctx, fn)
+					}
+				}
+				errs <- err
+			}()
+		}
+		for w := 0; w < 8; w++ {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		return s.TxStats().Retries - before
+	}
+	plain := run(false, "a")
+	keyed := run(true, "b")
+	t.Logf("retries of 80 inserts into one package: Update %d, UpdateKeyed %d", plain, keyed)
+	if keyed != 0 {
+		t.Errorf("UpdateKeyed retried %d times", keyed)
+	}
+	page, _, err := s.ListPackageVersions(ctx, meta.VersionFilter{PackageID: "p"}, meta.ListOptions{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page) != 161 {
+		t.Errorf("%d versions, want 161", len(page))
 	}
 }

@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/arca-repo/arca/internal/apierr"
@@ -56,6 +57,7 @@ type Store struct {
 	schema string        // current_schema() of the pool's connections
 
 	cache        *lookupCache // lookups cached across nodes (cache.go)
+	retries      atomic.Uint64 // Update attempts retried (TxStats)
 	stopListener context.CancelFunc
 	listenerDone chan struct{}
 }
