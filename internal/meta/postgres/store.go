@@ -56,7 +56,7 @@ type Store struct {
 	locks  *pgxpool.Pool // connections pinned by blob locks (see Open)
 	schema string        // current_schema() of the pool's connections
 
-	cache        *lookupCache // lookups cached across nodes (cache.go)
+	cache        *lookupCache  // lookups cached across nodes (cache.go)
 	retries      atomic.Uint64 // Update attempts retried (TxStats)
 	stopListener context.CancelFunc
 	listenerDone chan struct{}
