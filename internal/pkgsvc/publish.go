@@ -49,7 +49,10 @@ func (s *Service) Publish(ctx context.Context, caller auth.Principal, in Publish
 	if err := checkNamespace(in.Format, in.Namespace); err != nil {
 		return nil, err
 	}
-	d, repo, err := s.repository(ctx, s.meta, owner(in.DomainOwner, caller.Account), in.Domain, in.Repository)
+	// Cached: a repository deleted meanwhile (on another node, within the
+	// cache's staleness) fails the transaction below, whose inserts need
+	// the repository's row.
+	d, repo, err := s.ResolveRepository(ctx, owner(in.DomainOwner, caller.Account), in.Domain, in.Repository)
 	if err != nil {
 		return nil, err
 	}
