@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -297,4 +298,52 @@ func TestUpdateKeyedQueuesInsteadOfRetrying(t *testing.T) {
 	if len(page) != 161 {
 		t.Errorf("%d versions, want 161", len(page))
 	}
+}
+
+// A keyed Update that fails, panics or fails at COMMIT leaves no lock
+// behind: another store (another node's session) takes the key at once.
+func TestUpdateKeyedReleasesTheLock(t *testing.T) {
+	for _, bound := range []time.Duration{time.Second, 0} { // notifying or not
+		t.Run(bound.String(), func(t *testing.T) { testUpdateKeyedReleases(t, bound) })
+	}
+}
+
+func testUpdateKeyedReleases(t *testing.T, bound time.Duration) {
+	dsn, _ := newSchema(t)
+	a := openCached(t, dsn, bound, 0)
+	b := openCached(t, dsn, bound, 0)
+	seedVersion(t, a)
+	ctx := context.Background()
+	other := func(what string) {
+		t.Helper()
+		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		if err := b.UpdateKeyed(cctx, "k", func(tx meta.Tx) error { return nil }); err != nil {
+			t.Fatalf("after %s: the key is still locked: %v", what, err)
+		}
+	}
+	boom := errors.New("boom")
+	if err := a.UpdateKeyed(ctx, "k", func(tx meta.Tx) error { return boom }); !errors.Is(err, boom) {
+		t.Fatalf("fn's error: %v", err)
+	}
+	other("an error of fn")
+	func() {
+		defer func() { _ = recover() }()
+		a.UpdateKeyed(ctx, "k", func(tx meta.Tx) error { panic("x") })
+	}()
+	other("a panic in fn")
+	// A statement fails and fn ignores it: the commit is refused.
+	err := a.UpdateKeyed(ctx, "k", func(mtx meta.Tx) error {
+		_, _ = mtx.(*tx).pg.Exec(ctx, `SELECT 1/0`) // dooms the transaction
+		return nil
+	})
+	if err == nil {
+		t.Fatal("a transaction with a failed statement committed")
+	}
+	other("a doomed commit")
+	// And a successful one, of course.
+	if err := a.UpdateKeyed(ctx, "k", func(tx meta.Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	other("a commit")
 }

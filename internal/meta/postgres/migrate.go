@@ -74,7 +74,11 @@ func applyMigration(ctx context.Context, conn *pgxpool.Conn, m migration.Migrati
 	if err != nil {
 		return apierr.Wrap(err, "postgres: migration %s failed", m.Name)
 	}
-	defer rollback(ctx, tx) // no-op after Commit
+	defer func() { // no-op after Commit
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		defer cancel()
+		_ = tx.Rollback(rctx)
+	}()
 	if _, err := tx.Exec(ctx, m.SQL); err != nil {
 		return apierr.Wrap(err, "postgres: migration %s failed", m.Name)
 	}

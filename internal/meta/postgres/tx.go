@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -47,11 +48,11 @@ func (st *txState) note(err error) {
 }
 
 // tx is the meta.Tx handed to an Update function. Its Reader methods run on
-// the transaction, so fn reads its own writes from the transaction's
-// snapshot. A tx must be used from one goroutine at a time.
+// the transaction's connection, so fn reads its own writes from the
+// transaction's snapshot. A tx must be used from one goroutine at a time.
 type tx struct {
 	reader
-	pg pgx.Tx
+	pg querier
 }
 
 // tx is a meta.Tx.
@@ -68,19 +69,7 @@ var _ meta.Tx = (*tx)(nil)
 // NotFound) without a failing statement, so fn may go on using the
 // transaction after one of them, as with the SQLite store.
 func (s *Store) Update(ctx context.Context, fn func(tx meta.Tx) error) error {
-	for attempt := 1; ; attempt++ {
-		again, err := s.attempt(ctx, fn)
-		if !again || attempt == maxAttempts {
-			return err
-		}
-		s.retries.Add(1)
-		bound := min(backoffMax, backoffFirst<<(attempt-1))
-		select {
-		case <-time.After(rand.N(bound) + 1):
-		case <-ctx.Done():
-			return err
-		}
-	}
+	return s.update(ctx, nil, fn)
 }
 
 // UpdateKeyed implements meta.KeyedUpdater: Update, with each attempt
@@ -90,11 +79,16 @@ func (s *Store) Update(ctx context.Context, fn func(tx meta.Tx) error) error {
 // publishes into one package no longer abort each other's serializable
 // transactions (without the lock most of 8 concurrent publishers' attempts
 // were retried). Taken inside the transaction, the lock would come after
-// the snapshot and prevent nothing.
+// the snapshot and prevent nothing. The lock costs no round trip: it is
+// sent with BEGIN, and released with COMMIT.
 func (s *Store) UpdateKeyed(ctx context.Context, key string, fn func(tx meta.Tx) error) error {
 	k := updateLockKey(s.schema, key)
+	return s.update(ctx, &k, fn)
+}
+
+func (s *Store) update(ctx context.Context, lock *int64, fn func(tx meta.Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		again, err := s.attemptLocked(ctx, k, fn)
+		again, err := s.attempt(ctx, lock, fn)
 		if !again || attempt == maxAttempts {
 			return err
 		}
@@ -115,36 +109,6 @@ func updateLockKey(schema, key string) int64 {
 	return int64(binary.BigEndian.Uint64(sum[:8]))
 }
 
-// attemptLocked is attempt on a connection holding the lock k.
-func (s *Store) attemptLocked(ctx context.Context, k int64, fn func(tx meta.Tx) error) (again bool, err error) {
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return false, internal(err, "begin")
-	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, k); err != nil {
-		// Cancelled while waiting: the server was asked to stop waiting
-		// (see Open); if it had granted the lock meanwhile, the session is
-		// dropped, which releases it.
-		conn.Conn().Close(context.WithoutCancel(ctx))
-		return false, internal(err, "lock")
-	}
-	defer func() {
-		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
-		defer cancel()
-		if _, err := conn.Exec(uctx, `SELECT pg_advisory_unlock($1)`, k); err != nil {
-			conn.Conn().Close(uctx) // ends the session, and with it the lock
-		}
-	}()
-	return s.attemptOn(ctx, conn.Conn(), fn)
-}
-
-// beginner is what a transaction can be begun on: the pool, or one of its
-// connections.
-type beginner interface {
-	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
-}
-
 // TxStats counts the store's transactions, for metrics.
 type TxStats struct {
 	Retries uint64 // attempts run again after a serialization failure or deadlock
@@ -153,43 +117,75 @@ type TxStats struct {
 // TxStats reports the transaction counters.
 func (s *Store) TxStats() TxStats { return TxStats{Retries: s.retries.Load()} }
 
-// attempt runs fn once; again reports a failure worth retrying.
-func (s *Store) attempt(ctx context.Context, fn func(tx meta.Tx) error) (again bool, err error) {
-	return s.attemptOn(ctx, s.pool, fn)
-}
-
-// attemptOn runs fn once in a transaction begun on b.
-func (s *Store) attemptOn(ctx context.Context, b beginner, fn func(tx meta.Tx) error) (again bool, err error) {
-	pgTx, err := b.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+// attempt runs fn once in a transaction on one pooled connection, holding
+// the advisory lock *lock around it if lock is not nil; again reports a
+// failure worth retrying. BEGIN and COMMIT are sent as simple-protocol
+// strings that also carry the lock, the notification (cache.go) and the
+// unlock, so a transaction costs its own statements plus two round trips.
+func (s *Store) attempt(ctx context.Context, lock *int64, fn func(tx meta.Tx) error) (again bool, err error) {
+	pc, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return false, internal(err, "begin")
 	}
+	defer pc.Release() // a connection left in a transaction is discarded
+	c := pc.Conn()
+	begin := "BEGIN ISOLATION LEVEL SERIALIZABLE"
+	if lock != nil {
+		// The COMMIT ends the implicit transaction the lock ran in (with a
+		// harmless warning), so that the serializable one, and its
+		// snapshot, begin once the lock is held.
+		begin = fmt.Sprintf("SELECT pg_advisory_lock(%d); COMMIT; %s", *lock, begin)
+	}
+	if _, err := c.PgConn().Exec(ctx, begin).ReadAll(); err != nil {
+		// Cancelled while waiting for the lock, or cut: the session may
+		// hold the lock; closing it releases it.
+		closeConn(ctx, c)
+		return false, internal(err, "begin")
+	}
+	locked := lock != nil
 	st := &txState{}
 	finished := false
 	defer func() {
 		// Runs on error returns and while a panic unwinds: the connection
-		// must go back to the pool with no open transaction.
+		// must go back to the pool with no open transaction and no lock.
 		if !finished {
-			rollback(ctx, pgTx)
+			rollback(ctx, c)
+		}
+		if locked {
+			unlock(ctx, c, *lock)
 		}
 	}()
 
-	if err := fn(&tx{reader: reader{q: pgTx, st: st}, pg: pgTx}); err != nil {
+	if err := fn(&tx{reader: reader{q: c, st: st}, pg: c}); err != nil {
 		return retryable(err) || retryable(st.failed), err
 	}
+	finished = true
+	end := "COMMIT"
 	if s.cache.enabled {
 		// Delivered to every listening node if, and once, this commits.
-		if _, err := pgTx.Exec(ctx, `SELECT pg_notify($1, $2)`, s.cache.channel, s.cache.nodeID); err != nil {
-			return retryable(err), internal(err, "notify")
-		}
+		end = "SELECT pg_notify('" + s.cache.channel + "', '" + s.cache.nodeID + "'); COMMIT"
 	}
-	finished = true
-	err = pgTx.Commit(ctx)
+	if lock != nil {
+		end += fmt.Sprintf("; SELECT pg_advisory_unlock(%d)", *lock)
+	}
+	res, err := c.PgConn().Exec(ctx, end).ReadAll()
 	// Whatever the outcome (a failed COMMIT may still have committed), this
 	// node's cached reads are stale now.
 	s.cache.invalidate()
+	if err == nil {
+		locked = false // the string's last statement released it
+		for _, r := range res {
+			if r.CommandTag.String() == "ROLLBACK" {
+				// COMMIT of a transaction a failed statement had doomed.
+				err = pgx.ErrTxCommitRollback
+			}
+		}
+	}
+	if c.PgConn().TxStatus() != 'I' {
+		rollback(ctx, c) // the COMMIT never ran (a statement before it failed)
+	}
 	if err != nil {
-		if retryable(err) || (errors.Is(err, pgx.ErrTxCommitRollback) && retryable(st.failed)) {
+		if retryable(err) || retryable(st.failed) {
 			return true, internal(err, "commit")
 		}
 		if st.failed != nil {
@@ -201,12 +197,32 @@ func (s *Store) attemptOn(ctx context.Context, b beginner, fn func(tx meta.Tx) e
 	return false, nil
 }
 
-// rollback ends t, even if ctx has ended (which is often why fn failed).
-// A failed rollback closes the connection, which also ends the transaction.
-func rollback(ctx context.Context, t pgx.Tx) {
+// rollback ends c's transaction, even if ctx has ended (which is often why
+// fn failed). A failed rollback closes the connection, which also ends the
+// transaction.
+func rollback(ctx context.Context, c *pgx.Conn) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
-	_ = t.Rollback(ctx)
+	if _, err := c.PgConn().Exec(ctx, "ROLLBACK").ReadAll(); err != nil {
+		c.Close(ctx)
+	}
+}
+
+// unlock releases the advisory lock k held by c's session, or ends the
+// session (which releases it) if that fails.
+func unlock(ctx context.Context, c *pgx.Conn, k int64) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	if _, err := c.PgConn().Exec(ctx, fmt.Sprintf("SELECT pg_advisory_unlock(%d)", k)).ReadAll(); err != nil {
+		c.Close(ctx)
+	}
+}
+
+// closeConn ends c's session (and with it its locks and transaction).
+func closeConn(ctx context.Context, c *pgx.Conn) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	c.Close(ctx)
 }
 
 // retryable reports whether err carries a PostgreSQL error after which the
