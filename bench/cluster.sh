@@ -7,7 +7,9 @@
 #      SQLite + filesystem and on PostgreSQL (a fresh schema) + S3 (a fresh
 #      versitygw on a temp directory), and the ratio PG+S3 / SQLite+fs;
 #   2. nodes: the same total 4 KiB GET and publish load on one arca node and
-#      split over two (both on that PostgreSQL schema and bucket).
+#      split over two (both on that PostgreSQL schema and bucket);
+#   3. issue 18's two cluster rows (4 KiB GET and publishes/s, PG+S3 against
+#      SQLite+fs), one "issue18 NAME ratio=… pg=… fs=… target=… ok|below" line each.
 #
 #   bash bench/cluster.sh
 #   SIZE_LARGE=67108864 DURATION=3s bash bench/cluster.sh     # quick run
@@ -463,6 +465,17 @@ NODE_ROWS=(
 # Rows whose figures are both 0 have no ratio.
 for i in "${!NODE_ROWS[@]}"; do NODE_ROWS[$i]=${NODE_ROWS[$i]/%|n\/a/|–}; done
 
+# The two rows of issue 18 this script owns, one line each, for bench/all.sh
+# and people alike (format in bench/README.md):
+#   issue18 NAME ratio=R pg=X fs=Y target=T ok|below
+issue18() {  # issue18 NAME KEY
+  local r; r=$(ratio "${R[pg.$2]}" "${R[fs.$2]}")
+  echo "issue18 $1 ratio=$r pg=${R[pg.$2]} fs=${R[fs.$2]} target=0.5 $(awk -v r="$r" 'BEGIN { print (r + 0 >= 0.5 ? "ok" : "below") }')"
+}
+ISSUE18=(
+  "$(issue18 pg_s3_get_4k get_small)"
+  "$(issue18 pg_s3_publish_4k pub_small)"
+)
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD -- cmd internal 2>/dev/null || COMMIT="$COMMIT (with uncommitted changes)"
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
@@ -492,6 +505,15 @@ table() {  # table ROWS... as markdown
   table "${NODE_ROWS[@]}"
   echo
   echo "Read-after-write across nodes (published through node b, read through node a): $CROSS_NODE. Load check: $CHECK."
+  echo
+  echo "## Issue 18 rows (PG+S3 / SQLite+fs, same run)"
+  echo
+  echo "| row | PG+S3 | SQLite+fs | ratio | target |"
+  echo "|---|--:|--:|--:|--:|"
+  for l in "${ISSUE18[@]}"; do
+    set -- $l
+    echo "| $2 | ${4#pg=} | ${5#fs=} | ${3#ratio=} | ≥ ${6#target=}× ($7) |"
+  done
 } >"$TMP/cluster-latest.md"
 
 show() {
@@ -503,6 +525,7 @@ show "${STORAGE_ROWS[@]}"
 echo
 show "${NODE_ROWS[@]}"
 echo
+printf '%s\n' "${ISSUE18[@]}"
 echo "cross-node read-after-write: $CROSS_NODE; load check: $CHECK"
 echo "note: $NOTE_CORES"
 echo "load average: $LOAD_START when the script started, $LOAD_END at the end"
