@@ -504,6 +504,7 @@ const (
 	npmJSON                    // {"error": ...}
 	plainText                  // PyPI: a text body
 	anyError                   // any 4xx that is not an HTML page (where no plane is addressed)
+	problemJSON                // Swift: application/problem+json {"detail"} with Content-Version: 1
 )
 
 // checkRefusal counts a wrong answer to bad input in c.Bad and returns why
@@ -550,6 +551,14 @@ func dialectProblem(status int, h http.Header, body []byte, d dialect) string {
 		}
 		if err := json.Unmarshal(body, &doc); err != nil || doc.Error == "" {
 			return fmt.Sprintf("%d body is not npm's {\"error\"}: %.200s", status, body)
+		}
+	case problemJSON:
+		var doc struct {
+			Detail string `json:"detail"`
+			Status int    `json:"status"`
+		}
+		if ct != "application/problem+json" || h.Get("Content-Version") != "1" || json.Unmarshal(body, &doc) != nil || doc.Detail == "" || doc.Status != status {
+			return fmt.Sprintf("%d is not a problem details answer with Content-Version 1 (%q): %.200s", status, ct, body)
 		}
 	case plainText, anyError:
 		if strings.HasPrefix(ct, "text/html") {
