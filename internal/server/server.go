@@ -31,6 +31,7 @@ import (
 	"github.com/arca-repo/arca/internal/format/gomod"
 	"github.com/arca-repo/arca/internal/format/maven"
 	"github.com/arca-repo/arca/internal/format/npm"
+	"github.com/arca-repo/arca/internal/format/nuget"
 	"github.com/arca-repo/arca/internal/format/pypi"
 	"github.com/arca-repo/arca/internal/format/ruby"
 	"github.com/arca-repo/arca/internal/format/swift"
@@ -198,6 +199,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 		"ruby":  ruby.New(st.Service, ruby.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, Log: log}),
 		"go":    gomod.New(st.Service, gomod.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, ProxyURL: cfg.ExternalURLs["public:go-proxy"], Log: log}),
 		"swift": swift.New(st.Service, swift.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, Log: log}),
+		"nuget": nuget.New(st.Service, nuget.Options{SpoolDir: spool, MaxAssetSize: cfg.MaxAssetSize, Log: log}),
 	}
 	var obs external.Observer
 	if mx != nil {
