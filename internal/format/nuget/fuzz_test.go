@@ -2,6 +2,7 @@ package nuget
 
 import (
 	"bytes"
+	"io"
 	"testing"
 
 	"github.com/arca-repo/arca/internal/apierr"
@@ -54,6 +55,35 @@ func FuzzReadNupkg(f *testing.F) {
 		}
 		if n == nil || len(raw) == 0 || CheckID(n.ID) != nil {
 			t.Fatalf("accepted a package without a valid manifest")
+		}
+	})
+}
+
+// FuzzFilePart: any multipart body yields a part (whose content never
+// holds the delimiter) or a ValidationException; never a panic or hang.
+func FuzzFilePart(f *testing.F) {
+	f.Add([]byte("--b\r\nContent-Disposition: form-data; name=\"package\"; filename=\"p\"\r\n\r\nPK\x03\x04data\n--b--"), "b")
+	f.Add([]byte("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nv\r\n--b\r\nContent-Disposition: form-data; filename=\"p\"\r\n\r\nzz\r\n--b--\r\n"), "b")
+	f.Fuzz(func(t *testing.T, body []byte, boundary string) {
+		if boundary == "" || len(boundary) > 70 {
+			return
+		}
+		r, err := filePart(bytes.NewReader(body), boundary)
+		if err != nil {
+			if k := apierr.KindOf(err); k != apierr.Validation {
+				t.Fatalf("error of kind %v: %v", k, err)
+			}
+			return
+		}
+		got, err := io.ReadAll(r)
+		if err != nil {
+			if k := apierr.KindOf(err); k != apierr.Validation {
+				t.Fatalf("read error of kind %v: %v", k, err)
+			}
+			return
+		}
+		if bytes.Contains(got, []byte("\n--"+boundary)) {
+			t.Fatalf("part %q holds its delimiter", got)
 		}
 	})
 }

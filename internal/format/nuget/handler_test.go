@@ -428,3 +428,24 @@ func TestBadPackages(t *testing.T) {
 	e.want(e.do("GET", "v3/package/", nil, nil), 405, "GET of the publish URL")
 	e.want(e.do("GET", "api/v2/package", nil, nil), 404, "V2 route")
 }
+
+// TestLooseMultipart: NuGet 2.x (Mono) ends its file part with
+// "\n--BOUNDARY--" and no final line break; a form field may come first.
+func TestLooseMultipart(t *testing.T) {
+	e := newEnv(t)
+	b := "---------------------------8df5383b93e15ac"
+	for i, body := range []string{
+		"--" + b + "\r\nContent-Disposition: form-data; name=\"package\"; filename=\"package\"\r\nContent-Type: application/octet-stream\r\n\r\n" + string(pkg("Loose", "1.0.0", "")) + "\n--" + b + "--",
+		"--" + b + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--" + b + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.nupkg\"\r\n\r\n" + string(pkg("Loose", "2.0.0", "")) + "\r\n--" + b + "--\r\n",
+	} {
+		w := e.do("PUT", "v3/index.json/", map[string]string{"Content-Type": "multipart/form-data; boundary=" + b}, []byte(body))
+		e.want(w, 201, fmt.Sprintf("loose multipart %d", i))
+	}
+	w := e.do("GET", "v3/flatcontainer/loose/2.0.0/loose.2.0.0.nupkg", nil, nil)
+	e.want(w, 200, "download")
+	if !bytes.Equal(w.Body.Bytes(), pkg("Loose", "2.0.0", "")) {
+		t.Fatal("the file part was not cut at its boundary")
+	}
+	e.want(e.do("PUT", "v3/index.json/", map[string]string{"Content-Type": "multipart/form-data; boundary=" + b},
+		[]byte("--"+b+"\r\nContent-Disposition: form-data; name=\"package\"; filename=\"p\"\r\n\r\n"+string(pkg("Loose", "3.0.0", "")))), 400, "no closing boundary")
+}

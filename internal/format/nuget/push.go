@@ -2,10 +2,8 @@ package nuget
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"sort"
@@ -111,20 +109,7 @@ func packagePart(r *http.Request) (io.Reader, error) {
 	if params["boundary"] == "" {
 		return nil, apierr.Invalid("The push body is multipart without a boundary.")
 	}
-	mr := multipart.NewReader(r.Body, params["boundary"])
-	for i := 0; i < 8; i++ {
-		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, apierr.Invalid("The push body is not valid multipart: %s.", short(err.Error()))
-		}
-		if p.FileName() != "" || p.FormName() == "package" {
-			return p, nil
-		}
-	}
-	return nil, apierr.Invalid("The push body has no package part: send the .nupkg as a multipart file (nuget push does).")
+	return filePart(r.Body, params["boundary"])
 }
 
 // versionMeta is what the API shows of a pushed version.
