@@ -114,24 +114,35 @@ func packagePart(r *http.Request) (io.Reader, error) {
 
 // versionMeta is what the API shows of a pushed version.
 func (n *Nuspec) versionMeta(fm []byte) pkgsvc.VersionMeta {
-	vm := pkgsvc.VersionMeta{Summary: n.Summary, HomePage: n.ProjectURL, Format: fm}
-	if vm.Summary == "" {
-		vm.Summary = n.Description
-	}
-	if len(vm.Summary) > 1024 {
-		vm.Summary = vm.Summary[:1024]
-	}
+	vm := pkgsvc.VersionMeta{Format: fm}
+	vm.Summary, vm.HomePage, vm.Licenses, vm.Dependencies = n.versionSummary()
 	if n.Repository != nil {
 		vm.SourceCodeRepository = n.Repository.URL
 	}
+	return vm
+}
+
+// versionSummary is the API's view of a manifest: the summary (else the
+// description), the project URL, the license and the dependencies (their
+// type is the target framework, "" for the group without one).
+func (n *Nuspec) versionSummary() (string, string, []meta.License, []meta.Dependency) {
+	summary := n.Summary
+	if summary == "" {
+		summary = n.Description
+	}
+	if len(summary) > 1024 {
+		summary = summary[:1024]
+	}
+	var lic []meta.License
 	switch {
 	case n.LicenseExpression != "":
-		vm.Licenses = []meta.License{{Name: n.LicenseExpression}}
+		lic = []meta.License{{Name: n.LicenseExpression}}
 	case n.LicenseFile != "":
-		vm.Licenses = []meta.License{{Name: "SEE LICENSE IN " + n.LicenseFile}}
+		lic = []meta.License{{Name: "SEE LICENSE IN " + n.LicenseFile}}
 	case n.LicenseURL != "":
-		vm.Licenses = []meta.License{{Name: n.LicenseURL, URL: n.LicenseURL}}
+		lic = []meta.License{{Name: n.LicenseURL, URL: n.LicenseURL}}
 	}
+	var deps []meta.Dependency
 	seen := map[string]bool{}
 	for _, g := range n.DependencyGroups {
 		for _, d := range g.Dependencies {
@@ -141,11 +152,11 @@ func (n *Nuspec) versionMeta(fm []byte) pkgsvc.VersionMeta {
 				continue
 			}
 			seen[k] = true
-			vm.Dependencies = append(vm.Dependencies, dep)
+			deps = append(deps, dep)
 		}
 	}
-	sort.SliceStable(vm.Dependencies, func(i, j int) bool { return vm.Dependencies[i].Package < vm.Dependencies[j].Package })
-	return vm
+	sort.SliceStable(deps, func(i, j int) bool { return deps[i].Package < deps[j].Package })
+	return summary, n.ProjectURL, lic, deps
 }
 
 // setListed unlists (DELETE, as NuGet defines delete on a feed that keeps
