@@ -61,6 +61,13 @@ func (s *Service) locateVersion(ctx context.Context, r meta.Reader, callerAccoun
 	}
 	v, err := r.GetPackageVersion(ctx, l.pkg.ID, version)
 	if apierr.Is(err, apierr.NotFound) {
+		// The API takes a version as a client spells it where the format
+		// stores it normalized (NuGet's "1.0.0.0" is "1.0.0").
+		if nv, ok := formatrules.Of(c.Format).Version(version); ok && nv != version {
+			v, err = r.GetPackageVersion(ctx, l.pkg.ID, nv)
+		}
+	}
+	if apierr.Is(err, apierr.NotFound) {
 		return nil, nil, apierr.Missing(apierr.ResPackageVersion, version, "Package version '%s' of package '%s' not found in repository '%s'.",
 			version, displayName(c.Format, c.Namespace, c.Package), c.Repository)
 	}
