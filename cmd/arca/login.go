@@ -167,8 +167,13 @@ func loginCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		t.TokenCommand = append([]string{exe, "token", "--refresh"}, a.args()...)
 		// Fill the cache the provider reads, so the first build needs no
-		// round trip (and a wrong domain fails here, not in cargo).
-		t.Token, t.Expiration, err = cachedToken(ctx, &a, c, cfg, 15*time.Minute)
+		// round trip (and a wrong domain fails here, not in cargo); a dry
+		// run leaves the cache alone too.
+		if dryRun {
+			t.Token, t.Expiration, err = a.token(ctx, c)
+		} else {
+			t.Token, t.Expiration, err = cachedToken(ctx, &a, c, cfg, 15*time.Minute)
+		}
 	} else {
 		t.Token, t.Expiration, err = a.token(ctx, c)
 	}

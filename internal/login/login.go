@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Target is what a login writes: the repository, its endpoint and token,
@@ -86,6 +87,17 @@ func (tl Tool) Plan(t Target) (Plan, error) {
 	}
 	if t.Name == "" {
 		t.Name = t.Domain + "-" + t.Repository
+	}
+	if !nameRE.MatchString(t.Name) {
+		return Plan{}, fmt.Errorf("--name %q: use letters, digits, '.', '_' and '-', starting with a letter or digit", t.Name)
+	}
+	// Whatever the server answers is written into files that are parsed
+	// line by line: nothing may break a line or a quoted value.
+	if strings.ContainsFunc(t.Token, badConfigRune) || strings.ContainsAny(t.Token, `"'\`) {
+		return Plan{}, fmt.Errorf("the server's token has characters no configuration file can hold")
+	}
+	if strings.ContainsFunc(t.Endpoint, badConfigRune) || strings.ContainsFunc(t.Namespace, badConfigRune) || strings.Contains(t.Namespace, ",") {
+		return Plan{}, fmt.Errorf("the endpoint or namespace has spaces, commas or control characters")
 	}
 	if t.Namespace != "" && !tl.Namespace {
 		return Plan{}, fmt.Errorf("--namespace is not supported for %s", tl.Name)
@@ -169,6 +181,10 @@ func readFile(path string) ([]byte, error) {
 }
 
 var identRE = regexp.MustCompile(`[^A-Za-z0-9]+`)
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+
+func badConfigRune(r rune) bool { return r <= ' ' || r == 0x7f || unicode.IsSpace(r) }
 
 // camel turns a name such as "acme-tools" into "acmeTools".
 func camel(s string) string {

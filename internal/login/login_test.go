@@ -208,3 +208,45 @@ func TestLoginGolden(t *testing.T) {
 		})
 	}
 }
+
+// What would break a file line by line is refused before anything is
+// planned: names, tokens, endpoints and namespaces with spaces, newlines,
+// quotes or commas.
+func TestLoginRefusesUnsafeInput(t *testing.T) {
+	dir := t.TempDir()
+	base := Target{Endpoint: "http://h/npm/d/a-1/r/", Token: "tok", Domain: "a", Repository: "r", Home: dir, Dir: dir,
+		TokenCommand: []string{"arca"}}
+	for _, c := range []struct {
+		tool string
+		mod  func(*Target)
+	}{
+		{"twine", func(t *Target) { t.Name = "x\n[evil]" }},
+		{"maven", func(t *Target) { t.Name = "-dash" }},
+		{"npm", func(t *Target) { t.Token = "tok\nregistry=http://evil/" }},
+		{"pip", func(t *Target) { t.Token = `to"k` }},
+		{"npm", func(t *Target) { t.Endpoint = "http://h/a b/" }},
+		{"go", func(t *Target) { t.Namespace = "example.com/a,example.com/b" }},
+		{"npm", func(t *Target) { t.Namespace = "Bad Scope" }},
+		{"swift", func(t *Target) { t.Namespace = "-bad" }},
+		{"pip", func(t *Target) { t.Namespace = "x" }},
+		{"twine", func(t *Target) { t.Project = true }},
+		{"npm", func(t *Target) { t.Endpoint = "ftp://h/" }},
+	} {
+		tgt := base
+		c.mod(&tgt)
+		tl, _ := Lookup(c.tool)
+		if _, err := tl.Plan(tgt); err == nil {
+			t.Errorf("%s with %+v: planned, want a refusal", c.tool, tgt)
+		}
+	}
+	for _, name := range Names() {
+		tl, _ := Lookup(name)
+		tgt := base
+		if name == "pip" {
+			tgt.Getenv = func(string) string { return "" }
+		}
+		if _, err := tl.Plan(tgt); err != nil {
+			t.Errorf("%s: plain input refused: %v", name, err)
+		}
+	}
+}
