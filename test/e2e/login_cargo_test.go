@@ -27,6 +27,16 @@ func TestLoginCargoTokenRefresh(t *testing.T) {
 	cache := t.TempDir()
 	c.env = append(awsEnv(c.env, c.home), "XDG_CACHE_HOME="+cache)
 	writeFile(t, filepath.Join(c.home, "config.toml"), "# cargo settings\n[net]\nretry = 0\n")
+	// A dry run writes neither config.toml nor the token cache.
+	dryCache := t.TempDir()
+	out := arcaLogin(t, s, append(c.env, "XDG_CACHE_HOME="+dryCache), "", "--tool", "cargo", "--domain", "acme", "--repository", "crates", "--dry-run")
+	mustContain(t, "dry run", out, "[registries.acme-crates]", "cargo:token-from-stdout")
+	if b, _ := os.ReadFile(filepath.Join(c.home, "config.toml")); string(b) != "# cargo settings\n[net]\nretry = 0\n" {
+		t.Errorf("--dry-run changed config.toml:\n%s", b)
+	}
+	if _, err := os.Stat(filepath.Join(dryCache, "arca")); err == nil {
+		t.Errorf("--dry-run wrote the token cache")
+	}
 	arcaLogin(t, s, c.env, "", "--tool", "cargo", "--domain", "acme", "--repository", "crates")
 	cfg, err := os.ReadFile(filepath.Join(c.home, "config.toml"))
 	if err != nil {
@@ -99,7 +109,7 @@ login-lib = { version = "0.1", registry = "acme-crates" }
 	} else if resp.Body.Close(); resp.StatusCode != 200 {
 		t.Errorf("arca token's token: cargo config.json answered %d", resp.StatusCode)
 	}
-	out := tok("--output", "json")
+	out = tok("--output", "json")
 	mustContain(t, "arca token --output json", out, `"authorizationToken":"`, `"expiration":"`)
 
 	// A wrong domain: arca login fails without writing anything.
