@@ -138,8 +138,9 @@ func (h *Handler) checkCSRF(r *http.Request, s *session) bool {
 }
 
 // sameOrigin refuses a form posted from another site, by the headers
-// browsers send (Sec-Fetch-Site, else Origin); a request with neither (not
-// a browser) is judged by its CSRF token alone.
+// browsers send (Sec-Fetch-Site, else Origin: the request's host or
+// PUBLIC_URL's, for a proxy that rewrites Host); a request with neither
+// (not a browser) is judged by its CSRF token alone.
 func (h *Handler) sameOrigin(r *http.Request) bool {
 	switch r.Header.Get("Sec-Fetch-Site") {
 	case "same-origin", "none":
@@ -153,7 +154,7 @@ func (h *Handler) sameOrigin(r *http.Request) bool {
 		return true
 	}
 	u, err := url.Parse(o)
-	return err == nil && u.Host == r.Host
+	return err == nil && (u.Host == r.Host || u.Host == h.publicHost)
 }
 
 func (h *Handler) cookie(name, value string, life time.Duration) *http.Cookie {

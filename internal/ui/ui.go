@@ -75,13 +75,15 @@ type Options struct {
 
 // Handler serves every path under /ui/.
 type Handler struct {
-	o       Options
-	base    string // link prefix, ending in "/ui/"
-	secure  bool
-	tmpl    map[string]*template.Template
-	mux     *http.ServeMux
-	limit   *limiter
-	readmes *readmes
+	o      Options
+	base   string // link prefix, ending in "/ui/"
+	secure bool
+	// publicHost is PUBLIC_URL's host[:port], an origin forms may come from.
+	publicHost string
+	tmpl       map[string]*template.Template
+	mux        *http.ServeMux
+	limit      *limiter
+	readmes    *readmes
 }
 
 // New returns the UI handler.
@@ -99,6 +101,7 @@ func New(o Options) (*Handler, error) {
 	if u, err := url.Parse(o.PublicURL); err == nil {
 		h.base = strings.TrimRight(u.Path, "/") + "/ui/"
 		h.secure = u.Scheme == "https"
+		h.publicHost = u.Host
 	}
 	h.secure = h.secure || o.TLS
 	if err := h.parseTemplates(); err != nil {
