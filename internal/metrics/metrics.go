@@ -43,6 +43,10 @@ type Metrics struct {
 
 	blobOps    *prometheus.HistogramVec
 	blobErrors *prometheus.CounterVec
+
+	// caches are registered before the server serves (Cache), and only
+	// read afterwards.
+	caches *caches
 }
 
 // latency buckets, seconds: from a cached 4 KiB GET (well under a
@@ -51,7 +55,7 @@ var latency = []float64{.0002, .0005, .001, .0025, .005, .01, .025, .05, .1, .25
 
 // New returns the metrics of one server, version being the build's.
 func New(version string) *Metrics {
-	m := &Metrics{reg: prometheus.NewRegistry()}
+	m := &Metrics{reg: prometheus.NewRegistry(), caches: &caches{}}
 	f := factory{m.reg}
 	m.requests = f.counter("arca_http_requests_total",
 		"HTTP requests answered, by plane (control, data, iam, ui, metrics, health, other), operation (control-plane operation, data-plane format) and status class.",
@@ -97,7 +101,7 @@ func New(version string) *Metrics {
 	build := prometheus.NewGauge(prometheus.GaugeOpts{Name: "arca_build_info", Help: "Always 1; the version label is the build's.",
 		ConstLabels: prometheus.Labels{"version": version}})
 	build.Set(1)
-	m.reg.MustRegister(build,
+	m.reg.MustRegister(build, m.caches,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -187,6 +187,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	if mx != nil {
 		mux.Handle("GET /metrics", mx.Handler(cfg.MetricsToken))
 		st.Service.SetEvents(mx)
+		registerCaches(mx, st, issuer)
 	}
 	spool := filepath.Join(cfg.DataDir, "tmp")
 	controlPlane := api.New(st.Service, creds, log, api.Options{MaxPayload: cfg.MaxAssetSize, Audit: auditLogger})

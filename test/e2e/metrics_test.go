@@ -108,6 +108,10 @@ func TestMetricsAccessLogPprof(t *testing.T) {
 		`arca_http_request_duration_seconds_count{operation="npm",plane="data"}`,
 		`arca_blob_operation_duration_seconds_count{op="put"}`,
 		`arca_blob_operation_duration_seconds_count{op="open"}`,
+		`arca_cache_hits_total{cache="tokens"}`, // npm sends one token many times
+		`arca_cache_max_bytes{cache="blobs"}`,
+		`arca_sqlite_commits_total`,
+		`arca_sqlite_updates_total`,
 	} {
 		if m[want] < 1 {
 			t.Errorf("%s = %v, want ≥ 1", want, m[want])
@@ -235,4 +239,41 @@ func readJSONLines(t *testing.T, path string) []map[string]any {
 		out = append(out, m)
 	}
 	return out
+}
+
+// On PostgreSQL + S3 the per-node caches show up too: a second download
+// of a small asset is answered from the S3 store's memory and the lookup
+// cache, and the counters say so.
+func TestMetricsClusterCaches(t *testing.T) {
+	t.Parallel()
+	cl := newCluster(t, 1)
+	s := cl.Nodes[0]
+	c := s.client()
+	createDomain(t, c, "obs")
+	createRepo(t, c, "obs", "rr")
+	p := pkgRef{Domain: "obs", Repo: "rr", Namespace: "ns", Package: "p"}
+	data := []byte(strings.Repeat("x", 4096))
+	publish(t, c, p, "1.0", "a.bin", data, false)
+	for i := 0; i < 3; i++ {
+		download(t, c, p, "1.0", "a.bin")
+	}
+	m, code := scrape(t, s.URL, "")
+	if code != http.StatusOK {
+		t.Fatalf("GET /metrics: %d", code)
+	}
+	for _, want := range []string{
+		`arca_cache_hits_total{cache="s3_blobs"}`,
+		`arca_cache_max_bytes{cache="pg_lookups"}`,
+		`arca_cache_max_bytes{cache="s3_blobs"}`,
+	} {
+		if m[want] < 1 {
+			t.Errorf("%s = %v, want ≥ 1", want, m[want])
+		}
+	}
+	if _, ok := m[`arca_pg_cache_notifications_total`]; !ok {
+		t.Error("no arca_pg_cache_notifications_total")
+	}
+	if _, ok := m[`arca_sqlite_commits_total`]; ok {
+		t.Error("a PostgreSQL node reports SQLite commits")
+	}
 }

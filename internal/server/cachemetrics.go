@@ -1,0 +1,49 @@
+package server
+
+import (
+	"github.com/arca-repo/arca/internal/auth/token"
+	"github.com/arca-repo/arca/internal/blob/s3"
+	"github.com/arca-repo/arca/internal/meta/postgres"
+	"github.com/arca-repo/arca/internal/meta/sqlite"
+	"github.com/arca-repo/arca/internal/metrics"
+)
+
+// registerCaches makes the stores' and the token issuer's caches visible
+// in the metrics, each under a fixed name (docs/metrics.md): "blobs" (the
+// service's small-blob cache for the data directory), "s3_blobs" (the S3
+// store's), "pg_lookups" (PostgreSQL's per-node lookup cache), "tokens"
+// (verified authorization tokens); and the SQLite write queue's commits.
+func registerCaches(mx *metrics.Metrics, st *Stores, issuer *token.Issuer) {
+	mx.Cache("blobs", func() metrics.CacheSnapshot {
+		s := st.Service.BlobCacheStats()
+		return metrics.CacheSnapshot{Hits: s.Hits, Misses: s.Misses, Evictions: s.Evictions, Entries: s.Entries, Bytes: s.Bytes, MaxBytes: s.MaxBytes}
+	})
+	if b, ok := st.Blobs.(*s3.Store); ok {
+		mx.Cache("s3_blobs", func() metrics.CacheSnapshot {
+			s := b.CacheStats()
+			return metrics.CacheSnapshot{Hits: s.Hits, Misses: s.Misses, Evictions: s.Evictions, Entries: s.Entries, Bytes: s.Bytes, MaxBytes: s.MaxBytes}
+		})
+	}
+	switch m := st.Meta.(type) {
+	case *postgres.Store:
+		mx.Cache("pg_lookups", func() metrics.CacheSnapshot {
+			s := m.CacheStats()
+			return metrics.CacheSnapshot{Hits: s.Hits, Misses: s.Misses, Evictions: s.Resets, Entries: s.Entries, Bytes: s.Bytes, MaxBytes: s.MaxBytes}
+		})
+		mx.Counter("arca_pg_cache_notifications_total", "Commits of other nodes this node's lookup cache heard (LISTEN/NOTIFY).",
+			func() uint64 { return m.CacheStats().Notifications })
+		mx.Counter("arca_pg_cache_unconfirmed_total", "Lookups not cached because the listener was not confirmed within the staleness bound.",
+			func() uint64 { return m.CacheStats().Unconfirmed })
+	case *sqlite.Store:
+		mx.Counter("arca_sqlite_commits_total", "SQLite transactions committed (each one fsync).",
+			func() uint64 { return m.Stats().Commits })
+		mx.Counter("arca_sqlite_updates_total", "Writes the SQLite transactions carried (group commit: updates/commits is the mean group).",
+			func() uint64 { return m.Stats().Updates })
+	}
+	if issuer != nil {
+		mx.Cache("tokens", func() metrics.CacheSnapshot {
+			s := issuer.Stats()
+			return metrics.CacheSnapshot{Hits: s.Hits, Misses: s.Misses, Evictions: s.Resets, Entries: s.Entries, Bytes: int64(s.Bytes), MaxBytes: int64(s.MaxBytes)}
+		})
+	}
+}
