@@ -229,6 +229,7 @@ func TestExternalProxy(t *testing.T) {
 	}
 	e.want(e.do("GET", lookup, nil), 200, "lookup during the outage (cached)")
 	e.want(e.do("GET", p+"/@v/v1.1.0.zip", nil), http.StatusBadGateway, "a file never fetched, during the outage")
+	e.want(e.do("GET", "example.com/never-asked/@v/list", nil), http.StatusBadGateway, "a module never asked for, during the outage")
 }
 
 // A file that does not match the checksum database is refused (502) and

@@ -287,11 +287,6 @@ func (h *Handler) file(req *format.Request, t Target) {
 			h.notFound(req.W, "not found: %s@%s is not in repository '%s' or its upstreams", t.Module, t.Version, req.Repository.Name)
 			return
 		}
-		if apierr.Is(err, apierr.Unavailable) && strings.Contains(apierr.As(err).Message, "external") {
-			// The upstream proxy failed, or its file failed verification.
-			h.write(req.W, http.StatusBadGateway, apierr.As(err).Message)
-			return
-		}
 		h.Error(req.W, err)
 		return
 	}
@@ -411,6 +406,10 @@ func (h *Handler) Error(w http.ResponseWriter, err error) {
 		msg = "internal error"
 	case e.Kind == apierr.NotFound:
 		status = http.StatusNotFound
+	case e.Kind == apierr.Unavailable && strings.Contains(msg, "external"):
+		// The upstream proxy cannot be reached, or sent a file that
+		// failed verification: a gateway's failure.
+		status = http.StatusBadGateway
 	}
 	apierr.SetRetryHeaders(w.Header(), e)
 	h.write(w, status, msg)
