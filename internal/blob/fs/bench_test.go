@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"sync/atomic"
 	"testing"
 )
 
@@ -61,4 +62,25 @@ func BenchmarkOpen(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkPut4KParallel8 stores distinct 4 KiB blobs from 8 goroutines
+// into a fresh store (most fan-out directories new), as 8 concurrent
+// publishers do: each Put's latency is its chain of fsyncs.
+func BenchmarkPut4KParallel8(b *testing.B) {
+	s, _ := newTestStore(b)
+	ctx := context.Background()
+	var n atomic.Uint64
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		data := bytes.Repeat([]byte{0x5a}, 4<<10)
+		for pb.Next() {
+			binary.LittleEndian.PutUint64(data, n.Add(1))
+			if _, err := s.Put(ctx, "bench", bytes.NewReader(data), "", 0); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }

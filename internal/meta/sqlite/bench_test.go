@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -114,4 +115,28 @@ func BenchmarkUpdateVersion(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkUpdateParallel8 commits one small write per Update from 8
+// goroutines, as 8 concurrent publishers do: with group commit the
+// Updates share commits and fsyncs instead of queueing for one each.
+func BenchmarkUpdateParallel8(b *testing.B) {
+	s, _ := benchStore(b)
+	ctx := context.Background()
+	var n atomic.Int64
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			id := fmt.Sprint("par-", n.Add(1))
+			if err := s.Update(ctx, func(tx meta.Tx) error {
+				return tx.InsertDomain(ctx, &meta.Domain{ID: id, Owner: "111111111111", Name: id})
+			}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	st := s.Stats()
+	b.ReportMetric(float64(st.Updates)/float64(max(st.Commits, 1)), "updates/commit")
 }
