@@ -4,6 +4,7 @@
 # bench/results/all-latest.md). See bench/README.md ("all.sh").
 #
 #   bash bench/all.sh                          # full run (~4 min + cluster.sh)
+#   ROUNDS=1 CLUSTER=0 DURATION=2s bash bench/all.sh   # smoke run
 #   CLUSTER=0 DURATION=3s bash bench/all.sh    # quick, single-node rows only
 #   BASE_REF=main~5 bash bench/all.sh          # publishes/s also for that commit
 #
@@ -23,7 +24,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-DURATION=${DURATION:-10s}
+DURATION=${DURATION:-5s}
+ROUNDS=${ROUNDS:-3}                 # alternating nginx/arca rounds per row; medians count
 WRK_THREADS=${WRK_THREADS:-2}
 WRK_CONNS=${WRK_CONNS:-32}
 PUBLISH_CONC=${PUBLISH_CONC:-8}
@@ -153,13 +155,23 @@ wrk2() {  # wrk2 URL HEADER HEADER -> requests/s; dies on errors
   awk -v r="$out" 'BEGIN { exit !(r > 0) }' || die "no request to ${1%%\?*} completed"
   printf '%s\n' "$out"
 }
-declare -A A N B
-for spec in "${ROWS_SPEC[@]}"; do
-  IFS='|' read -r name url auth accept file <<<"$spec"
-  B[$name]=$(stat -c %s "$WWW/$file")
-  log "$name (${B[$name]} bytes): nginx, then arca"
-  N[$name]=$(wrk2 "$NGINX_URL/$file" "X-No-Token: 1" "$accept")
-  A[$name]=$(wrk2 "$url" "$auth" "$accept")
+# ROUNDS rounds, nginx and arca alternating within each, so that both see
+# the same background load; each side's median counts.
+declare -A A N B AS NS
+for round in $(seq "$ROUNDS"); do
+  for spec in "${ROWS_SPEC[@]}"; do
+    IFS='|' read -r name url auth accept file <<<"$spec"
+    B[$name]=$(stat -c %s "$WWW/$file")
+    log "round $round/$ROUNDS, $name (${B[$name]} bytes): nginx, then arca"
+    NS[$name]="${NS[$name]:-} $(wrk2 "$NGINX_URL/$file" "X-No-Token: 1" "$accept")"
+    AS[$name]="${AS[$name]:-} $(wrk2 "$url" "$auth" "$accept")"
+  done
+done
+for name in "${!B[@]}"; do
+  # shellcheck disable=SC2086 # the lists are space-separated numbers
+  N[$name]=$(median ${NS[$name]})
+  # shellcheck disable=SC2086
+  A[$name]=$(median ${AS[$name]})
 done
 
 log "PUBLISH 4 KiB: $PUBLISH_CONC workers for $DURATION"
@@ -236,7 +248,8 @@ OUT=$TMP/all.md
   echo
   echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ), arca commit $COMMIT, $(go version | cut -d' ' -f3)"
   echo "- machine: $(nproc) CPUs ($CPU_MODEL), shared by wrk, arca and nginx; load average $LOAD_START at the start, $LOAD_END at the end"
-  echo "- command: \`DURATION=$DURATION CLUSTER=$CLUSTER${BASE_REF:+ BASE_REF=$BASE_REF} bash bench/all.sh\`; wrk -t$WRK_THREADS -c$WRK_CONNS, nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') (2 workers, sendfile) first, then arca with its token / presigned URL"
+  echo "- command: \`DURATION=$DURATION ROUNDS=$ROUNDS CLUSTER=$CLUSTER${BASE_REF:+ BASE_REF=$BASE_REF} bash bench/all.sh\`; wrk -t$WRK_THREADS -c$WRK_CONNS -d$DURATION, $ROUNDS rounds alternating nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') (2 workers, sendfile) and arca (its token / presigned URL); req/s are each side's median"
+  echo "- every round's req/s (nginx; arca): $(for n in asset packument tarball simple maven; do printf '%s %s; %s. ' "$n" "$(echo ${NS[$n]} | tr ' ' ,)" "$(echo ${AS[$n]} | tr ' ' ,)"; done)"
   echo "- cluster rows: $CLUSTER_NOTE"
   echo
   first=1
