@@ -132,6 +132,24 @@ func policyConflict(arn, given, current string) error {
 // resource ARN: a domain's own policy; for a repository or a package, the
 // repository's policy and its domain's. Missing policies are skipped.
 func (s *Service) GoverningPolicies(ctx context.Context, arn string) ([]string, error) {
+	g, ok := s.meta.(meta.Generationer)
+	if !ok {
+		return s.governingPolicies(ctx, arn)
+	}
+	// The generation is read before the lookup: a commit racing it makes
+	// the entry stale at once.
+	gen := g.Generation()
+	if docs, ok := s.policies.get(arn, gen); ok {
+		return docs, nil
+	}
+	docs, err := s.governingPolicies(ctx, arn)
+	if err == nil {
+		s.policies.put(arn, gen, docs)
+	}
+	return docs, err
+}
+
+func (s *Service) governingPolicies(ctx context.Context, arn string) ([]string, error) {
 	parts := strings.SplitN(arn, ":", 6)
 	if len(parts) != 6 {
 		return nil, nil

@@ -62,6 +62,7 @@ type Service struct {
 	externalURLs map[string]string
 	events       Events
 	blobCache    *memcache.Cache
+	policies     policyCache
 }
 
 // New returns a Service.
