@@ -125,7 +125,7 @@ var packageOps = map[string]handlerFunc{
 		hd.Set("X-AssetName", a.Asset.Name)
 		hd.Set("X-PackageVersion", a.Version.Version)
 		hd.Set("X-PackageVersionRevision", a.Version.Revision)
-		hd.Set("ETag", strconv.Quote(a.Asset.SHA256))
+		hd.Set("ETag", `"`+a.Asset.SHA256+`"`) // lowercase hex: nothing to escape
 		if a.Size <= smallAsset && !conditional(c.r) {
 			writeSmall(c.w, a.Body, a.Size)
 			return nil, nil
