@@ -207,15 +207,15 @@ if [ "$CLUSTER" != 0 ]; then
   else
     CLUSTER_NOTE="bench/cluster.sh FAILED (its last lines are below)"
   fi
-  # Its storage table: | measurement | SQLite+fs | PG+S3 | PG+S3 / SQLite+fs |
-  crow() {  # crow PREFIX -> "sqlite|pg|ratio" of the first row starting with PREFIX
-    [ -f "$TMP/cluster.md" ] || return 0
-    awk -F'|' -v p="$1" 'index($2, " " p) == 1 { gsub(/ /, "", $3); gsub(/ /, "", $4); gsub(/ /, "", $5); print $3 "|" $4 "|" $5; exit }' "$TMP/cluster.md"
+  # Its two rows, one stdout line each (bench/README.md, cluster.sh):
+  #   issue18 NAME ratio=R pg=X fs=Y target=T ok|below
+  crow() {  # crow NAME -> "fs|pg|ratio"
+    local l; l=$(grep -m1 "^issue18 $1 " "$TMP/cluster.out" || true)
+    [ -n "$l" ] || { echo "n/a|n/a|n/a"; return; }
+    echo "$(kv fs "$l")|$(kv pg "$l")|$(kv ratio "$l")"
   }
-  g=$(crow "GET 4 KiB, requests/s")
-  p=$(crow "PUBLISH 4 KiB, publishes/s")
-  IFS='|' read -r gs gp gr <<<"${g:-n/a|n/a|n/a}"
-  IFS='|' read -r ps pp pr <<<"${p:-n/a|n/a|n/a}"
+  IFS='|' read -r gs gp gr <<<"$(crow pg_s3_get_4k)"
+  IFS='|' read -r ps pp pr <<<"$(crow pg_s3_publish_4k)"
   CLUSTER_ROWS=(
     "PostgreSQL + S3 4 KiB GET vs SQLite + directory, req/s|–|$gp|$gs|$gr|≥ 0.5×|$(target "${gr/n\/a/0}" '>=' 0.5)"
     "PostgreSQL + S3 4 KiB publishes/s vs SQLite + directory|–|$pp|$ps|$pr|≥ 0.5×|$(target "${pr/n\/a/0}" '>=' 0.5)"
