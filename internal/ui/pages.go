@@ -42,7 +42,17 @@ func (h *Handler) repoAllowed(r *http.Request, s *session, owner, domain, repo s
 
 // --- links ---
 
-func seg(s string) string { return url.PathEscape(s) }
+// seg is one path segment for s; "." and ".." (valid package names and
+// versions) are escaped, so that no path cleaning removes them.
+func seg(s string) string {
+	switch s {
+	case ".":
+		return "%2E"
+	case "..":
+		return "%2E%2E"
+	}
+	return url.PathEscape(s)
+}
 
 func (h *Handler) domainURL(owner, domain string) string {
 	return h.base + "d/" + seg(owner) + "/" + seg(domain) + "/"

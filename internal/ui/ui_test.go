@@ -308,7 +308,14 @@ func TestBrowseToVersion(t *testing.T) {
 func TestPageKinds(t *testing.T) {
 	e := newEnv(t)
 	e.publish("js", "pypi", "", "requests", "2.0", pkgsvc.VersionMeta{Readme: "plain"})
+	e.publish("js", "generic", "..", "..", "1.0", pkgsvc.VersionMeta{Summary: "dots"})
 	b := e.signedIn(rootKey, rootSecret)
+	// Names that are path segments of their own survive as links.
+	_, _, page := b.get("/ui/d/000000000000/acme/r/js/")
+	mustContain(t, page, `href="/ui/d/000000000000/acme/r/js/p/generic/@../%2E%2E/"`)
+	if code, _, page := b.get("/ui/d/000000000000/acme/r/js/p/generic/@../%2E%2E/v/1.0"); code != 200 || !strings.Contains(page, "dots") {
+		t.Errorf("the version page of package '..': %d\n%s", code, page)
+	}
 	for path, want := range map[string]int{
 		"/ui/d/000000000000/acme/r/nope/":                              404,
 		"/ui/d/000000000000/nope/":                                     404,
@@ -325,7 +332,7 @@ func TestPageKinds(t *testing.T) {
 			t.Errorf("GET %s: %d, want %d\n%s", path, code, want, page)
 		}
 	}
-	_, _, page := b.get("/ui/d/000000000000/acme/r/js/p/pypi/-/requests/v/2.0")
+	_, _, page = b.get("/ui/d/000000000000/acme/r/js/p/pypi/-/requests/v/2.0")
 	mustContain(t, page, `pip install --index-url &#34;http://aws:${CODEARTIFACT_AUTH_TOKEN}@arca.test/pypi/d/acme-000000000000/js/simple/&#34; requests==2.0`)
 }
 
