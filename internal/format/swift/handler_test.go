@@ -365,3 +365,46 @@ func TestConditional(t *testing.T) {
 		}
 	}
 }
+
+// TestOriginAndUpstream: a package whose origin configuration blocks
+// publishing refuses a publish (409, nothing read into the store), and a
+// repository with an upstream lists, describes and serves the upstream's
+// releases, retaining one when its archive is downloaded.
+func TestOriginAndUpstream(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := pkgsvc.Coord{DomainOwner: e.r.Domain.Owner, Domain: "acme", Repository: "packages", Format: "swift", Namespace: "mona", Package: "blocked"}
+	if _, err := e.svc.PutPackageOriginConfiguration(ctx, formattest.Root, c, meta.Block, meta.Allow); err != nil {
+		t.Fatal(err)
+	}
+	arch := pkgZip("p")
+	body, ct := publishBody(arch, `{"repositoryURLs":["https://example.com/mona/up"]}`, nil, nil)
+	e.wantProblem(e.publish("Mona/Blocked/1.0.0", body, ct, nil), 409, "publish=BLOCK", "blocked publish")
+	e.want(e.publish("mona/up/1.0.0", body, ct, nil), 201, "publish upstream")
+
+	if _, err := e.svc.CreateRepository(ctx, formattest.Root, "", "acme", "down", "", []string{"packages"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	d, r, err := e.svc.ResolveRepository(ctx, formattest.Root.Account, "acme", "down")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := &env{tb: t, h: e.h, svc: e.svc, r: pkgsvc.Repo{Domain: d, Repository: r}}
+	w := down.get("mona/up", v1json)
+	down.want(w, 200, "releases through the upstream")
+	if !strings.Contains(w.Body.String(), "/down/mona/up/1.0.0") {
+		t.Fatalf("releases through the upstream: %s", w.Body.String())
+	}
+	down.want(down.get("mona/up/1.0.0", v1json), 200, "metadata through the upstream")
+	w = down.get("identifiers?url=https://example.com/mona/up", v1json)
+	down.want(w, 200, "identifiers through the upstream")
+	w = down.get("mona/up/1.0.0.zip", "")
+	down.want(w, 200, "archive through the upstream")
+	if !bytes.Equal(w.Body.Bytes(), arch) || w.Header().Get("Content-Disposition") != `attachment; filename="up-1.0.0.zip"` {
+		t.Fatalf("archive through the upstream: %v", w.Header())
+	}
+	_, v, err := e.svc.DescribePackageVersion(ctx, formattest.Root, pkgsvc.Coord{DomainOwner: d.Owner, Domain: "acme", Repository: "down", Format: "swift", Namespace: "mona", Package: "up"}, "1.0.0")
+	if err != nil || v.Status != meta.StatusPublished || v.OriginRepository != "packages" {
+		t.Fatalf("retained release: %+v %v", v, err)
+	}
+}
