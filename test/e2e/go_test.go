@@ -212,6 +212,12 @@ func main() {
 	priv := newGoTool(t, s.ca, s.goEndpoint(goDomain, "go-private"), "GONOSUMDB=example.com/private")
 	priv.netrc(s.Addr, tok)
 	priv.fails(goModule(t, "module example.com/arch\n\ngo 1.21\n", nil), "410 Gone", "get", "example.com/private/archived@v1.1.0")
+	// The token as userinfo in GOPROXY instead of .netrc.
+	u := strings.Replace(s.goEndpoint(goDomain, "app"), "https://", "https://aws:"+tok+"@", 1)
+	ui := newGoTool(t, s.ca, u, "GONOSUMDB=example.com/private")
+	if got := ui.ok(dir, "list", "-m", "-versions", "example.com/private/greet/v2"); got != "example.com/private/greet/v2 v2.0.0\n" {
+		t.Errorf("with userinfo in GOPROXY: %q", got)
+	}
 	// A wrong token: the go command shows arca's 401.
 	bad := newGoTool(t, s.ca, s.goEndpoint(goDomain, "app"), "GONOSUMDB=example.com/private")
 	bad.netrc(s.Addr, "not-a-token")
