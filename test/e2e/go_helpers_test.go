@@ -151,6 +151,21 @@ func (g *goTool) ok(dir string, args ...string) string {
 	return out
 }
 
+// okStdout is ok, returning only what the command wrote to stdout.
+func (g *goTool) okStdout(dir string, args ...string) string {
+	g.t.Helper()
+	start := time.Now()
+	cmd := exec.Command(g.bin, args...)
+	var stderr strings.Builder
+	cmd.Dir, cmd.Env, cmd.Stderr = dir, g.env, &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		g.t.Fatalf("go %s in %s: %v\n%s%s", strings.Join(args, " "), dir, err, stderr.String(), out)
+	}
+	g.t.Logf("go %s: %v", strings.Join(args, " "), time.Since(start).Round(10*time.Millisecond))
+	return string(out)
+}
+
 func (g *goTool) fails(dir string, want string, args ...string) string {
 	g.t.Helper()
 	out, err := g.run(dir, args...)
@@ -211,6 +226,15 @@ func startGoServer(t *testing.T, ca *testCA, data, upstream string, prev *goServ
 		Env: env, HTTPS: true, Client: ca.httpsClient(), StrictExit: true,
 	})
 	gs.server = newServer(data, p)
+	t.Cleanup(func() {
+		if t.Failed() {
+			l := gs.Stderr()
+			if len(l) > 6000 {
+				l = "…" + l[len(l)-6000:]
+			}
+			t.Logf("arca's log (%s):\n%s", gs.URL, l)
+		}
+	})
 	return gs
 }
 
