@@ -16,6 +16,12 @@ function check(ok, what) {
   console.log('ok - ' + what);
 }
 
+// visible waits (up to 15 s: CI machines are busy) for a locator to show;
+// isVisible() alone would not wait for the page the last click opened.
+async function visible(locator) {
+  return locator.waitFor({ state: 'visible', timeout: 15000 }).then(() => true, () => false);
+}
+
 async function shot(page, name, opts = {}) {
   await page.screenshot({ path: path.join(cfg.shots, name + '.png'), fullPage: true, ...opts });
   console.log('screenshot ' + name + '.png');
@@ -53,29 +59,29 @@ async function main() {
     check(await page.getByRole('alert').innerText().then((t) => t.includes('wrong')), 'a wrong secret is refused');
 
     await signIn(page, cfg.root.key, cfg.root.secret);
-    check(await page.getByRole('heading', { name: 'Domains' }).isVisible(), 'signed in as root: the domains');
+    check(await visible(page.getByRole('heading', { name: 'Domains' })), 'signed in as root: the domains');
     await page.getByRole('link', { name: cfg.domain, exact: true }).click();
-    check(await page.getByRole('link', { name: 'secret', exact: true }).isVisible(), 'root sees the secret repository');
+    check(await visible(page.getByRole('link', { name: 'secret', exact: true })), 'root sees the secret repository');
     await shot(page, 'domain');
 
     // npm: the repository, its chain, a search, the package, the version.
     await page.getByRole('link', { name: cfg.npm.repo, exact: true }).click();
-    check(await page.getByText('external: public:npmjs').isVisible(), 'the chain shows the upstream\'s external connection');
+    check(await visible(page.getByText('external: public:npmjs')), 'the chain shows the upstream\'s external connection');
     await page.getByLabel('Name starts with').fill(cfg.npm.prefix);
     await page.getByLabel('Format').selectOption('npm');
     await page.getByRole('button', { name: 'Search' }).click();
     await shot(page, 'repository');
     await page.getByRole('link', { name: cfg.npm.display, exact: true }).click();
-    check(await page.getByRole('cell', { name: 'Published' }).first().isVisible(), 'the npm version is Published');
+    check(await visible(page.getByRole('cell', { name: 'Published' }).first()), 'the npm version is Published');
     await shot(page, 'package');
     await page.getByRole('link', { name: cfg.npm.version, exact: true }).click();
     await page.getByRole('heading', { name: cfg.npm.readmeHeading, exact: true }).waitFor();
     check(await page.locator('article.readme').innerText().then((t) => t.includes(cfg.npm.readmeText)), 'the npm README is rendered');
     check(await page.locator('article.readme script').count() === 0, 'no script from the README');
-    check(await page.getByText(cfg.npm.install).isVisible(), 'the npm install snippet');
+    check(await visible(page.getByText(cfg.npm.install)), 'the npm install snippet');
     await shot(page, 'npm-version');
     await page.getByRole('link', { name: cfg.npm.dep, exact: true }).click();
-    check(await page.getByRole('heading', { name: cfg.npm.dep + ' npm', exact: true }).isVisible(), 'the dependency links to its package');
+    check(await visible(page.getByRole('heading', { name: cfg.npm.dep + ' npm', exact: true })), 'the dependency links to its package');
 
     // PyPI, found by format.
     await page.goto(cfg.base + cfg.pypi.repoURL);
@@ -85,8 +91,8 @@ async function main() {
     await page.getByRole('link', { name: cfg.pypi.version, exact: true }).click();
     await page.getByRole('heading', { name: cfg.pypi.readmeHeading, exact: true }).waitFor();
     check(await page.locator('article.readme').innerText().then((t) => t.includes(cfg.pypi.readmeText)), 'the PyPI README is rendered');
-    check(await page.getByRole('link', { name: cfg.pypi.dep, exact: true }).isVisible(), 'the PyPI dependency is listed');
-    check(await page.getByText(cfg.pypi.install).isVisible(), 'the pip install snippet');
+    check(await visible(page.getByRole('link', { name: cfg.pypi.dep, exact: true })), 'the PyPI dependency is listed');
+    check(await visible(page.getByText(cfg.pypi.install)), 'the pip install snippet');
     await shot(page, 'pypi-version');
 
     // On a phone: one column, nothing wider than the screen.
@@ -109,7 +115,7 @@ async function main() {
     // The reader may not read from the secret repository.
     await signIn(page, cfg.reader.key, cfg.reader.secret);
     await page.getByRole('link', { name: cfg.domain, exact: true }).click();
-    check(await page.getByRole('link', { name: cfg.npm.repo, exact: true }).isVisible(), 'the reader sees the npm repository');
+    check(await visible(page.getByRole('link', { name: cfg.npm.repo, exact: true })), 'the reader sees the npm repository');
     check(await page.getByRole('link', { name: 'secret', exact: true }).count() === 0, 'the reader does not see the secret repository');
     const resp = await page.goto(cfg.base + cfg.secretURL);
     check(resp.status() === 403, 'the secret repository is refused (403, got ' + resp.status() + ')');
