@@ -172,6 +172,7 @@ func TestExternalProxy(t *testing.T) {
 	z1, z2 := simpleZip(t, mod, "v1.0.0"), simpleZip(t, mod, "v1.1.0")
 	e.up.add(mod, "v1.0.0", z1, goMod(mod), true)
 	e.up.add(mod, "v1.1.0", z2, goMod(mod), true)
+	e.up.add(mod, "v0.9.0", simpleZip(t, mod, "v0.9.0"), goMod(mod), true)
 	pv := "v1.1.1-0.20240102030405-abcdefabcdef"
 	e.up.add(mod, pv, simpleZip(t, mod, pv), goMod(mod), false)
 	p := esc(t, mod)
@@ -180,7 +181,7 @@ func TestExternalProxy(t *testing.T) {
 	// 403 for one is "not found", not an outage that stops the rest.
 	e.want(e.do("GET", "forbidden.test/x/@v/list", nil), http.StatusNotFound, "a 403 upstream")
 	e.want(e.do("GET", "forbidden.test/x/@v/v1.0.0.info", nil), http.StatusNotFound, "a 403 upstream file")
-	if got := e.want(e.do("GET", p+"/@v/list", nil), 200, "list"); got != "v1.0.0\nv1.1.0\n" {
+	if got := e.want(e.do("GET", p+"/@v/list", nil), 200, "list"); got != "v0.9.0\nv1.0.0\nv1.1.0\n" {
 		t.Errorf("list = %q", got)
 	}
 	var info Info
@@ -200,7 +201,8 @@ func TestExternalProxy(t *testing.T) {
 	e.want(e.do("GET", p+"/@v/"+pv+".zip", nil), 200, "pseudo .zip")
 	e.want(e.do("GET", p+"/@v/v9.0.0.info", nil), http.StatusNotFound, "a version the upstream lacks")
 	e.want(e.do("GET", "example.com/nothing/@v/list", nil), http.StatusNotFound, "a module the upstream lacks")
-	for _, a := range []string{"v1.0.0.mod", "v1.0.0.zip", "v1.0.0.info", pv + ".zip"} {
+	e.want(e.do("GET", p+"/@v/v0.9.0.mod", nil), 200, "v0.9.0's .mod alone")
+	for _, a := range []string{"v1.0.0.mod", "v1.0.0.zip", "v1.0.0.info", pv + ".zip", "v0.9.0.mod"} {
 		v, _, _ := strings.Cut(strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(a, ".zip"), ".mod"), ".info"), " ")
 		e.settle("example.com", "Pub", v, a)
 	}
@@ -230,6 +232,11 @@ func TestExternalProxy(t *testing.T) {
 	e.want(e.do("GET", lookup, nil), 200, "lookup during the outage (cached)")
 	e.want(e.do("GET", p+"/@v/v1.1.0.zip", nil), http.StatusBadGateway, "a file never fetched, during the outage")
 	e.want(e.do("GET", "example.com/never-asked/@v/list", nil), http.StatusBadGateway, "a module never asked for, during the outage")
+	// v0.9.0 was kept with its .mod alone: its .info, never fetched, is
+	// derived from the kept version while the upstream is away.
+	if err := json.Unmarshal([]byte(e.want(e.do("GET", p+"/@v/v0.9.0.info", nil), 200, "a derived .info during the outage")), &info); err != nil || info.Version != "v0.9.0" {
+		t.Errorf("v0.9.0 .info = %+v, %v", info, err)
+	}
 }
 
 // A file that does not match the checksum database is refused (502) and

@@ -261,7 +261,14 @@ func (h *Handler) serveInfo(req *format.Request, t Target, vv *pkgsvc.ViewVersio
 	}
 	// A version of (or retained from) the external connection, or one the
 	// view does not list (a pseudo-version the upstream serves by name).
-	h.file(req, t)
+	// A version kept without its .info (its .mod or .zip was fetched
+	// first) still answers while the upstream is away: the version and
+	// when it was kept.
+	var fallback *Info
+	if vv != nil && vv.External == "" && !vv.Version.PublishedTime.IsZero() {
+		fallback = &Info{Version: vv.Version.Version, Time: vv.Version.PublishedTime.UTC()}
+	}
+	h.fileOr(req, t, fallback)
 }
 
 func writeInfo(req *format.Request, in Info) {
@@ -274,8 +281,16 @@ func writeInfo(req *format.Request, in Info) {
 
 // file serves VERSION.info, .mod or .zip as stored (fetching it through
 // the external connection when the chain has it there).
-func (h *Handler) file(req *format.Request, t Target) {
+func (h *Handler) file(req *format.Request, t Target) { h.fileOr(req, t, nil) }
+
+// fileOr is file, answering fallback (a derived .info) when the upstream
+// cannot be asked.
+func (h *Handler) fileOr(req *format.Request, t Target, fallback *Info) {
 	ac, err := h.svc.FetchAsset(req.R.Context(), req.Caller, h.repo(req), formatName, t.Namespace, t.Name, t.Version, t.Asset())
+	if err != nil && fallback != nil && apierr.Is(err, apierr.Unavailable) {
+		writeInfo(req, *fallback)
+		return
+	}
 	if err != nil {
 		if apierr.Is(err, apierr.NotFound) && h.gone(req, t) {
 			h.write(req.W, http.StatusGone, "gone: version "+t.Version+" of module "+t.Module+" is archived or disposed in repository '"+req.Repository.Name+"'")
