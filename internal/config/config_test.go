@@ -38,13 +38,17 @@ func TestFileThenEnvPrecedence(t *testing.T) {
 
 func TestInvalidSettingsAreRefused(t *testing.T) {
 	for name, mutate := range map[string]func(*Config){
-		"account":    func(c *Config) { c.AccountID = "123" },
-		"region":     func(c *Config) { c.Region = "moon" },
-		"listen":     func(c *Config) { c.Listen = "nope" },
-		"half creds": func(c *Config) { c.RootAccessKeyID = "AKID" },
-		"public url": func(c *Config) { c.PublicURL = "ftp://x" },
-		"log level":  func(c *Config) { c.LogLevel = "loud" },
-		"asset size": func(c *Config) { c.MaxAssetSize = 0 },
+		"account":                   func(c *Config) { c.AccountID = "123" },
+		"region":                    func(c *Config) { c.Region = "moon" },
+		"listen":                    func(c *Config) { c.Listen = "nope" },
+		"half creds":                func(c *Config) { c.RootAccessKeyID = "AKID" },
+		"public url":                func(c *Config) { c.PublicURL = "ftp://x" },
+		"log level":                 func(c *Config) { c.LogLevel = "loud" },
+		"asset size":                func(c *Config) { c.MaxAssetSize = 0 },
+		"ui session lifetime short": func(c *Config) { c.UISessionLifetime = 59 },
+		"ui session lifetime long":  func(c *Config) { c.UISessionLifetime = 43201 },
+		"ui session key short":      func(c *Config) { c.UISessionKey = strings.Repeat("ab", 31) },
+		"ui session key not hex":    func(c *Config) { c.UISessionKey = strings.Repeat("zz", 32) },
 	} {
 		c := Default()
 		mutate(&c)
@@ -61,6 +65,22 @@ func TestInvalidSettingsAreRefused(t *testing.T) {
 	env := map[string]string{"ARCA_MAX_ASSET_SIZE": "big"}
 	if err := c.LoadEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err == nil {
 		t.Error("a non-integer ARCA_MAX_ASSET_SIZE must be refused")
+	}
+}
+
+// The web UI is on by default with one-hour sessions; ARCA_UI=false turns
+// it off and a 32-byte hex key is accepted.
+func TestUISettings(t *testing.T) {
+	c := Default()
+	if !c.UI || c.UISessionLifetime != 3600 {
+		t.Fatalf("defaults: ui %v, lifetime %d", c.UI, c.UISessionLifetime)
+	}
+	env := map[string]string{"ARCA_UI": "false", "ARCA_UI_SESSION_KEY": strings.Repeat("0f", 32), "ARCA_UI_SESSION_LIFETIME": "600"}
+	if err := c.LoadEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil || c.UI || c.UISessionLifetime != 600 {
+		t.Fatalf("from the environment: %v, ui %v, lifetime %d", err, c.UI, c.UISessionLifetime)
 	}
 }
 
