@@ -24,6 +24,7 @@ import (
 
 	"github.com/arca-repo/arca/internal/api"
 	"github.com/arca-repo/arca/internal/auth"
+	"github.com/arca-repo/arca/internal/format"
 	"github.com/arca-repo/arca/internal/format/formattest"
 	"github.com/arca-repo/arca/internal/meta"
 	"github.com/arca-repo/arca/internal/pkgsvc"
@@ -348,5 +349,40 @@ func TestPackageGroupPattern(t *testing.T) {
 	g, _, err := e.svc.GetAssociatedPackageGroup(ctx, formattest.Root, "", "acme", "go", "example.com", "deep:er:v2")
 	if err != nil || g.Group.Pattern != "/go/example.com/*" {
 		t.Errorf("associated group: %+v, %v", g, err)
+	}
+}
+
+// stalled is a body that must not be read: the test fails if it is.
+type stalled struct{ t *testing.T }
+
+func (s stalled) Read([]byte) (int, error) {
+	s.t.Error("the body of a refused publish was read")
+	return 0, io.ErrUnexpectedEOF
+}
+
+// A publish the caller may not make, or of a version the path's major
+// suffix refuses, is answered before a byte of its body is read.
+func TestPublishRefusedBeforeBody(t *testing.T) {
+	e := newEnv(t)
+	for _, c := range []struct {
+		path, denied string
+		code         int
+	}{
+		{"example.com/m/@v/v1.0.0.zip", "codeartifact:PublishPackageVersion", http.StatusForbidden},
+		{"example.com/m/v2/@v/v1.0.0.zip", "", http.StatusBadRequest},
+	} {
+		req := httptest.NewRequest("PUT", "/go/d/acme-"+e.r.Domain.Owner+"/mods/"+c.path, stalled{t})
+		req.ContentLength = 1 << 20
+		w := httptest.NewRecorder()
+		e.h.ServeRepository(&format.Request{W: w, R: req, Caller: formattest.Root, Domain: e.r.Domain, Repository: e.r.Repository, Path: c.path,
+			Authorize: func(action, _ string) error {
+				if action == c.denied {
+					return formattest.ErrDenied
+				}
+				return nil
+			}})
+		if w.Code != c.code {
+			t.Errorf("%s: status %d, want %d: %s", c.path, w.Code, c.code, w.Body.String())
+		}
 	}
 }
