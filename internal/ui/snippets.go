@@ -42,6 +42,7 @@ var snippetFuncs = map[string]func(in SnippetInput) []Snippet{
 	"generic": genericSnippets,
 	"go":      goSnippets,
 	"swift":   swiftSnippets,
+	"nuget":   nugetSnippets,
 }
 
 // Snippets returns the install snippets for in.Format: how to get a token,
@@ -178,4 +179,10 @@ func swiftSnippets(in SnippetInput) []Snippet {
 			sh(in.Namespace), sh(in.Endpoint), sh(in.Endpoint))},
 		{Title: "Package.swift", Code: fmt.Sprintf(".package(id: %q, exact: %q)", in.Namespace+"."+in.Name, in.Version)},
 	}
+}
+
+func nugetSnippets(in SnippetInput) []Snippet {
+	return []Snippet{tokenSnippet(in), {Title: "dotnet", Code: fmt.Sprintf(
+		"dotnet nuget add source %s --name arca --username aws \\\n    --password \"${CODEARTIFACT_AUTH_TOKEN}\" --store-password-in-clear-text\ndotnet add package %s --version %s --source arca",
+		sh(in.Endpoint+"v3/index.json"), sh(in.Name), sh(in.Version))}}
 }

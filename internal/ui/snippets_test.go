@@ -28,7 +28,9 @@ func TestSnippets(t *testing.T) {
 			"go get github.com/spf13/cobra@v1.8.0"}},
 		{"swift", "mona", "LinkedList", "1.1.1", []string{"swift package-registry set --scope mona https://arca.example/swift/d/acme-111122223333/r/",
 			"login https://arca.example/swift/d/acme-111122223333/r/login", `.package(id: "mona.LinkedList", exact: "1.1.1")`}},
-		{"nuget", "", "Newtonsoft.Json", "13.0.3", []string{"arca login --tool nuget --domain acme", "https://arca.example/nuget/d/acme-111122223333/r/"}},
+		{"nuget", "", "Newtonsoft.Json", "13.0.3", []string{"arca login --tool nuget --domain acme",
+			"dotnet nuget add source https://arca.example/nuget/d/acme-111122223333/r/v3/index.json --name arca",
+			"dotnet add package Newtonsoft.Json --version 13.0.3 --source arca"}},
 		{"generic", "ns", "tool", "1.0", []string{"get-package-version-asset --endpoint-url https://arca.example", "--namespace ns --package tool --package-version 1.0"}},
 	} {
 		in := base
