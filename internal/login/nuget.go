@@ -6,7 +6,9 @@ import (
 	"strings"
 )
 
-// nuget and dotnet logins: NuGet.Config gets <packageSources><add
+// nuget and dotnet logins: NuGet.Config (the dotnet CLI's
+// ~/.nuget/NuGet/NuGet.Config, Mono nuget.exe's ~/.config/NuGet/NuGet.Config)
+// gets <packageSources><add
 // key="NAME" value="ENDPOINTv3/index.json"/> and, in the user's file,
 // <packageSourceCredentials><NAME> with Username aws and the token as
 // ClearTextPassword (NuGet encrypts passwords only on Windows). With
@@ -14,8 +16,8 @@ import (
 // credentials stay in the user's file, which NuGet merges with it.
 
 func init() {
-	register(Tool{Name: "nuget", Format: "nuget", Project: true, plan: planNuget})
-	register(Tool{Name: "dotnet", Format: "nuget", Project: true, plan: planNuget})
+	register(Tool{Name: "nuget", Format: "nuget", Project: true, plan: func(t Target) (Plan, error) { return planNuget(t, "nuget") }})
+	register(Tool{Name: "dotnet", Format: "nuget", Project: true, plan: func(t Target) (Plan, error) { return planNuget(t, "dotnet") }})
 }
 
 const emptyNugetConfig = `<?xml version="1.0" encoding="utf-8"?>
@@ -23,8 +25,13 @@ const emptyNugetConfig = `<?xml version="1.0" encoding="utf-8"?>
 </configuration>
 `
 
-// nugetUserConfig is ~/.nuget/NuGet/NuGet.Config (Linux and macOS).
-func (t Target) nugetUserConfig() string {
+// nugetUserConfig is the user's NuGet.Config: the dotnet CLI's
+// ~/.nuget/NuGet/NuGet.Config, or, for nuget.exe under Mono, the
+// application-data folder's $XDG_CONFIG_HOME/NuGet/NuGet.Config.
+func (t Target) nugetUserConfig(tool string) string {
+	if tool == "nuget" {
+		return filepath.Join(t.userConfigDir(), "NuGet", "NuGet.Config")
+	}
 	return filepath.Join(t.Home, ".nuget", "NuGet", "NuGet.Config")
 }
 
@@ -43,9 +50,9 @@ func nugetElementName(name string) string {
 	return b.String()
 }
 
-func planNuget(t Target) (Plan, error) {
+func planNuget(t Target, tool string) (Plan, error) {
 	source := t.Endpoint + "v3/index.json"
-	user := t.nugetUserConfig()
+	user := t.nugetUserConfig(tool)
 	var p Plan
 	edit := func(path string, f func(*xmlEditor) error) error {
 		data, err := readFile(path)
@@ -94,6 +101,6 @@ func planNuget(t Target) (Plan, error) {
 	}); err != nil {
 		return p, err
 	}
-	p.Notes = []string{"push with: dotnet nuget push PKG.nupkg --source " + t.Name + " (or nuget push -Source " + t.Name + ")"}
+	p.Notes = []string{"push with: dotnet nuget push PKG.nupkg --source " + t.Name + " --api-key unused (nuget: nuget push PKG.nupkg -Source " + t.Name + " -ApiKey unused); the API key is not a credential"}
 	return p, nil
 }
