@@ -217,7 +217,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	s.isDataPlane = dp.Handles
 	dp.Audit = dataPlaneAudit(auditLogger, cfg.Region)
 	if cfg.UI {
-		uh, err := uiHandler(cfg, st.Service, creds, tokenKey, certs != nil, log)
+		uh, err := uiHandler(cfg, st.Service, creds, tokenKey, certs != nil, auditLogger, log)
 		if err != nil {
 			ln.Close()
 			st.Close()

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/arca-repo/arca/internal/audit"
 	"github.com/arca-repo/arca/internal/auth"
 	"github.com/arca-repo/arca/internal/authz"
 	"github.com/arca-repo/arca/internal/config"
@@ -19,7 +20,7 @@ import (
 // credential chain SigV4 verification uses, and an authorizer like the
 // API's. Its session key is ui_session_key, else derived from the token
 // key, so every node sharing the token key accepts the same sessions.
-func uiHandler(cfg config.Config, svc *pkgsvc.Service, creds auth.Credentials, tokenKey []byte, tls bool, log *slog.Logger) (http.Handler, error) {
+func uiHandler(cfg config.Config, svc *pkgsvc.Service, creds auth.Credentials, tokenKey []byte, tls bool, al audit.Logger, log *slog.Logger) (http.Handler, error) {
 	key, _ := hex.DecodeString(cfg.UISessionKey) // Validate checked it
 	if len(key) == 0 {
 		m := hmac.New(sha256.New, tokenKey)
@@ -28,6 +29,6 @@ func uiHandler(cfg config.Config, svc *pkgsvc.Service, creds auth.Credentials, t
 	}
 	return ui.New(ui.Options{
 		Service: svc, Credentials: creds, Authz: authz.New(creds, svc), Log: log,
-		PublicURL: cfg.PublicURL, SessionKey: key, SessionLifetime: time.Duration(cfg.UISessionLifetime) * time.Second, TLS: tls,
+		PublicURL: cfg.PublicURL, SessionKey: key, SessionLifetime: time.Duration(cfg.UISessionLifetime) * time.Second, TLS: tls, Audit: al,
 	})
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/audit"
+	"github.com/arca-repo/arca/internal/auth"
 )
 
 // view is what every template gets.
@@ -171,6 +173,7 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		h.limit.fail(client)
+		h.auditSignin(w, r, auth.Principal{}, akid, false)
 		h.o.Log.Info("ui sign-in refused", "access_key_id", akid, "client", client)
 		h.showSignin(w, r, http.StatusUnauthorized, next, akid, "The access key id or the secret access key is wrong.")
 		return
@@ -178,6 +181,7 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 	value, _ := h.newSession(cred)
 	http.SetCookie(w, h.cookie("session", value, h.o.SessionLifetime))
 	h.clearCookie(w, "signin")
+	h.auditSignin(w, r, cred.Principal, akid, true)
 	h.o.Log.Info("ui sign-in", "principal", cred.Principal.ARN, "access_key_id", akid)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
@@ -209,4 +213,26 @@ func (h *Handler) safeNext(next string) string {
 		return h.base
 	}
 	return next
+}
+
+// auditSignin records a sign-in as CloudTrail records a console sign-in
+// (event ConsoleLogin from signin.amazonaws.com), refused ones included,
+// with the access key id the form named (not authenticated when refused).
+func (h *Handler) auditSignin(w http.ResponseWriter, r *http.Request, p auth.Principal, akid string, ok bool) {
+	if !h.o.Audit.Wants(false, !ok) {
+		return
+	}
+	e := audit.New(w, r, "ConsoleLogin", "AwsConsoleSignIn", h.o.Now())
+	e.EventSource = "signin.amazonaws.com"
+	e.AWSRegion = h.o.Service.Region()
+	if len(akid) > 128 {
+		akid = akid[:128]
+	}
+	e.UserIdentity = audit.Identity(p.Account, p.ARN, akid)
+	e.ReadOnly = false
+	if !ok {
+		e.ErrorCode = "FailedAuthentication"
+		e.ErrorMessage = "Failed authentication" // CloudTrail's words for a refused console sign-in
+	}
+	h.o.Audit.Log(e)
 }

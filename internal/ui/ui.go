@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/arca-repo/arca/internal/audit"
 	"github.com/arca-repo/arca/internal/auth"
 	"github.com/arca-repo/arca/internal/meta"
 	"github.com/arca-repo/arca/internal/pkgsvc"
@@ -70,7 +71,9 @@ type Options struct {
 	SessionLifetime time.Duration
 	// TLS marks cookies Secure even when PublicURL says http://.
 	TLS bool
-	Now func() time.Time
+	// Audit records sign-ins (CloudTrail's ConsoleLogin); nil discards.
+	Audit audit.Logger
+	Now   func() time.Time
 }
 
 // Handler serves every path under /ui/.
@@ -93,6 +96,9 @@ func New(o Options) (*Handler, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Audit == nil {
+		o.Audit = audit.Discard
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)

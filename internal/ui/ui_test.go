@@ -13,10 +13,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/arca-repo/arca/internal/audit"
 	"github.com/arca-repo/arca/internal/auth"
 	"github.com/arca-repo/arca/internal/auth/identity"
 	"github.com/arca-repo/arca/internal/authz"
@@ -69,6 +71,8 @@ type env struct {
 	now  atomic.Int64 // unix seconds the UI sees
 	repo map[string]pkgsvc.Repo
 	iam  *iam.Service
+	// audit holds the events the UI logged.
+	audit recorder
 	// publicURL is the UI's PUBLIC_URL.
 	publicURL string
 }
@@ -122,7 +126,7 @@ func newEnvURL(t testing.TB, publicURL string) *env {
 	creds := iamSvc.Credentials()
 	e := &env{t: t, svc: svc, db: db, iam: iamSvc, repo: map[string]pkgsvc.Repo{}, publicURL: publicURL}
 	e.now.Store(time.Now().Unix())
-	h, err := ui.New(ui.Options{Service: svc, Credentials: creds, Authz: authz.New(creds, svc), PublicURL: e.publicURL,
+	h, err := ui.New(ui.Options{Service: svc, Credentials: creds, Authz: authz.New(creds, svc), PublicURL: e.publicURL, Audit: &e.audit,
 		SessionKey: bytes.Repeat([]byte{7}, 32), SessionLifetime: time.Hour,
 		Now: func() time.Time { return time.Unix(e.now.Load(), 0) }})
 	if err != nil {
@@ -150,6 +154,19 @@ func (e *env) publish(repo, format, ns, name, version string, m pkgsvc.VersionMe
 	if err != nil {
 		e.t.Fatal(err)
 	}
+}
+
+// recorder is an audit.Logger keeping every event.
+type recorder struct {
+	mu     sync.Mutex
+	events []audit.Event
+}
+
+func (r *recorder) Wants(bool, bool) bool { return true }
+func (r *recorder) Log(e audit.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, e)
 }
 
 // browser is one signed-in (or not) visitor with its own cookie jar.
@@ -466,6 +483,11 @@ func TestWrongKeysAndRateLimit(t *testing.T) {
 	if code := b.signIn(rootKey, "wrong"); code != http.StatusUnauthorized {
 		t.Errorf("wrong secret: %d, want 401", code)
 	}
+	// The audit log has it as CloudTrail has a refused console sign-in.
+	if len(e.audit.events) != 1 || e.audit.events[0].EventName != "ConsoleLogin" || e.audit.events[0].ErrorMessage != "Failed authentication" ||
+		e.audit.events[0].UserIdentity.AccessKeyID != rootKey || e.audit.events[0].EventSource != "signin.amazonaws.com" {
+		t.Errorf("audit events after a refused sign-in: %+v", e.audit.events)
+	}
 	if code := b.signIn("AKIANOSUCHKEY0000000", rootSecret); code != http.StatusUnauthorized {
 		t.Errorf("unknown key: %d, want 401", code)
 	}
@@ -483,6 +505,10 @@ func TestWrongKeysAndRateLimit(t *testing.T) {
 	e.now.Add(10)
 	if code := b.signIn(rootKey, rootSecret); code != http.StatusSeeOther {
 		t.Errorf("right secret after the wait: %d, want 303", code)
+	}
+	ev := e.audit.events[len(e.audit.events)-1]
+	if ev.EventName != "ConsoleLogin" || ev.ErrorMessage != "" || ev.UserIdentity.ARN != root.ARN || ev.UserIdentity.Type != audit.IdentityRoot {
+		t.Errorf("audit event of the sign-in: %+v", ev)
 	}
 }
 
