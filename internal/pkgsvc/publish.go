@@ -82,19 +82,18 @@ func (s *Service) Publish(ctx context.Context, caller auth.Principal, in Publish
 		if p.OriginPublish == meta.Block {
 			return publishBlocked(in)
 		}
-		v, err := tx.GetPackageVersion(ctx, p.ID, in.Version)
-		if apierr.Is(err, apierr.NotFound) {
-			// A new version: inserted as it ends up, with its asset, in two
-			// statements (no asset can exist yet, nothing to update after).
-			v = &meta.PackageVersion{ID: newID(), PackageID: p.ID, Version: in.Version, SortKey: formatrules.Of(in.Format).Key(in.Version),
-				Revision: newRevision(), Status: meta.StatusUnfinished, CreatedTime: now,
-				OriginType: meta.OriginInternal, OriginRepository: repo.Name}
-			if !in.Unfinished {
-				v.Status, v.PublishedTime = meta.StatusPublished, now
-			}
-			if err := tx.InsertPackageVersion(ctx, v); err != nil {
-				return err
-			}
+		// A new version (the common case) is inserted as it ends up, with
+		// its asset, without reading first: two statements, and no read of
+		// the version index that concurrent publishers would conflict on.
+		// Only when the version exists is it read and extended.
+		v := &meta.PackageVersion{ID: newID(), PackageID: p.ID, Version: in.Version, SortKey: formatrules.Of(in.Format).Key(in.Version),
+			Revision: newRevision(), Status: meta.StatusUnfinished, CreatedTime: now,
+			OriginType: meta.OriginInternal, OriginRepository: repo.Name}
+		if !in.Unfinished {
+			v.Status, v.PublishedTime = meta.StatusPublished, now
+		}
+		err = tx.InsertPackageVersion(ctx, v)
+		if err == nil {
 			a := &meta.Asset{VersionID: v.ID, Name: in.AssetName, Size: dg.Size, MD5: dg.MD5, SHA1: dg.SHA1,
 				SHA256: dg.SHA256, SHA512: dg.SHA512, CreatedTime: now}
 			if err := tx.InsertAsset(ctx, a); err != nil {
@@ -103,6 +102,10 @@ func (s *Service) Publish(ctx context.Context, caller auth.Principal, in Publish
 			res = PublishResult{Package: *p, Version: *v, Asset: *a}
 			return nil
 		}
+		if !apierr.Is(err, apierr.Conflict) {
+			return err
+		}
+		v, err = tx.GetPackageVersion(ctx, p.ID, in.Version)
 		if err != nil {
 			return err
 		}
