@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/html"
+
 	"github.com/arca-repo/arca/internal/audit"
 	"github.com/arca-repo/arca/internal/auth"
 	"github.com/arca-repo/arca/internal/auth/identity"
@@ -753,5 +755,67 @@ func TestSecureCookieUnderHTTPS(t *testing.T) {
 	}
 	if !strings.Contains(session, "; Secure") || !strings.Contains(session, "; HttpOnly") || !strings.Contains(session, "Path=/") {
 		t.Errorf("session cookie under https: %q", session)
+	}
+}
+
+// TestAccessibleMarkup reads the pages as an assistive tool would: a
+// language, one h1, the landmarks, a label for every field, and headings
+// that never skip a level.
+func TestAccessibleMarkup(t *testing.T) {
+	e := newEnv(t)
+	e.publish("js", "npm", "", "a11y", "1.0.0", pkgsvc.VersionMeta{Readme: "# Title\n\n## Part\n\ntext",
+		Dependencies: []meta.Dependency{{Package: "dep", VersionRequirement: "^1"}}})
+	b := e.signedIn(rootKey, rootSecret)
+	anon := e.browser()
+	_, _, signin := anon.get("/ui/signin")
+	pages := map[string]string{"signin": signin}
+	for name, p := range map[string]string{"domains": "/ui/", "domain": "/ui/d/000000000000/acme/", "repository": "/ui/d/000000000000/acme/r/js/",
+		"package": "/ui/d/000000000000/acme/r/js/p/npm/-/a11y/", "version": "/ui/d/000000000000/acme/r/js/p/npm/-/a11y/v/1.0.0"} {
+		_, _, pages[name] = b.get(p)
+	}
+	for name, page := range pages {
+		z := html.NewTokenizer(strings.NewReader(page))
+		labels, fields := map[string]bool{}, map[string]bool{}
+		landmarks := map[string]bool{}
+		h1, lastLevel, lang := 0, 0, ""
+		for tt := z.Next(); tt != html.ErrorToken; tt = z.Next() {
+			if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+				continue
+			}
+			tok := z.Token()
+			attr := map[string]string{}
+			for _, a := range tok.Attr {
+				attr[a.Key] = a.Val
+			}
+			switch tok.Data {
+			case "html":
+				lang = attr["lang"]
+			case "label":
+				labels[attr["for"]] = true
+			case "input", "select", "textarea":
+				if attr["type"] != "hidden" {
+					fields[attr["id"]] = true
+				}
+			case "header", "main", "footer", "nav":
+				landmarks[tok.Data] = true
+			case "h1", "h2", "h3", "h4", "h5", "h6":
+				level := int(tok.Data[1] - '0')
+				if level == 1 {
+					h1++
+				}
+				if level > lastLevel+1 {
+					t.Errorf("%s: <%s> after <h%d>: a heading level is skipped", name, tok.Data, lastLevel)
+				}
+				lastLevel = level
+			}
+		}
+		if lang != "en" || h1 != 1 || !landmarks["header"] || !landmarks["main"] || !landmarks["footer"] {
+			t.Errorf("%s: lang %q, %d h1, landmarks %v", name, lang, h1, landmarks)
+		}
+		for id := range fields {
+			if id == "" || !labels[id] {
+				t.Errorf("%s: field %q has no label", name, id)
+			}
+		}
 	}
 }
