@@ -153,12 +153,13 @@ func newExtEnv(tb testing.TB) *extEnv {
 	return &extEnv{env: &env{tb: tb, h: h, svc: chain.Svc, r: chain.Down}, up: up, chain: chain}
 }
 
-// settle waits until the store keeps a file the test fetched (keepers run
-// in the background).
+// settle waits until a file the test fetched is kept in the store and
+// retained in the downstream repository, the keeper's last step (keepers
+// run in the background).
 func (e *extEnv) settle(ns, name, version, asset string) {
 	e.tb.Helper()
-	for i := 0; i < 200; i++ {
-		if _, err := e.svc.LocalAsset(context.Background(), e.chain.Store, "go", ns, name, version, asset); err == nil {
+	for i := 0; i < 1000; i++ {
+		if _, err := e.svc.LocalAsset(context.Background(), e.chain.Down, "go", ns, name, version, asset); err == nil {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -202,7 +203,7 @@ func TestExternalProxy(t *testing.T) {
 	e.want(e.do("GET", p+"/@v/v9.0.0.info", nil), http.StatusNotFound, "a version the upstream lacks")
 	e.want(e.do("GET", "example.com/nothing/@v/list", nil), http.StatusNotFound, "a module the upstream lacks")
 	e.want(e.do("GET", p+"/@v/v0.9.0.mod", nil), 200, "v0.9.0's .mod alone")
-	for _, a := range []string{"v1.0.0.mod", "v1.0.0.zip", "v1.0.0.info", pv + ".zip", "v0.9.0.mod"} {
+	for _, a := range []string{"v1.0.0.mod", "v1.0.0.zip", "v1.0.0.info", pv + ".zip", pv + ".info", "v0.9.0.mod", "v1.1.0.info"} {
 		v, _, _ := strings.Cut(strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(a, ".zip"), ".mod"), ".info"), " ")
 		e.settle("example.com", "Pub", v, a)
 	}
@@ -364,6 +365,9 @@ func TestRealUpstream(t *testing.T) {
 	if h, _ := HashZip(bytes.NewReader(w.Body.Bytes()), int64(w.Body.Len())); h != "h1:NIvaJDMOsjHA8n1jAhLSgzrAzy1Hgr+hNrb57e+94F0=" {
 		t.Errorf("zip hash %s", h)
 	}
+	x := &extEnv{env: e, chain: chain}
+	x.settle("github.com", "google:uuid", "v1.6.0", "v1.6.0.mod")
+	x.settle("github.com", "google:uuid", "v1.6.0", "v1.6.0.zip")
 	if got := e.want(e.do("GET", "sumdb/sum.golang.org/lookup/github.com/google/uuid@v1.6.0", nil), 200, "lookup"); !strings.Contains(got, "github.com/google/uuid v1.6.0 h1:") {
 		t.Errorf("lookup = %q", got)
 	}
@@ -389,5 +393,6 @@ func TestExternalLatest(t *testing.T) {
 	}
 	e.want(e.do("GET", mod+"/@v/"+pv+".zip", nil), 200, "its zip")
 	e.settle("example.com", "untagged", pv, pv+".info")
+	e.settle("example.com", "untagged", pv, pv+".zip")
 	e.want(e.do("GET", "example.com/none/@latest", nil), http.StatusNotFound, "no such module")
 }
