@@ -19,7 +19,8 @@ import (
 // source again is accepted (the zip is byte-for-byte the same), other
 // content under a published version is the server's 409, a bad token 401,
 // a repository that does not exist 404, a package whose origin controls
-// block publishing 409 (as for every format), a bad zip (sent with the package's Upload, since
+// block publishing 409 (as for every format), a repository policy that
+// denies publishing 403, a bad zip (sent with the package's Upload, since
 // the command never makes one) the server's 400 with its reason; versions
 // that do not match the path are refused before anything is sent. Each
 // refusal is an exit status of 1 with a message that says what to do.
@@ -87,6 +88,18 @@ func goPublishRefusals(t *testing.T, s *goServer, c *codeartifact.Client, tok st
 		if !errors.As(err, &re) || re.Status != 400 || re.Message == "" || !strings.Contains(err.Error(), "refused the module zip") {
 			t.Errorf("%s: %v, want the server's 400 with its reason", what, err)
 		}
+	}
+
+	// A repository policy that denies publishing: the server's 403.
+	deny := `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"codeartifact:PublishPackageVersion","Resource":"*"}]}`
+	if _, err := c.PutRepositoryPermissionsPolicy(ctx(t), &codeartifact.PutRepositoryPermissionsPolicyInput{Domain: aws.String(goDomain),
+		Repository: aws.String("go-private"), PolicyDocument: aws.String(deny)}); err != nil {
+		t.Fatalf("PutRepositoryPermissionsPolicy: %v", err)
+	}
+	refused("publish denied", greetModule(t, "example.com/private/denied", "v1.0.0"), ep, tok, "v1.0.0", "may not publish", "HTTP 403")
+	if _, err := c.DeleteRepositoryPermissionsPolicy(ctx(t), &codeartifact.DeleteRepositoryPermissionsPolicyInput{Domain: aws.String(goDomain),
+		Repository: aws.String("go-private")}); err != nil {
+		t.Fatalf("DeleteRepositoryPermissionsPolicy: %v", err)
 	}
 
 	if vs := goVersions(t, c, goDomain, "go-private", mod); len(vs) != 1 || vs["v1.0.0"] != types.PackageVersionStatusPublished {
