@@ -175,9 +175,10 @@ type Generationer interface {
 
 // KeyedUpdater is implemented by a store whose concurrent Updates of the
 // same rows abort and retry each other (PostgreSQL): UpdateKeyed is Update,
-// but runs one after the other, across every process, with every other
-// UpdateKeyed of the same key. Callers key an Update by what it writes
-// (a package), so that contenders queue instead of colliding.
+// but an attempt that is retried runs one at a time, across every process,
+// with the retries of every other UpdateKeyed of the same key. Callers key
+// an Update by what it writes (a package), so that contenders queue instead
+// of colliding again.
 type KeyedUpdater interface {
 	UpdateKeyed(ctx context.Context, key string, fn func(tx Tx) error) error
 }
