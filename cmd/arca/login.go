@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -164,6 +165,17 @@ func loginCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		if exe, err = filepath.EvalSymlinks(exe); err != nil {
 			return err
+		}
+		// `go run` builds into a temporary directory that is gone after
+		// the run: name the arca on PATH instead.
+		if strings.Contains(exe, string(filepath.Separator)+"go-build") {
+			p, err := exec.LookPath("arca")
+			if err != nil {
+				return errors.New("arca runs from a temporary `go run` build, and no arca is on PATH for cargo to run later: install arca (go install ./cmd/arca) first")
+			}
+			if exe, err = filepath.Abs(p); err != nil {
+				return err
+			}
 		}
 		t.TokenCommand = append([]string{exe, "token", "--refresh"}, a.args()...)
 		// Fill the cache the provider reads, so the first build needs no
