@@ -94,7 +94,9 @@ func bundleKey(endpoint string) string {
 
 func planBundler(t Target) (Plan, error) {
 	path := filepath.Join(t.Home, ".bundle", "config")
-	if h := t.Getenv("BUNDLE_USER_HOME"); h != "" {
+	if c := t.Getenv("BUNDLE_USER_CONFIG"); c != "" {
+		path = c
+	} else if h := t.Getenv("BUNDLE_USER_HOME"); h != "" {
 		path = filepath.Join(h, "config")
 	}
 	if t.Project {
