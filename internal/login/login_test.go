@@ -250,3 +250,38 @@ func TestLoginRefusesUnsafeInput(t *testing.T) {
 		}
 	}
 }
+
+// A file the editor cannot edit safely stops the login with its path, and
+// nothing is planned.
+func TestLoginRefusesUnparseableFiles(t *testing.T) {
+	for _, c := range []struct{ tool, file, body string }{
+		{"maven", ".m2/settings.xml", "<settings><servers></settings>"},
+		{"maven", ".m2/settings.xml", "<project/>"},
+		{"cargo", ".cargo/config.toml", "registries = { acme-tools = { index = \"x\" } }\n"},
+		{"cargo", ".cargo/config.toml", "[registries]\nacme-tools.index = \"x\"\n"},
+		{"cargo", ".cargo/config.toml", "x = [\n  \"never closed\",\n"},
+		{"yarn", ".yarnrc.yml", "npmRegistries: {}\n"},
+		{"gem", ".gemrc", ":sources: [a, b]\n"},
+		{"swift", ".swiftpm/configuration/registries.json", "[1]"},
+		{"swift", ".swiftpm/configuration/registries.json", `{"registries": "x"}`},
+		{"nuget", ".config/NuGet/NuGet.Config", "<configuration>"},
+		{"poetry", ".config/pypoetry/auth.toml", "http-basic = { acme-tools = { username = \"u\" } }\n"},
+	} {
+		home := t.TempDir()
+		p := filepath.Join(home, c.file)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(c.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tl, _ := Lookup(c.tool)
+		_, err := tl.Plan(Target{Endpoint: "http://h/x/d/acme-1/tools/", Token: "tok", Domain: "acme", Repository: "tools",
+			Home: home, Dir: home, TokenCommand: []string{"arca"}})
+		if err == nil {
+			t.Errorf("%s over %s %q: planned, want a refusal", c.tool, c.file, c.body)
+		} else if !strings.Contains(err.Error(), c.file) {
+			t.Errorf("%s: the refusal does not name the file: %v", c.tool, err)
+		}
+	}
+}

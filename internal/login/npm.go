@@ -112,14 +112,17 @@ func planYarn(t Target) (Plan, error) {
 		server = []string{"npmScopes", strings.TrimPrefix(scope, "@"), "npmRegistryServer"}
 	}
 	if err := target.set(server, yamlScalar(t.Endpoint)); err != nil {
-		return p, err
+		if t.Project {
+			return p, fmt.Errorf("%s: %w", projPath, err)
+		}
+		return p, fmt.Errorf("%s: %w", user, err)
 	}
 	reg := strings.TrimSuffix(t.Endpoint, "/")
 	if err := uf.set([]string{"npmRegistries", reg, "npmAuthToken"}, yamlScalar(t.Token)); err != nil {
-		return p, err
+		return p, fmt.Errorf("%s: %w", user, err)
 	}
 	if err := uf.set([]string{"npmRegistries", reg, "npmAlwaysAuth"}, "true"); err != nil {
-		return p, err
+		return p, fmt.Errorf("%s: %w", user, err)
 	}
 	if t.Project {
 		p.Files = append(p.Files, File{Path: projPath, Data: tf.bytes()})

@@ -1,6 +1,7 @@
 package login
 
 import (
+	"fmt"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -50,7 +51,7 @@ func planGem(t Target) (Plan, error) {
 	f := parseYAML(data)
 	srcs, err := f.list(":sources")
 	if err != nil {
-		return p, err
+		return p, fmt.Errorf("%s: %w", rc, err)
 	}
 	var items []string
 	for _, s := range srcs {
@@ -79,7 +80,7 @@ func planGem(t Target) (Plan, error) {
 	// final slash.
 	host := strings.TrimSuffix(t.Endpoint, "/")
 	if err := cf.set([]string{host}, yamlScalar(t.Token)); err != nil {
-		return p, err
+		return p, fmt.Errorf("%s: %w", cred, err)
 	}
 	p.Files = append(p.Files, File{Path: cred, Data: cf.bytes(), Secret: true})
 	p.Notes = []string{"push with: gem push --host " + host + " NAME.gem"}
@@ -119,7 +120,7 @@ func planBundler(t Target) (Plan, error) {
 		f.lines = []string{"---"}
 	}
 	if err := f.set([]string{bundleKey(t.Endpoint)}, yamlScalar("aws:"+t.Token)); err != nil {
-		return Plan{}, err
+		return Plan{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return Plan{Files: []File{{Path: path, Data: f.bytes(), Secret: true}},
 		Notes: []string{"in the Gemfile: source " + yamlScalar(t.Endpoint)}}, nil
