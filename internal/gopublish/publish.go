@@ -129,6 +129,11 @@ func Upload(ctx context.Context, client *http.Client, u, token string, body io.R
 	req.ContentLength = size
 	req.SetBasicAuth("aws", token)
 	req.Header.Set("Content-Type", "application/zip")
+	if size > 1<<20 {
+		// arca authorizes before it reads a body: a refusal then comes
+		// before a large zip is sent, not as a broken pipe in the middle.
+		req.Header.Set("Expect", "100-continue")
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("uploading %s@%s: %w", m.Path, m.Version, err)

@@ -3,7 +3,10 @@ package e2e
 import (
 	"archive/zip"
 	"bytes"
+	"crypto/rand"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -88,6 +91,19 @@ func goPublishRefusals(t *testing.T, s *goServer, c *codeartifact.Client, tok st
 		if !errors.As(err, &re) || re.Status != 400 || re.Message == "" || !strings.Contains(err.Error(), "refused the module zip") {
 			t.Errorf("%s: %v, want the server's 400 with its reason", what, err)
 		}
+	}
+
+	// A zip of a few MiB goes with Expect: 100-continue: a refusal comes
+	// before the body, the real publish after it.
+	big := greetModule(t, "example.com/private/big", "v1.0.0")
+	noise := make([]byte, 3<<20)
+	rand.Read(noise)
+	if err := os.WriteFile(filepath.Join(big, "testdata", "noise.bin"), noise, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refused("big, bad token", big, ep, "not-a-token", "v1.0.0", "token was not accepted", "HTTP 401")
+	if out, err := s.goPublish(t, big, ep, tok, "v1.0.0"); err != nil || !strings.Contains(out, "published example.com/private/big@v1.0.0") {
+		t.Fatalf("arca go publish of a 3 MiB module: %v\n%s", err, out)
 	}
 
 	// A repository policy that denies publishing: the server's 403.

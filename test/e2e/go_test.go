@@ -51,6 +51,7 @@ func greetModule(t *testing.T, path, version string) string {
 		pkg + ".go":       fmt.Sprintf("package %s\n\n// Hello greets.\nfunc Hello(who string) string { return \"hello, \" + who + \" from %s@%s\" }\n", pkg, path, version),
 		"LICENSE":         "MIT\n",
 		"internal/x/x.go": "package x\n",
+		"testdata/in.txt": "data\n",
 	})
 }
 
