@@ -192,6 +192,7 @@ func BenchmarkGetPackageVersionAsset4K(b *testing.B) {
 	b.SetBytes(size)
 	b.SetParallelism(16)
 	b.ResetTimer()
+	defer reportCPU(b, cpuTime())
 	b.RunParallel(func(pb *testing.PB) {
 		buf := make([]byte, 32<<10)
 		for pb.Next() {
@@ -239,6 +240,7 @@ func BenchmarkPublish4K(b *testing.B) {
 	b.SetBytes(size)
 	b.SetParallelism(4)
 	b.ResetTimer()
+	defer reportCPU(b, cpuTime())
 	b.RunParallel(func(pb *testing.PB) {
 		body := randomBytes(size, uint64(publishSeq.Add(1)))
 		ctx := context.Background()

@@ -141,6 +141,7 @@ func benchGET(b *testing.B, u string, hdr http.Header) {
 	b.SetBytes(size)
 	b.SetParallelism(16)
 	b.ResetTimer()
+	defer reportCPU(b, cpuTime())
 	b.RunParallel(func(pb *testing.PB) {
 		buf := make([]byte, 64<<10)
 		for pb.Next() {
