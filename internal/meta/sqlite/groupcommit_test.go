@@ -236,3 +236,30 @@ func TestGroupCommitBrokenTransactionRerunsAlone(t *testing.T) {
 		t.Fatalf("Retried grew by %d, want 1", r)
 	}
 }
+
+// Updates racing Close either run or fail; none waits forever.
+func TestGroupCommitCloseDoesNotStrand(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = s.Update(ctx, func(tx meta.Tx) error {
+				return tx.InsertDomain(ctx, &meta.Domain{ID: fmt.Sprint("c", i), Owner: "1", Name: fmt.Sprint("c", i)})
+			})
+		}()
+	}
+	s.Close()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Updates racing Close are still waiting")
+	}
+	if err := s.Update(ctx, func(meta.Tx) error { return nil }); err == nil {
+		t.Fatal("Update after Close succeeded")
+	}
+}

@@ -105,8 +105,17 @@ func (s *Store) Update(ctx context.Context, fn func(tx meta.Tx) error) error {
 	}
 	// The writer always finishes a member it took, so waiting here is
 	// bounded by the group's own work; the caller's cancellation reaches fn
-	// through ctx.
-	<-m.done
+	// through ctx. A member queued after Close's last drain is never taken:
+	// the writer has stopped, and nothing of it ran.
+	select {
+	case <-m.done:
+	case <-s.group.stopped:
+		select {
+		case <-m.done:
+		default:
+			return internal(sql.ErrConnDone, "begin")
+		}
+	}
 	if m.pnc != nil {
 		panic(m.pnc)
 	}
