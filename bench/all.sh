@@ -264,7 +264,7 @@ OUT=$TMP/all.md
     echo
     echo "## bench/cluster.sh"
     echo
-    if [ -s "$TMP/cluster.md" ]; then sed 's/^# /### /' "$TMP/cluster.md"; else echo '```'; tail -30 "$TMP/cluster.out"; echo '```'; fi
+    if [ -s "$TMP/cluster.md" ]; then sed 's/^## /#### /; s/^# /### /' "$TMP/cluster.md"; else echo '```'; tail -30 "$TMP/cluster.out"; echo '```'; fi
   fi
 } >"$OUT"
 
