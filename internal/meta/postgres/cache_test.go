@@ -70,9 +70,9 @@ func TestCacheFollowsOtherNodesWrites(t *testing.T) {
 	const bound = 5 * time.Second // long: only a notification can explain a quick refresh
 	a := openCached(t, dsn, bound, 0)
 	b := openCached(t, dsn, bound, 0)
+	waitConfirmed(t, b) // listening before A writes
 	seedVersion(t, a)
 	p := seedAsset(t, a)
-	waitConfirmed(t, b)
 	// B hears A's two seeding commits (each one invalidates its cache).
 	for deadline := time.Now().Add(bound / 2); b.CacheStats().Notifications < 2; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {

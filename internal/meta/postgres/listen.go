@@ -14,6 +14,10 @@ import (
 // listening connection.
 const listenRetryMax = 5 * time.Second
 
+// listenRoundTripMax is how long a confirming round trip may take before
+// the listening connection is considered broken and re-established.
+const listenRoundTripMax = 10 * time.Second
+
 // listen keeps one connection LISTENing on the cache's channel until ctx
 // ends, bumping the generation for every other node's notification and
 // confirming the connection every staleness/4 (see cache.go). It returns
@@ -70,9 +74,12 @@ func (c *lookupCache) session(ctx context.Context, cc *pgconn.Config, interval t
 	// roundTrip runs sql; a completed one proves that every notification
 	// committed before it was sent has been received (PostgreSQL sends
 	// pending notifications before it reports the statement done).
+	// A slow answer (a loaded server) only delays the proof, which counts
+	// from when the statement was sent; the connection is given up only
+	// when it fails or takes longer than any answer should.
 	roundTrip := func(sql string) error {
 		sent := c.now()
-		rctx, cancel := context.WithTimeout(ctx, interval)
+		rctx, cancel := context.WithTimeout(ctx, max(c.staleness, listenRoundTripMax))
 		defer cancel()
 		if _, err := conn.Exec(rctx, sql).ReadAll(); err != nil {
 			return err
