@@ -234,6 +234,13 @@ func (s *Service) findExternal(ctx context.Context, r Repo, format, namespace, n
 		} else if err != nil && !apierr.Is(err, apierr.NotFound) {
 			return nil, err
 		}
+		// A package group that keeps the registry out is checked before
+		// the registry is asked: it must never learn a private name.
+		if ok, err := s.groupLets(ctx, r.Domain, o.Name, format, namespace, name, meta.RestrictExternalUpstream); err != nil {
+			return nil, err
+		} else if !ok {
+			continue
+		}
 		p, err := s.fmt.ext.Package(ctx, o.ExternalConnection, namespace, name)
 		if err != nil {
 			unavailable = unavailable || !errors.Is(err, external.ErrNotFound)
@@ -563,6 +570,25 @@ func (s *Service) topUp(ctx context.Context, r Repo, xf *externalFile) error {
 		}
 		return hold(rv.ID)
 	})
+}
+
+// ExternalAdmits reports whether a package of format may come into r's
+// chain through an external connection: some repository of the chain has
+// a connection serving format whose package group lets the package in.
+// A format that asks its registry something outside the mechanism (Go's
+// @latest of a module without versions) asks this first, so that the
+// registry never learns a name a package group keeps private.
+func (s *Service) ExternalAdmits(ctx context.Context, r Repo, format, namespace, name string) (bool, error) {
+	order, err := searchOrder(ctx, s.meta, r.Repository)
+	if err != nil {
+		return false, err
+	}
+	for _, o := range s.connectionsOf(order, format) {
+		if ok, err := s.groupLets(ctx, r.Domain, o.Name, format, namespace, name, meta.RestrictExternalUpstream); err != nil || ok {
+			return ok, err
+		}
+	}
+	return false, nil
 }
 
 // admitExternal is where package-group origin restrictions

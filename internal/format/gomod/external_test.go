@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -25,6 +26,8 @@ import (
 
 	"github.com/arca-repo/arca/internal/external"
 	"github.com/arca-repo/arca/internal/external/externaltest"
+	"github.com/arca-repo/arca/internal/format/formattest"
+	"github.com/arca-repo/arca/internal/meta"
 )
 
 // upstream is a small Go module proxy served from a directory the test
@@ -40,6 +43,21 @@ type upstream struct {
 	down atomic.Bool
 	hits atomic.Int64
 	sums map[string][]byte // "path version" → go.sum lines
+
+	mu    sync.Mutex
+	asked []string // every path requested, in order
+}
+
+// askedFor reports whether any request path contained s.
+func (u *upstream) askedFor(s string) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, p := range u.asked {
+		if strings.Contains(p, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func newUpstream(tb testing.TB) *upstream {
@@ -58,6 +76,9 @@ func newUpstream(tb testing.TB) *upstream {
 	files := http.FileServer(http.Dir(u.dir))
 	u.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u.hits.Add(1)
+		u.mu.Lock()
+		u.asked = append(u.asked, r.URL.Path)
+		u.mu.Unlock()
 		if u.down.Load() {
 			http.Error(w, "down", http.StatusServiceUnavailable)
 			return
@@ -395,4 +416,34 @@ func TestExternalLatest(t *testing.T) {
 	e.settle("example.com", "untagged", pv, pv+".info")
 	e.settle("example.com", "untagged", pv, pv+".zip")
 	e.want(e.do("GET", "example.com/none/@latest", nil), http.StatusNotFound, "no such module")
+}
+
+// A package group that blocks EXTERNAL_UPSTREAM for the company's module
+// paths keeps those paths from ever reaching the public proxy: a module
+// arca does not hold is then a plain 404 (GOPROXY=arca,direct falls
+// through), and the upstream never learns its name. Other paths still go
+// through the connection.
+func TestPrivatePathsNeverAskedUpstream(t *testing.T) {
+	e := newExtEnv(t)
+	ctx := context.Background()
+	if _, err := e.svc.CreatePackageGroup(ctx, formattest.Root, "", e.chain.Down.Domain.Name, "/go/corp.example/*", "", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.svc.UpdatePackageGroupOriginConfiguration(ctx, formattest.Root, "", e.chain.Down.Domain.Name, "/go/corp.example/*",
+		map[string]string{meta.RestrictExternalUpstream: meta.Block}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"corp.example/secret/@v/list", "corp.example/secret/@latest", "corp.example/secret/@v/v1.0.0.info",
+		"corp.example/secret/@v/v1.0.0.mod", "corp.example/secret/@v/v1.0.0.zip", "corp.example/deep/er/v2/@v/list"} {
+		e.want(e.do("GET", path, nil), http.StatusNotFound, path+" in a group that blocks the external upstream")
+	}
+	if e.up.askedFor("corp.example") {
+		t.Errorf("the upstream was asked about a blocked path: %v", e.up.asked)
+	}
+	mod := "example.com/Pub"
+	e.up.add(mod, "v1.0.0", simpleZip(t, mod, "v1.0.0"), goMod(mod), true)
+	e.want(e.do("GET", esc(t, mod)+"/@v/list", nil), 200, "a path outside the group")
+	if !e.up.askedFor("example.com") {
+		t.Error("a path outside the group did not reach the upstream")
+	}
 }

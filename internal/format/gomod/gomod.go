@@ -207,7 +207,7 @@ func (h *Handler) latest(req *format.Request, t Target) {
 			}
 		}
 	}
-	if best == nil && h.sum != nil {
+	if best == nil && h.sum != nil && h.externalAdmits(req, t) {
 		// No version at all (a public module without tags lists none):
 		// the upstream proxy's @latest names one, fetched through the
 		// external connection if the repository's chain has it (404
@@ -224,6 +224,14 @@ func (h *Handler) latest(req *format.Request, t Target) {
 	}
 	t.Kind, t.Version = kindInfo, best.Version.Version
 	h.serveInfo(req, t, best)
+}
+
+// externalAdmits reports whether the module may come in through the
+// chain's external connection (a package group may keep it private; then
+// the upstream is not even asked).
+func (h *Handler) externalAdmits(req *format.Request, t Target) bool {
+	ok, err := h.svc.ExternalAdmits(req.R.Context(), h.repo(req), formatName, t.Namespace, t.Name)
+	return err == nil && ok
 }
 
 // Info is the JSON of $module/@v/$version.info.
