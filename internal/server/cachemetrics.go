@@ -34,6 +34,10 @@ func registerCaches(mx *metrics.Metrics, st *Stores, issuer *token.Issuer) {
 			func() uint64 { return m.CacheStats().Notifications })
 		mx.Counter("arca_pg_cache_unconfirmed_total", "Lookups not cached because the listener was not confirmed within the staleness bound.",
 			func() uint64 { return m.CacheStats().Unconfirmed })
+		mx.Counter("arca_pg_cache_listener_connects_total", "Connections the lookup cache's listener established (1 after a clean start; each reconnection empties the cache).",
+			func() uint64 { return m.CacheStats().Reconnects })
+		mx.Counter("arca_pg_tx_retries_total", "PostgreSQL transactions run again after a serialization failure or deadlock.",
+			func() uint64 { return m.TxStats().Retries })
 	case *sqlite.Store:
 		mx.Counter("arca_sqlite_commits_total", "SQLite transactions committed (each one fsync).",
 			func() uint64 { return m.Stats().Commits })

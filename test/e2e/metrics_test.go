@@ -273,6 +273,12 @@ func TestMetricsClusterCaches(t *testing.T) {
 	if _, ok := m[`arca_pg_cache_notifications_total`]; !ok {
 		t.Error("no arca_pg_cache_notifications_total")
 	}
+	if m[`arca_pg_cache_listener_connects_total`] < 1 {
+		t.Errorf("arca_pg_cache_listener_connects_total = %v, want ≥ 1 (the listener connected)", m[`arca_pg_cache_listener_connects_total`])
+	}
+	if _, ok := m[`arca_pg_tx_retries_total`]; !ok {
+		t.Error("no arca_pg_tx_retries_total")
+	}
 	if _, ok := m[`arca_sqlite_commits_total`]; ok {
 		t.Error("a PostgreSQL node reports SQLite commits")
 	}
