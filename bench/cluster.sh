@@ -25,6 +25,7 @@ SIZE_SMALL=4096
 SIZE_LARGE=${SIZE_LARGE:-268435456}       # bytes of the large asset
 WRK_THREADS=${WRK_THREADS:-2}
 WRK_CONNS=${WRK_CONNS:-32}
+WRK_TIMEOUT=${WRK_TIMEOUT:-30s}           # a loaded machine stalls answers past wrk's 2 s default
 PUBLISH_CONC=${PUBLISH_CONC:-8}           # concurrent 4 KiB publishers
 PUBLISH_DURATION=${PUBLISH_DURATION:-$DURATION}
 CURL_RUNS=${CURL_RUNS:-3}                 # large downloads: best of N
@@ -234,7 +235,7 @@ peak_rss() {  # peak_rss NODES... -> sum of their VmHWM, MiB
 # ---------------------------------------------------------------- load
 # wrk_start OUT URL THREADS CONNS DUR: wrk in the background, output in OUT.
 wrk_start() {
-  wrk -t"$3" -c"$4" -d"$5" "$2" >"$1" 2>&1 &
+  wrk -t"$3" -c"$4" -d"$5" --timeout "$WRK_TIMEOUT" "$2" >"$1" 2>&1 &
   BG_PIDS+=($!)
 }
 wait_bg() {  # waits for every background run; fails if one failed
