@@ -228,9 +228,19 @@ func TestExternalClusterColdFetch(t *testing.T) {
 		t.Logf("version manifest requests: %d", reg.hits["/"+name+"/1.0.0"])
 	}()
 	// The premise: every client asked while the registry was still sending.
-	reg.mu.Lock()
-	firstEnd, lastEnd := reg.firstEnd, reg.lastEnd
-	reg.mu.Unlock()
+	// A client has every byte once Content-Length is reached, which can be
+	// before the registry's handler returns (it pauses after each chunk):
+	// wait for the handlers to record their ends.
+	var firstEnd, lastEnd time.Time
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		reg.mu.Lock()
+		firstEnd, lastEnd = reg.firstEnd, reg.lastEnd
+		done := reg.inFlight == 0 && !lastEnd.IsZero()
+		reg.mu.Unlock()
+		if done || time.Now().After(deadline) {
+			break
+		}
+	}
 	if !lastStart.Before(firstEnd) {
 		t.Errorf("the last client started %v after the first tarball response ended: the fetches did not overlap", lastStart.Sub(firstEnd))
 	}
