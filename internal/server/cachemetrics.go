@@ -11,14 +11,19 @@ import (
 // registerCaches makes the stores' and the token issuer's caches visible
 // in the metrics, each under a fixed name (docs/metrics.md): "blobs" (the
 // service's small-blob cache for the data directory), "s3_blobs" (the S3
-// store's), "pg_lookups" (PostgreSQL's per-node lookup cache), "tokens"
+// store's), "pg_lookups" (PostgreSQL's per-node lookup cache), "policies"
+// (the resource policies that govern a request), "tokens"
 // (verified authorization tokens); and the SQLite write queue's commits.
 func registerCaches(mx *metrics.Metrics, st *Stores, issuer *token.Issuer) {
 	mx.Cache("blobs", func() metrics.CacheSnapshot {
 		s := st.Service.BlobCacheStats()
 		return metrics.CacheSnapshot{Hits: s.Hits, Misses: s.Misses, Evictions: s.Evictions, Entries: s.Entries, Bytes: s.Bytes, MaxBytes: s.MaxBytes}
 	})
-	if b, ok := st.Blobs.(*s3.Store); ok {
+	mx.Cache("policies", func() metrics.CacheSnapshot {
+		s := st.Service.PolicyCacheStats()
+		return metrics.CacheSnapshot{Hits: s.Hits, Misses: s.Misses, Entries: s.Entries, Bytes: int64(s.Bytes), MaxBytes: int64(s.MaxBytes)}
+	})
+		if b, ok := st.Blobs.(*s3.Store); ok {
 		mx.Cache("s3_blobs", func() metrics.CacheSnapshot {
 			s := b.CacheStats()
 			return metrics.CacheSnapshot{Hits: s.Hits, Misses: s.Misses, Evictions: s.Evictions, Entries: s.Entries, Bytes: s.Bytes, MaxBytes: s.MaxBytes}

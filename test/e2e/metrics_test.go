@@ -110,6 +110,7 @@ func TestMetricsAccessLogPprof(t *testing.T) {
 		`arca_blob_operation_duration_seconds_count{op="open"}`,
 		`arca_cache_hits_total{cache="tokens"}`, // npm sends one token many times
 		`arca_cache_max_bytes{cache="blobs"}`,
+		`arca_cache_max_bytes{cache="policies"}`,
 		`arca_sqlite_commits_total`,
 		`arca_sqlite_updates_total`,
 	} {
