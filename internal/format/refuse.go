@@ -46,3 +46,19 @@ func Refuse(w http.ResponseWriter, r *http.Request, body io.Reader, answer func(
 		_, _ = io.Copy(io.Discard, io.LimitReader(body, MaxDrain))
 	}
 }
+
+// WriteText answers with status and a plain-text message, the error
+// dialect of clients that print the body they get (NuGet, gem, Bundler).
+// Headers a handler set for a success it did not send (length, validators,
+// caching, encoding) are dropped first.
+func WriteText(w http.ResponseWriter, status int, msg string) {
+	hdr := w.Header()
+	hdr.Del("Content-Length")
+	hdr.Del("ETag")
+	hdr.Del("Cache-Control")
+	hdr.Del("Last-Modified")
+	hdr.Del("Content-Encoding")
+	hdr.Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, msg)
+}

@@ -12,7 +12,6 @@ package nuget
 
 import (
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -117,9 +116,9 @@ func (h *Handler) ServeRepository(req *format.Request) {
 	case p == pQuery:
 		h.search(req)
 	case p == "" || p == "v3" || p == "v3/":
-		writeText(req.W, http.StatusNotFound, "This is a NuGet V3 feed: use "+h.svc.Endpoint(h.repo(req), formatName)+pIndex+" as the package source.\n")
+		format.WriteText(req.W, http.StatusNotFound, "This is a NuGet V3 feed: use "+h.svc.Endpoint(h.repo(req), formatName)+pIndex+" as the package source.\n")
 	case strings.HasPrefix(p, "api/v2") || strings.HasPrefix(p, "FindPackagesById") || strings.HasPrefix(p, "Packages"):
-		writeText(req.W, http.StatusNotFound, "NuGet's V2 protocol is not supported (as in CodeArtifact): use the V3 source "+h.svc.Endpoint(h.repo(req), formatName)+pIndex+".\n")
+		format.WriteText(req.W, http.StatusNotFound, "NuGet's V2 protocol is not supported (as in CodeArtifact): use the V3 source "+h.svc.Endpoint(h.repo(req), formatName)+pIndex+".\n")
 	default:
 		h.Error(req.W, apierr.New(apierr.NotFound, "Not found: '%s' is not a path of this NuGet feed.", short(p)))
 	}
@@ -156,22 +155,7 @@ func (h *Handler) serviceIndex(req *format.Request) {
 // refuse answers with a status and a plain-text message without reading
 // the body.
 func (h *Handler) refuse(req *format.Request, status int, msg string) {
-	format.Refuse(req.W, req.R, nil, func() { writeText(req.W, status, msg+"\n") })
-}
-
-// writeText writes NuGet's error dialect: the status code is what the
-// NuGet client acts on (404 = not there, 409 = exists, 401 = credentials)
-// and it prints a plain-text body with it.
-func writeText(w http.ResponseWriter, status int, msg string) {
-	hdr := w.Header()
-	hdr.Del("Content-Length")
-	hdr.Del("ETag")
-	hdr.Del("Cache-Control")
-	hdr.Del("Last-Modified")
-	hdr.Del("Content-Encoding")
-	hdr.Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, msg)
+	format.Refuse(req.W, req.R, nil, func() { format.WriteText(req.W, status, msg+"\n") })
 }
 
 // Unauthorized implements format.Handler: the NuGet client answers a
@@ -179,7 +163,7 @@ func writeText(w http.ResponseWriter, status int, msg string) {
 // aws, the token as password).
 func (h *Handler) Unauthorized(w http.ResponseWriter, message string) {
 	w.Header().Set("WWW-Authenticate", `Basic realm="arca"`)
-	writeText(w, http.StatusUnauthorized, message+"\n")
+	format.WriteText(w, http.StatusUnauthorized, message+"\n")
 }
 
 // Error implements format.Handler.
@@ -191,7 +175,7 @@ func (h *Handler) Error(w http.ResponseWriter, err error) {
 		msg = "internal error"
 	}
 	apierr.SetRetryHeaders(w.Header(), e)
-	writeText(w, e.Kind.Status(), msg+"\n")
+	format.WriteText(w, e.Kind.Status(), msg+"\n")
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -95,7 +95,7 @@ func (h *Handler) push(req *format.Request) {
 		h.Error(req.W, err)
 		return
 	}
-	writeText(req.W, http.StatusCreated, "Package "+spec.ID+" "+version+" was pushed to repository "+req.Repository.Name+".\n")
+	format.WriteText(req.W, http.StatusCreated, "Package "+spec.ID+" "+version+" was pushed to repository "+req.Repository.Name+".\n")
 }
 
 // packagePart returns the reader of the .nupkg in a push body: the first
@@ -194,7 +194,7 @@ func (h *Handler) setListed(req *format.Request, id, version string, listed bool
 	}
 	done := func() {
 		if listed {
-			writeText(req.W, http.StatusOK, "Package "+id+" "+v+" is listed.\n")
+			format.WriteText(req.W, http.StatusOK, "Package "+id+" "+v+" is listed.\n")
 			return
 		}
 		req.W.WriteHeader(http.StatusNoContent)

@@ -74,7 +74,7 @@ func (h *Handler) ServeRepository(req *format.Request) {
 	switch {
 	case p == "" && read:
 		// gem install probes the source root before it uses /info/.
-		writeText(req.W, http.StatusOK, "RubyGems repository "+req.Repository.Name+"\n")
+		format.WriteText(req.W, http.StatusOK, "RubyGems repository "+req.Repository.Name+"\n")
 	case p == "api/v1/gems":
 		if m != http.MethodPost {
 			h.refuse(req, http.StatusMethodNotAllowed, "Push a gem with POST (gem push).")
@@ -113,28 +113,14 @@ func (h *Handler) ServeRepository(req *format.Request) {
 // refuse answers with a status and a plain-text message without reading
 // the body.
 func (h *Handler) refuse(req *format.Request, status int, msg string) {
-	format.Refuse(req.W, req.R, nil, func() { writeText(req.W, status, msg+"\n") })
-}
-
-// writeText writes RubyGems' error dialect: a plain-text body, which gem
-// and Bundler print.
-func writeText(w http.ResponseWriter, status int, msg string) {
-	hdr := w.Header()
-	hdr.Del("Content-Length")
-	hdr.Del("ETag")
-	hdr.Del("Cache-Control")
-	hdr.Del("Last-Modified")
-	hdr.Del("Content-Encoding")
-	hdr.Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, msg)
+	format.Refuse(req.W, req.R, nil, func() { format.WriteText(req.W, status, msg+"\n") })
 }
 
 // Unauthorized implements format.Handler: gem and Bundler retry a 401
 // with the credentials of the source URL or of their configuration.
 func (h *Handler) Unauthorized(w http.ResponseWriter, message string) {
 	w.Header().Set("WWW-Authenticate", `Basic realm="arca"`)
-	writeText(w, http.StatusUnauthorized, message+"\n")
+	format.WriteText(w, http.StatusUnauthorized, message+"\n")
 }
 
 // Error implements format.Handler.
@@ -146,7 +132,7 @@ func (h *Handler) Error(w http.ResponseWriter, err error) {
 		msg = "internal error"
 	}
 	apierr.SetRetryHeaders(w.Header(), e)
-	writeText(w, e.Kind.Status(), msg+"\n")
+	format.WriteText(w, e.Kind.Status(), msg+"\n")
 }
 
 // versionFormat is a version's format metadata: the spec of each
@@ -220,7 +206,7 @@ func (h *Handler) push(req *format.Request) {
 		h.Error(req.W, err)
 		return
 	}
-	writeText(req.W, http.StatusOK, "Successfully registered gem: "+spec.Name+" ("+strings.TrimPrefix(spec.FullName(), spec.Name+"-")+")\n")
+	format.WriteText(req.W, http.StatusOK, "Successfully registered gem: "+spec.Name+" ("+strings.TrimPrefix(spec.FullName(), spec.Name+"-")+")\n")
 }
 
 func (s *Spec) versionMeta() pkgsvc.VersionMeta {
