@@ -23,7 +23,7 @@ func registerCaches(mx *metrics.Metrics, st *Stores, issuer *token.Issuer) {
 		s := st.Service.PolicyCacheStats()
 		return metrics.CacheSnapshot{Hits: s.Hits, Misses: s.Misses, Entries: s.Entries, Bytes: int64(s.Bytes), MaxBytes: int64(s.MaxBytes)}
 	})
-		if b, ok := st.Blobs.(*s3.Store); ok {
+	if b, ok := st.Blobs.(*s3.Store); ok {
 		mx.Cache("s3_blobs", func() metrics.CacheSnapshot {
 			s := b.CacheStats()
 			return metrics.CacheSnapshot{Hits: s.Hits, Misses: s.Misses, Evictions: s.Evictions, Entries: s.Entries, Bytes: s.Bytes, MaxBytes: s.MaxBytes}
