@@ -79,6 +79,12 @@ func startEnv() (*env, error) {
 	cfg.RootAccessKeyID = benchkit.DefaultAccessKey
 	cfg.RootSecretAccessKey = benchkit.DefaultSecretKey
 	cfg.LogLevel = "warn"
+	// ARCA_* variables reach the benchmarked server (ARCA_METRICS=false
+	// measures the metrics' own cost).
+	if err := cfg.LoadEnv(os.LookupEnv); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
 	if err := cfg.Validate(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
