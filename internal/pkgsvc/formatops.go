@@ -325,7 +325,7 @@ func (s *Service) PackageView(ctx context.Context, r Repo, format, namespace, na
 			return v, nil
 		}
 	}
-	view, err := s.readView(ctx, r, format, namespace, name)
+	view, err := s.readView(ctx, r, format, namespace, name, true)
 	if err != nil {
 		return nil, err
 	}
@@ -334,6 +334,34 @@ func (s *Service) PackageView(ctx context.Context, r Repo, format, namespace, na
 		for _, src := range view.ext {
 			view.Key += "\x00" + src.conn + "=" + src.stamp
 		}
+		s.fmt.views.Put(key, view)
+	}
+	return view, nil
+}
+
+// LocalPackageView is PackageView without the external connections'
+// versions: what the repositories of r's chain hold. A request that names
+// a version it will fetch through the connection anyway (Go's .info) reads
+// this, so the registry is not asked for the whole package's metadata
+// first (a Go proxy's @v/list costs far more than the file).
+func (s *Service) LocalPackageView(ctx context.Context, r Repo, format, namespace, name string) (*PackageView, error) {
+	name = formatrules.Of(format).Normalize(name)
+	if err := checkFormatCoord(format, namespace, name); err != nil {
+		return nil, err
+	}
+	key := s.viewKey(r, format, namespace, name)
+	if key != "" {
+		key += "\x00local"
+		if v, ok := s.fmt.views.Get(key); ok {
+			return v, nil
+		}
+	}
+	view, err := s.readView(ctx, r, format, namespace, name, false)
+	if err != nil {
+		return nil, err
+	}
+	if key != "" {
+		view.Key = key
 		s.fmt.views.Put(key, view)
 	}
 	return view, nil
@@ -352,7 +380,7 @@ func (s *Service) externalCurrent(ctx context.Context, v *PackageView) bool {
 	return true
 }
 
-func (s *Service) readView(ctx context.Context, r Repo, format, namespace, name string) (*PackageView, error) {
+func (s *Service) readView(ctx context.Context, r Repo, format, namespace, name string, withExternal bool) (*PackageView, error) {
 	view := &PackageView{Format: format, Namespace: namespace, Name: name, DistTags: map[string]string{}}
 	repos := []*meta.Repository{r.Repository}
 	local, err := s.meta.GetPackage(ctx, r.Repository.ID, format, namespace, name)
@@ -422,7 +450,7 @@ func (s *Service) readView(ctx context.Context, r Repo, format, namespace, name 
 		}
 	}
 	unavailable := false
-	if local == nil || local.OriginUpstream != meta.Block {
+	if withExternal && (local == nil || local.OriginUpstream != meta.Block) {
 		if view.ext, unavailable, err = s.mergeExternal(ctx, r, view, s.connectionsOf(repos, format), blocked, seen); err != nil {
 			return nil, err
 		}

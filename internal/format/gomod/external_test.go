@@ -447,3 +447,26 @@ func TestPrivatePathsNeverAskedUpstream(t *testing.T) {
 		t.Error("a path outside the group did not reach the upstream")
 	}
 }
+
+// A download names its version: arca fetches the files by name and never
+// asks the upstream for the module's list, which a real proxy answers
+// far more slowly than a file (go mod download asks for .info, .mod and
+// .zip, never the list).
+func TestFilesFetchedWithoutTheList(t *testing.T) {
+	e := newExtEnv(t)
+	mod := "example.com/Quick"
+	z := simpleZip(t, mod, "v1.2.0")
+	e.up.add(mod, "v1.2.0", z, goMod(mod), true)
+	p := esc(t, mod)
+	for _, f := range []string{".info", ".mod", ".zip"} {
+		e.want(e.do("GET", p+"/@v/v1.2.0"+f, nil), 200, f)
+	}
+	if e.up.askedFor("/@v/list") {
+		t.Errorf("the upstream was asked for the list: %v", e.up.asked)
+	}
+	e.want(e.do("GET", p+"/@v/v9.9.9.info", nil), http.StatusNotFound, "a version the upstream lacks")
+	// The list itself still comes from the upstream.
+	if got := e.want(e.do("GET", p+"/@v/list", nil), 200, "list"); got != "v1.2.0\n" {
+		t.Errorf("list = %q", got)
+	}
+}

@@ -245,7 +245,12 @@ type Info struct {
 // proxy's own .info (kept as a file) for versions of the external
 // connection.
 func (h *Handler) info(req *format.Request, t Target) {
-	view, err := h.view(req, t)
+	// What the chain holds decides; a version it does not hold is fetched
+	// by name through the connection, without asking for the module's list.
+	view, err := h.svc.LocalPackageView(req.R.Context(), h.repo(req), formatName, t.Namespace, t.Name)
+	if apierr.Is(err, apierr.NotFound) {
+		view, err = nil, nil
+	}
 	if err != nil {
 		h.Error(req.W, err)
 		return
