@@ -39,29 +39,8 @@ BENCH_NAME=bench/all.sh
 
 . bench/lib.sh
 
-for v in $(compgen -e | grep '^ARCA_' || true); do unset "$v"; done
-export ARCA_ROOT_ACCESS_KEY_ID=AKIABENCHKEY00000001
-export ARCA_ROOT_SECRET_ACCESS_KEY=bench/secret/key/0123456789abcdefghijklm
-export ARCA_REGION=us-east-1
-export ARCA_LOG_LEVEL=info
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY || true
-
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/arca-all-bench.XXXXXX")
-ARCA_PID=""
-NGINX_PID=""
-cleanup() {
-  local rc=$?
-  set +e
-  for p in $ARCA_PID; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-  if [ -n "$NGINX_PID" ]; then kill -QUIT "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null; fi
-  [ "$rc" = 0 ] || { tail -20 "$TMP"/*.log >&2 2>/dev/null; }
-  rm -rf "$TMP"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_begin all
 
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] && command -v wrk >/dev/null && command -v curl >/dev/null ||
@@ -78,7 +57,7 @@ MAVEN_REPO=$("$BENCHCTL" maven-token | sed -n 's/.*repository=\([^ ]*\).*/\1/p')
 
 # ---------------------------------------------------------------- content
 WWW=$TMP/www
-mkdir -p "$WWW/maven" "$TMP/nginx/tmp"
+mkdir -p "$WWW/maven"
 SEED=$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
 log "publishing: a 4 KiB generic asset, $VERSIONS npm versions (16 KiB tarballs), $VERSIONS PyPI wheels, $VERSIONS Maven versions"
 head -c 4096 /dev/urandom >"$WWW/small.bin"
@@ -116,34 +95,7 @@ n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["files"]
 grep -q "<version>1.$((VERSIONS - 1))</version>" "$WWW/maven-metadata.xml" || die "maven-metadata.xml lacks the last version"
 
 # ---------------------------------------------------------------- nginx
-NGINX_PORT=$("$BENCHCTL" freeport)
-NGINX_USER=""
-[ "$(id -u)" = 0 ] && NGINX_USER="user root;"
-cat >"$TMP/nginx/nginx.conf" <<EOF
-$NGINX_USER
-daemon off;
-worker_processes 2;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  sendfile on;
-  access_log off;
-  default_type application/octet-stream;
-  client_body_temp_path $TMP/nginx/tmp;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    root $WWW;
-    location / { }
-  }
-}
-EOF
-"$NGINX" -t -q -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" || die "nginx config test failed"
-"$NGINX" -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" &
-NGINX_PID=$!
-NGINX_URL=http://127.0.0.1:$NGINX_PORT
-for i in $(seq 100); do curl -sf -o /dev/null "$NGINX_URL/small.bin" && break; sleep 0.05; done
-curl -sf -o /dev/null "$NGINX_URL/small.bin" || die "nginx did not start"
+start_nginx 'default_type application/octet-stream;'
 
 # ---------------------------------------------------------------- measuring
 # wrk2 URL HEADER HEADER -> requests/s; dies on errors. A 30 s timeout: a

@@ -52,32 +52,12 @@ WRK_VERSION=$(awk -v m="$WRK_MODULE" '$1 == m { print $2; exit }' go.mod)
 
 # The go command reaches the proxy the way this machine does; arca and
 # nginx are on loopback (never proxied).
-for v in $(compgen -e | grep '^ARCA_\|^GO' || true); do unset "$v"; done
-export ARCA_ROOT_ACCESS_KEY_ID=AKIABENCHKEY00000001
-export ARCA_ROOT_SECRET_ACCESS_KEY=bench/secret/key/0123456789abcdefghijklm
-export ARCA_REGION=us-east-1
-export ARCA_LOG_LEVEL=${LOG_LEVEL:-info}
+BENCH_KEEP_PROXY=1 bench_begin go
+for v in $(compgen -e | grep '^GO' || true); do unset "$v"; done
 export AWS_ACCESS_KEY_ID=$ARCA_ROOT_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$ARCA_ROOT_SECRET_ACCESS_KEY
 export AWS_DEFAULT_REGION=us-east-1 AWS_PAGER=""
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL || true
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/arca-go-bench.XXXXXX")
 export AWS_CONFIG_FILE=$TMP/aws-none AWS_SHARED_CREDENTIALS_FILE=$TMP/aws-none
-ARCA_PID=""
-NGINX_PID=""
-cleanup() {
-  local rc=$?
-  set +e
-  [ -z "$ARCA_PID" ] || { kill -TERM "$ARCA_PID" 2>/dev/null && wait "$ARCA_PID" 2>/dev/null; }
-  [ -z "$NGINX_PID" ] || { kill -QUIT "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null; }
-  [ "$rc" = 0 ] || { tail -20 "$TMP"/*.log "$TMP"/nginx/error.log >&2 2>/dev/null; }
-  chmod -R u+w "$TMP" 2>/dev/null
-  rm -rf "$TMP"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 log "building arca and benchctl into $TMP"
 go build -o "$TMP/arca" ./cmd/arca
@@ -189,40 +169,12 @@ KEPT=$(find "$TMP/arca-data" -type f | wc -l)
 
 # ---------------------------------------------------------------- nginx
 WWW=$TMP/www
-mkdir -p "$WWW" "$TMP/nginx/tmp"
-NGINX_PORT=$("$BENCHCTL" freeport)
-NGINX_USER=""
-[ "$(id -u)" = 0 ] && NGINX_USER="user root;"   # workers must read $TMP (0700)
-cat >"$TMP/nginx/nginx.conf" <<EOF
-$NGINX_USER
-daemon off;
-worker_processes 2;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  sendfile on;
-  access_log off;
-  types { application/json info; text/plain mod; }
+mkdir -p "$WWW"
+NGINX_CERT=$CERT NGINX_KEY=$KEY
+start_nginx 'types { application/json info; text/plain mod; }
   default_type application/octet-stream;
-  etag on;
-  client_body_temp_path $TMP/nginx/tmp;
-  server {
-    listen 127.0.0.1:$NGINX_PORT ssl;
-    ssl_certificate $CERT;
-    ssl_certificate_key $KEY;
-    root $WWW;
-    location / { }
-  }
-}
-EOF
-"$NGINX" -t -q -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" || die "nginx config test failed"
-"$NGINX" -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" &
-NGINX_PID=$!
-NGINX_EP=https://127.0.0.1:$NGINX_PORT/
-echo ok >"$WWW/ping"
-for i in $(seq 100); do curl -sf --cacert "$CERT" -o /dev/null "${NGINX_EP}ping" && break; sleep 0.05; done
-curl -sf --cacert "$CERT" -o /dev/null "${NGINX_EP}ping" || die "nginx did not start"
+  etag on;'
+NGINX_EP=$NGINX_URL/
 
 # nginx serves copies of what arca serves (module paths here have no
 # upper-case letters, so no ! escapes).

@@ -89,3 +89,80 @@ wrk_rps() {  # wrk_rps URL [HEADER] -> requests/s; dies on non-2xx answers
 target() {  # target RATIO OP LIMIT -> met / missed
   awk -v r="$1" -v l="$3" -v op="$2" 'BEGIN { ok = (op == ">=") ? r >= l : r <= l; print (ok ? "met" : "MISSED") }'
 }
+
+# bench_begin NAME: the start every script shares. Clears ARCA_* and (but
+# with BENCH_KEEP_PROXY=1, for a script whose arca fetches from outside)
+# the proxy variables, exports the benchmark's root credentials, region and log
+# level (LOG_LEVEL, default info), makes $TMP, and installs the exit trap
+# that stops every arca in $ARCA_PID (one or several PIDs) and the nginx
+# in $NGINX_PID, shows the logs of a failed run, and removes $TMP.
+bench_begin() {
+  local v
+  for v in $(compgen -e | grep '^ARCA_' || true); do unset "$v"; done
+  export ARCA_ROOT_ACCESS_KEY_ID=AKIABENCHKEY00000001
+  export ARCA_ROOT_SECRET_ACCESS_KEY=bench/secret/key/0123456789abcdefghijklm
+  export ARCA_REGION=us-east-1
+  export ARCA_LOG_LEVEL=${LOG_LEVEL:-info}
+  [ "${BENCH_KEEP_PROXY:-}" = 1 ] || unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY || true
+  TMP=$(mktemp -d "${TMPDIR:-/tmp}/arca-$1-bench.XXXXXX")
+  ARCA_PID=""
+  NGINX_PID=""
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+bench_cleanup() {
+  local rc=$? p
+  set +e
+  for p in $ARCA_PID; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  [ -z "$NGINX_PID" ] || { kill -QUIT "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null; }
+  [ "$rc" = 0 ] || { tail -20 "$TMP"/*.log "$TMP"/nginx/error.log >&2 2>/dev/null; }
+  chmod -R u+w "$TMP" 2>/dev/null # the go command leaves its module cache read-only
+  rm -rf "$TMP"
+  exit $rc
+}
+
+# start_nginx 'DIRECTIVES': serves $WWW (made here) with $NGINX on a free
+# loopback port, its config and logs in $TMP/nginx: sendfile, no access
+# log, and DIRECTIVES (types, default_type, etag, …) in the http block.
+# With NGINX_CERT and NGINX_KEY set it serves HTTPS with them. Waits until
+# nginx answers; sets NGINX_PID, NGINX_PORT and NGINX_URL (no final slash).
+start_nginx() {
+  local user="" tls="" scheme=http i
+  local curl_tls=()
+  mkdir -p "$WWW" "$TMP/nginx/tmp"
+  NGINX_PORT=$("$BENCHCTL" freeport)
+  [ "$(id -u)" = 0 ] && user="user root;"   # workers must read $TMP (0700)
+  if [ -n "${NGINX_CERT:-}" ]; then
+    tls=" ssl; ssl_certificate $NGINX_CERT; ssl_certificate_key $NGINX_KEY"
+    scheme=https
+    curl_tls=(--cacert "$NGINX_CERT")
+  fi
+  cat >"$TMP/nginx/nginx.conf" <<CONF
+$user
+daemon off;
+worker_processes 2;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  sendfile on;
+  access_log off;
+  $1
+  client_body_temp_path $TMP/nginx/tmp;
+  server {
+    listen 127.0.0.1:$NGINX_PORT$tls;
+    root $WWW;
+    location / { }
+  }
+}
+CONF
+  "$NGINX" -t -q -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" || die "nginx config test failed"
+  "$NGINX" -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" &
+  NGINX_PID=$!
+  NGINX_URL=$scheme://127.0.0.1:$NGINX_PORT
+  echo ok >"$WWW/ping"
+  for i in $(seq 100); do curl -sf "${curl_tls[@]}" -o /dev/null "$NGINX_URL/ping" && return; sleep 0.05; done
+  die "nginx did not start"
+}

@@ -46,29 +46,9 @@ for g in $TREE; do
 done
 [ -z "$missing" ] || die "missing:$missing (apt-get install -y$missing; the tree wants$( echo " $TREE"))"
 
-for v in $(compgen -e | grep '^ARCA_' || true); do unset "$v"; done
+bench_begin ruby
 for v in $(compgen -e | grep -E '^(GEM_|BUNDLE_|RUBY)' || true); do unset "$v"; done
-export ARCA_ROOT_ACCESS_KEY_ID=AKIABENCHKEY00000001
-export ARCA_ROOT_SECRET_ACCESS_KEY=bench/secret/key/0123456789abcdefghijklm
-export ARCA_REGION=us-east-1
-export ARCA_LOG_LEVEL=info
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY || true
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/arca-ruby-bench.XXXXXX")
-ARCA_PID=""
-NGINX_PID=""
-cleanup() {
-  local rc=$?
-  set +e
-  [ -z "$ARCA_PID" ] || { kill -TERM "$ARCA_PID" 2>/dev/null && wait "$ARCA_PID" 2>/dev/null; }
-  [ -z "$NGINX_PID" ] || { kill -QUIT "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null; }
-  [ "$rc" = 0 ] || { tail -20 "$TMP"/*.log "$TMP"/nginx/error.log >&2 2>/dev/null; }
-  rm -rf "$TMP"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # ---------------------------------------------------------------- arca
 # The token is the domain's; the RubyGems endpoint is the Maven one's
@@ -85,41 +65,14 @@ ARCA_SRC=$(ruby -ruri -e 'u = URI(ARGV[0]); u.user = "aws"; u.password = URI.enc
 
 # ---------------------------------------------------------------- nginx
 WWW="$TMP/www"
-mkdir -p "$WWW" "$TMP/nginx/tmp"
-NGINX_PORT=$("$BENCHCTL" freeport)
-NGINX_USER=""
-[ "$(id -u)" = 0 ] && NGINX_USER="user root;"   # workers must read $TMP (0700)
-cat >"$TMP/nginx/nginx.conf" <<EOF
-$NGINX_USER
-daemon off;
-worker_processes 2;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  sendfile on;
-  access_log off;
-  types { application/octet-stream gem; }
+mkdir -p "$WWW"
+# Bundler 2.3 takes an ETag for the MD5 of the compact index file and
+# drops the compact index when it is not (nginx's is mtime-size).
+start_nginx 'types { application/octet-stream gem; }
   default_type text/plain;
   charset utf-8;
-  # Bundler 2.3 takes an ETag for the MD5 of the compact index file and
-  # drops the compact index when it is not (nginx's is mtime-size).
-  etag off;
-  client_body_temp_path $TMP/nginx/tmp;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    root $WWW;
-    location / { }
-  }
-}
-EOF
-"$NGINX" -t -q -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" || die "nginx config test failed"
-"$NGINX" -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" &
-NGINX_PID=$!
-NGINX_REG=http://127.0.0.1:$NGINX_PORT/
-echo ok >"$WWW/ping"
-for i in $(seq 100); do curl -sf -o /dev/null "${NGINX_REG}ping" && break; sleep 0.05; done
-curl -sf -o /dev/null "${NGINX_REG}ping" || die "nginx did not start"
+  etag off;'
+NGINX_REG=$NGINX_URL/
 
 # ---------------------------------------------------------------- gems
 # The real tree: Debian ships each gem's sources and a gemspec whose file

@@ -39,29 +39,8 @@ missing=""
 for t in wrk curl zip go; do command -v $t >/dev/null || missing="$missing $t"; done
 [ -z "$missing" ] || die "missing:$missing (apt-get install -y$missing)"
 
-for v in $(compgen -e | grep '^ARCA_' || true); do unset "$v"; done
-export ARCA_ROOT_ACCESS_KEY_ID=AKIABENCHKEY00000001
-export ARCA_ROOT_SECRET_ACCESS_KEY=bench/secret/key/0123456789abcdefghijklm
-export ARCA_REGION=us-east-1
-export ARCA_LOG_LEVEL=info
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY || true
+bench_begin swift
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/arca-swift-bench.XXXXXX")
-ARCA_PID=""
-NGINX_PID=""
-cleanup() {
-  local rc=$?
-  set +e
-  [ -z "$ARCA_PID" ] || { kill -TERM "$ARCA_PID" 2>/dev/null && wait "$ARCA_PID" 2>/dev/null; }
-  [ -z "$NGINX_PID" ] || { kill -QUIT "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null; }
-  [ "$rc" = 0 ] || { tail -20 "$TMP"/*.log "$TMP"/nginx/error.log >&2 2>/dev/null; }
-  chmod -R u+w "$TMP" 2>/dev/null
-  rm -rf "$TMP"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # ---------------------------------------------------------------- arca
 # The token is the domain's; the Swift endpoint is the Maven one's sibling.
@@ -93,38 +72,11 @@ REL=tree-sitter/treesitterjson/0.$((VERSIONS / 2)).0
 
 # ---------------------------------------------------------------- nginx
 WWW="$TMP/www"
-mkdir -p "$WWW/tree-sitter/treesitterjson" "$TMP/nginx/tmp"
-NGINX_PORT=$("$BENCHCTL" freeport)
-NGINX_USER=""
-[ "$(id -u)" = 0 ] && NGINX_USER="user root;"   # workers must read $TMP (0700)
-cat >"$TMP/nginx/nginx.conf" <<EOF
-$NGINX_USER
-daemon off;
-worker_processes 2;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  sendfile on;
-  access_log off;
-  types { application/json json; application/zip zip; }
+mkdir -p "$WWW/tree-sitter/treesitterjson"
+start_nginx 'types { application/json json; application/zip zip; }
   default_type application/json;
-  etag on;
-  client_body_temp_path $TMP/nginx/tmp;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    root $WWW;
-    location / { }
-  }
-}
-EOF
-"$NGINX" -t -q -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" || die "nginx config test failed"
-"$NGINX" -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" &
-NGINX_PID=$!
-NGINX_REG=http://127.0.0.1:$NGINX_PORT/
-echo ok >"$WWW/ping"
-for i in $(seq 100); do curl -sf -o /dev/null "${NGINX_REG}ping" && break; sleep 0.05; done
-curl -sf -o /dev/null "${NGINX_REG}ping" || die "nginx did not start"
+  etag on;'
+NGINX_REG=$NGINX_URL/
 
 # nginx serves copies of what arca serves.
 curl -sf -H "$AUTH" -o "$WWW/$REL" "$ARCA_REG$REL" || die "GET $REL from arca failed"
