@@ -10,9 +10,10 @@ type PackageID struct {
 	Namespace, Name string
 }
 
-// FormatPackages is FormatPackageNames for formats with a namespace (Swift's
-// /identifiers?url= reads the view of each): the packages of format stored
-// in r and in its upstreams, each once, sorted, at most MaxFormatNames.
+// FormatPackages lists the packages of format (namespace and name) stored
+// in r and in its upstreams, each once, sorted by namespace then name, at
+// most MaxFormatNames (Swift's /identifiers?url= reads the view of each;
+// FormatPackageNames keeps those without a namespace).
 func (s *Service) FormatPackages(ctx context.Context, r Repo, format string) ([]PackageID, error) {
 	repos, err := searchOrder(ctx, s.meta, r.Repository)
 	if err != nil {

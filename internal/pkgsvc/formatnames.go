@@ -2,12 +2,11 @@ package pkgsvc
 
 import (
 	"context"
-	"sort"
 
 	"github.com/arca-repo/arca/internal/meta"
 )
 
-// MaxFormatNames caps FormatPackageNames: a registry-wide listing (the
+// MaxFormatNames caps FormatPackages: a registry-wide listing (the
 // RubyGems compact index's /versions) beyond it is truncated.
 const MaxFormatNames = 100000
 
@@ -18,33 +17,16 @@ const MaxFormatNames = 100000
 // those that are NotFound. Packages only an external connection offers
 // are not listed (a connection is asked per package, never for a list).
 func (s *Service) FormatPackageNames(ctx context.Context, r Repo, format string) ([]string, error) {
-	repos, err := searchOrder(ctx, s.meta, r.Repository)
+	ids, err := s.FormatPackages(ctx, r, format)
 	if err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
 	var out []string
-	for _, rp := range repos {
-		f := metaPackageFilter(rp.ID, format)
-		after := ""
-		for len(out) < MaxFormatNames {
-			ps, next, err := s.meta.ListPackages(ctx, f, listOpt(after))
-			if err != nil {
-				return nil, err
-			}
-			for _, p := range ps {
-				if p.Namespace == "" && !seen[p.Name] {
-					seen[p.Name] = true
-					out = append(out, p.Name)
-				}
-			}
-			if next == "" {
-				break
-			}
-			after = next
+	for _, id := range ids { // sorted by namespace first: "" comes first
+		if id.Namespace == "" {
+			out = append(out, id.Name)
 		}
 	}
-	sort.Strings(out)
 	return out, nil
 }
 
