@@ -423,10 +423,7 @@ ext-base = { version = "0.1", registry = "crates" }
 	cl := s.client()
 	createDomain(t, cl, "corp")
 	createRepo(t, cl, "corp", "crates-io-store")
-	if _, err := cl.AssociateExternalConnection(ctx(t), &codeartifact.AssociateExternalConnectionInput{Domain: aws.String("corp"),
-		Repository: aws.String("crates-io-store"), ExternalConnection: aws.String("public:crates-io")}); err != nil {
-		t.Fatalf("AssociateExternalConnection: %v", err)
-	}
+	connectRepo(t, cl, "corp", "crates-io-store", "public:crates-io")
 	createRepo(t, cl, "corp", "app", "crates-io-store")
 	c := newCargo(t)
 	c.config(s, "corp", authToken(t, cl, "corp"), "", "app")

@@ -151,10 +151,7 @@ func TestExternalClusterColdFetch(t *testing.T) {
 	c := cl.Nodes[0].client()
 	createDomain(t, c, "xc")
 	createRepo(t, c, "xc", "npm-store")
-	if _, err := c.AssociateExternalConnection(ctx(t), &codeartifact.AssociateExternalConnectionInput{Domain: aws.String("xc"),
-		Repository: aws.String("npm-store"), ExternalConnection: aws.String("public:npmjs")}); err != nil {
-		t.Fatalf("AssociateExternalConnection: %v", err)
-	}
+	connectRepo(t, c, "xc", "npm-store", "public:npmjs")
 	createRepo(t, c, "xc", "app", "npm-store")
 	tok := npmToken(t, c, "xc")
 	tarballURL := func(s *server) string {

@@ -268,10 +268,7 @@ func TestExternalConnectionsConfigFile(t *testing.T) {
 	c := s.client()
 	createDomain(t, c, "cfg")
 	createRepo(t, c, "cfg", "store")
-	if _, err := c.AssociateExternalConnection(ctx(t), &codeartifact.AssociateExternalConnectionInput{Domain: aws.String("cfg"),
-		Repository: aws.String("store"), ExternalConnection: aws.String("public:npmjs")}); err != nil {
-		t.Fatalf("associating the connection the file configures: %v", err)
-	}
+	connectRepo(t, c, "cfg", "store", "public:npmjs")
 	createRepo(t, c, "cfg", "other")
 	_, err := c.AssociateExternalConnection(ctx(t), &codeartifact.AssociateExternalConnectionInput{Domain: aws.String("cfg"),
 		Repository: aws.String("other"), ExternalConnection: aws.String("public:pypi")})

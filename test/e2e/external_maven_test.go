@@ -33,10 +33,7 @@ func TestExternalMavenThroughSecondArca(t *testing.T) {
 	c := s.client()
 	createDomain(t, c, "corp")
 	createRepo(t, c, "corp", "maven-central-store")
-	if _, err := c.AssociateExternalConnection(ctx(t), &codeartifact.AssociateExternalConnectionInput{Domain: aws.String("corp"),
-		Repository: aws.String("maven-central-store"), ExternalConnection: aws.String("public:maven-central")}); err != nil {
-		t.Fatalf("AssociateExternalConnection: %v", err)
-	}
+	connectRepo(t, c, "corp", "maven-central-store", "public:maven-central")
 	createRepo(t, c, "corp", "app", "maven-central-store")
 	f := &mvnFixture{s: s, c: c, mvn: central.mvn, domain: "corp", token: authToken(t, c, "corp")}
 

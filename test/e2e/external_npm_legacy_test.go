@@ -5,8 +5,6 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
 )
 
@@ -38,10 +36,7 @@ func TestExternalNPMLegacyNamesAndTags(t *testing.T) {
 	c := s.client()
 	createDomain(t, c, "corp")
 	createRepo(t, c, "corp", "npm-store")
-	if _, err := c.AssociateExternalConnection(ctx(t), &codeartifact.AssociateExternalConnectionInput{Domain: aws.String("corp"),
-		Repository: aws.String("npm-store"), ExternalConnection: aws.String("public:npmjs")}); err != nil {
-		t.Fatalf("AssociateExternalConnection: %v", err)
-	}
+	connectRepo(t, c, "corp", "npm-store", "public:npmjs")
 	createRepo(t, c, "corp", "app", "npm-store")
 	app := newNPM(t, s, "corp", "app")
 	app.setToken(npmToken(t, c, "corp"))

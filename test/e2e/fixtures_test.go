@@ -283,3 +283,13 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// connectRepo associates the external connection conn with repository repo
+// of domain.
+func connectRepo(t testing.TB, c *codeartifact.Client, domain, repo, conn string) {
+	t.Helper()
+	if _, err := c.AssociateExternalConnection(ctx(t), &codeartifact.AssociateExternalConnectionInput{Domain: aws.String(domain),
+		Repository: aws.String(repo), ExternalConnection: aws.String(conn)}); err != nil {
+		t.Fatalf("AssociateExternalConnection %s %s: %v", repo, conn, err)
+	}
+}

@@ -72,10 +72,7 @@ func goSetUp(t *testing.T, upstream string) (*goServer, string, string) {
 	createRepo(t, c, goDomain, "go-private")
 	if upstream != "" {
 		createRepo(t, c, goDomain, "go-public")
-		if _, err := c.AssociateExternalConnection(ctx(t), &codeartifact.AssociateExternalConnectionInput{Domain: aws.String(goDomain),
-			Repository: aws.String("go-public"), ExternalConnection: aws.String("public:go-proxy")}); err != nil {
-			t.Fatalf("AssociateExternalConnection public:go-proxy: %v", err)
-		}
+		connectRepo(t, c, goDomain, "go-public", "public:go-proxy")
 		createRepo(t, c, goDomain, "app", "go-private", "go-public")
 	} else {
 		createRepo(t, c, goDomain, "app", "go-private")

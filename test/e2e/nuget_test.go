@@ -416,10 +416,7 @@ func TestExternalNuGetThroughSecondArca(t *testing.T) {
 	c := s.client()
 	createDomain(t, c, "corp")
 	createRepo(t, c, "corp", "nuget-store")
-	if _, err := c.AssociateExternalConnection(ctx(t), &codeartifact.AssociateExternalConnectionInput{Domain: aws.String("corp"),
-		Repository: aws.String("nuget-store"), ExternalConnection: aws.String("public:nuget-org")}); err != nil {
-		t.Fatalf("AssociateExternalConnection: %v", err)
-	}
+	connectRepo(t, c, "corp", "nuget-store", "public:nuget-org")
 	createRepo(t, c, "corp", "app", "nuget-store")
 	token := authToken(t, c, "corp")
 	check := func(got map[string]restored) {

@@ -5,9 +5,6 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
-
 	"github.com/arca-repo/arca/test/internal/arcatest"
 )
 
@@ -27,10 +24,7 @@ func TestPackageGroupEnforceExternal(t *testing.T) {
 	c := s.client()
 	createDomain(t, c, "xg")
 	createRepo(t, c, "xg", "npm-store")
-	if _, err := c.AssociateExternalConnection(ctx(t), &codeartifact.AssociateExternalConnectionInput{Domain: aws.String("xg"),
-		Repository: aws.String("npm-store"), ExternalConnection: aws.String("public:npmjs")}); err != nil {
-		t.Fatalf("AssociateExternalConnection: %v", err)
-	}
+	connectRepo(t, c, "xg", "npm-store", "public:npmjs")
 	createRepo(t, c, "xg", "app", "npm-store")
 	tok := npmToken(t, c, "xg")
 	get := func(repo string) int {

@@ -427,10 +427,7 @@ func TestExternalRubyGemsThroughSecondArca(t *testing.T) {
 	cl := s.client()
 	createDomain(t, cl, "corp")
 	createRepo(t, cl, "corp", "gems-store")
-	if _, err := cl.AssociateExternalConnection(ctx(t), &codeartifact.AssociateExternalConnectionInput{Domain: aws.String("corp"),
-		Repository: aws.String("gems-store"), ExternalConnection: aws.String("public:ruby-gems-org")}); err != nil {
-		t.Fatalf("AssociateExternalConnection: %v", err)
-	}
+	connectRepo(t, cl, "corp", "gems-store", "public:ruby-gems-org")
 	createRepo(t, cl, "corp", "app", "gems-store")
 	token := authToken(t, cl, "corp")
 	src := withCreds(rubyEndpoint(s, "corp", "app"), token) + "/"

@@ -91,10 +91,7 @@ func TestUIBrowser(t *testing.T) {
 	createRepo(t, c, "web", "js", "npm-store")
 	createRepo(t, c, "web", "py")
 	createRepo(t, c, "web", "secret")
-	if _, err := c.AssociateExternalConnection(ctx(t), &codeartifact.AssociateExternalConnectionInput{Domain: aws.String("web"),
-		Repository: aws.String("npm-store"), ExternalConnection: aws.String("public:npmjs")}); err != nil {
-		t.Fatalf("AssociateExternalConnection: %v", err)
-	}
+	connectRepo(t, c, "web", "npm-store", "public:npmjs")
 	if _, err := c.UpdateRepository(ctx(t), &codeartifact.UpdateRepositoryInput{Domain: aws.String("web"), Repository: aws.String("js"),
 		Description: aws.String("JavaScript packages of the web team")}); err != nil {
 		t.Fatalf("UpdateRepository: %v", err)
