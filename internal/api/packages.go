@@ -1,6 +1,7 @@
 package api
 
 import (
+	"github.com/arca-repo/arca/internal/onewrite"
 	"io"
 	"net/http"
 	"strconv"
@@ -127,7 +128,7 @@ var packageOps = map[string]handlerFunc{
 		hd.Set("X-PackageVersionRevision", a.Version.Revision)
 		hd.Set("ETag", `"`+a.Asset.SHA256+`"`) // lowercase hex: nothing to escape
 		if a.Size <= smallAsset && !conditional(c.r) {
-			writeSmall(c.w, a.Body, a.Size)
+			writeSmall(c.w, c.r, a.Body, a.Size)
 			return nil, nil
 		}
 		// ServeContent adds Range and conditional requests; with a file
@@ -194,11 +195,11 @@ func conditional(r *http.Request) bool {
 
 // writeSmall sends a small blob with one read and one write. A read error
 // before anything was written becomes a normal error response.
-func writeSmall(w http.ResponseWriter, body io.Reader, size int64) {
+func writeSmall(w http.ResponseWriter, r *http.Request, body io.Reader, size int64) {
 	// A body from the memory cache is written as it is, without a copy.
 	if m, ok := body.(interface{ Bytes() []byte }); ok && int64(len(m.Bytes())) == size {
 		w.Header()["Content-Length"] = []string{strconv.FormatInt(size, 10)}
-		_, _ = w.Write(m.Bytes())
+		onewrite.Respond(w, r, m.Bytes())
 		return
 	}
 	bp := smallBufs.Get().(*[]byte)
@@ -209,5 +210,5 @@ func writeSmall(w http.ResponseWriter, body io.Reader, size int64) {
 		return
 	}
 	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
-	_, _ = w.Write(buf)
+	onewrite.Respond(w, r, buf)
 }

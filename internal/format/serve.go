@@ -2,6 +2,7 @@ package format
 
 import (
 	"bytes"
+	"github.com/arca-repo/arca/internal/onewrite"
 	"io"
 	"net/http"
 	"strconv"
@@ -32,7 +33,7 @@ func ServeBytes(w http.ResponseWriter, r *http.Request, modtime time.Time, b []b
 	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(b)
+		onewrite.Respond(w, r, b)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/arca-repo/arca/internal/onewrite"
 	"io"
 	"log/slog"
 	"net"
@@ -170,7 +171,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log, ln: ln, stores: st, dirLock: dirLock, identities: identities, auditLog: auditLog, metrics: mx}
+	s := &Server{cfg: cfg, log: log, ln: onewrite.Listener{Listener: ln}, stores: st, dirLock: dirLock, identities: identities, auditLog: auditLog, metrics: mx}
 	if s.access, s.accessFile, err = openAccessLog(cfg.AccessLog, out); err != nil {
 		ln.Close()
 		st.Close()
@@ -241,6 +242,7 @@ func New(cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
 		Handler:           s.middleware(withBodyTimeout(planeErrors(mux, controlPlane, dp.Handles, formats), time.Duration(cfg.BodyTimeout)*time.Second)),
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       120 * time.Second,
+		ConnContext:       onewrite.ConnContext,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	if certs != nil {
