@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -32,24 +33,22 @@ func decodeInput(op *opModel, r *http.Request, body []byte) (*input, error) {
 	}
 	var errs []string
 	var doc map[string]json.RawMessage
-	q := r.URL.Query()
+	q := opQuery(op, r.URL.RawQuery)
 	for _, p := range op.Params {
 		switch p.Loc {
 		case locQuery, locHeader:
 			var v string
 			var ok bool
 			if p.Loc == locQuery {
-				var vs []string
-				vs, ok = q[p.Wire]
-				if len(vs) > 1 {
+				var n int
+				v, n = q.get(p.Wire)
+				if n > 1 {
 					// Which one would count is anybody's guess (proxies and
 					// servers disagree), so neither does.
-					errs = append(errs, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Member must be sent once; query parameter '%s' appears %d times", p.Member, p.Wire, len(vs)))
+					errs = append(errs, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Member must be sent once; query parameter '%s' appears %d times", p.Member, p.Wire, n))
 					continue
 				}
-				if ok {
-					v = vs[0]
-				}
+				ok = n > 0
 			} else {
 				v = r.Header.Get(p.Wire)
 				ok = v != ""
@@ -408,4 +407,90 @@ func jsonKind(tok json.Token) string {
 		return "a boolean"
 	}
 	return "something else"
+}
+
+// queryParam is one query parameter an operation reads: its first value
+// and how many times it was sent.
+type queryParam struct {
+	key, first string
+	n          int
+}
+
+// opQueryParams is what opQuery found, in the order first seen.
+type opQueryParams []queryParam
+
+// get returns k's first value and how many times it was sent (0: absent).
+func (q opQueryParams) get(k string) (string, int) {
+	for i := range q {
+		if q[i].key == k {
+			return q[i].first, q[i].n
+		}
+	}
+	return "", 0
+}
+
+// opQuery is r.URL.Query() restricted to the query parameters op reads: the
+// same splitting, unescaping and refusals (a pair with ';' or a bad escape
+// is dropped), but the values of other parameters (a presigned URL's
+// X-Amz-*) are never decoded or kept.
+func opQuery(op *opModel, raw string) opQueryParams {
+	var q opQueryParams
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" || strings.IndexByte(pair, ';') >= 0 {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		if escaped(k) {
+			var err error
+			if k, err = url.QueryUnescape(k); err != nil {
+				continue
+			}
+		}
+		if !readsQuery(op, k) {
+			continue
+		}
+		if escaped(v) {
+			var err error
+			if v, err = url.QueryUnescape(v); err != nil {
+				continue
+			}
+		}
+		if q == nil {
+			q = make(opQueryParams, 0, len(op.Params))
+		}
+		seen := false
+		for i := range q {
+			if q[i].key == k {
+				q[i].n++
+				seen = true
+				break
+			}
+		}
+		if !seen {
+			q = append(q, queryParam{key: k, first: v, n: 1})
+		}
+	}
+	return q
+}
+
+// escaped reports whether s has a '%' or '+' for QueryUnescape to decode.
+func escaped(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' || s[i] == '+' {
+			return true
+		}
+	}
+	return false
+}
+
+// readsQuery reports whether op has a query parameter named k on the wire.
+func readsQuery(op *opModel, k string) bool {
+	for i := range op.Params {
+		if op.Params[i].Loc == locQuery && op.Params[i].Wire == k {
+			return true
+		}
+	}
+	return false
 }
