@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/arca-repo/arca/internal/auth/sigv4"
 	"github.com/arca-repo/arca/internal/auth/token"
 	"github.com/arca-repo/arca/internal/blob/s3"
 	"github.com/arca-repo/arca/internal/meta/postgres"
@@ -13,7 +14,8 @@ import (
 // service's small-blob cache for the data directory), "s3_blobs" (the S3
 // store's), "pg_lookups" (PostgreSQL's per-node lookup cache), "policies"
 // (the resource policies that govern a request), "tokens"
-// (verified authorization tokens); and the SQLite write queue's commits.
+// (verified authorization tokens), "presigned" (presigned URLs that
+// verified, package-wide in sigv4); and the SQLite write queue's commits.
 func registerCaches(mx *metrics.Metrics, st *Stores, issuer *token.Issuer) {
 	mx.Cache("blobs", func() metrics.CacheSnapshot {
 		s := st.Service.BlobCacheStats()
@@ -49,6 +51,10 @@ func registerCaches(mx *metrics.Metrics, st *Stores, issuer *token.Issuer) {
 		mx.Counter("arca_sqlite_updates_total", "Writes the SQLite transactions carried (group commit: updates/commits is the mean group).",
 			func() uint64 { return m.Stats().Updates })
 	}
+	mx.Cache("presigned", func() metrics.CacheSnapshot {
+		s := sigv4.PresignedStats()
+		return metrics.CacheSnapshot{Hits: s.Hits, Misses: s.Misses, Evictions: s.Evictions, Entries: s.Entries, Bytes: s.Bytes, MaxBytes: s.MaxBytes}
+	})
 	if issuer != nil {
 		mx.Cache("tokens", func() metrics.CacheSnapshot {
 			s := issuer.Stats()

@@ -3,6 +3,7 @@ package sigv4
 import (
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Pending is a request whose authentication passed every check that does
@@ -26,6 +27,13 @@ type Pending struct {
 	// pooled buffer that Release returns.
 	buf    *[]byte
 	prefix []byte
+	// For the presigned-URL cache: the key to remember a verified URL
+	// under ("" = not cacheable), the secret it verified with and the
+	// times it is good between; cachedPayload is set on a cache hit.
+	cacheKey           string
+	secret             string
+	signedAt, deadline time.Time
+	cachedPayload      string
 }
 
 // Check runs every verification that needs no body (see Pending) and
@@ -34,6 +42,11 @@ type Pending struct {
 func (v *Verifier) Check(r *http.Request) (*Pending, error) {
 	authz, hasHeader := r.Header["Authorization"]
 	presigned := strings.Contains(r.URL.RawQuery, "X-Amz-Algorithm=")
+	if presigned && !hasHeader {
+		if p := v.cachedPresigned(r); p != nil {
+			return p, nil
+		}
+	}
 	var q presignQuery
 	if presigned {
 		var err error

@@ -109,6 +109,12 @@ func (v *Verifier) checkPresigned(r *http.Request, q presignQuery) (*Pending, er
 	}
 	p := &Pending{r: r, presigned: true, c: c, amzDate: q.date, want: want,
 		key: signingKey(secret, c.date, v.Region, v.Service), presignSHA: q.contentSHA256}
+	if _, ok := r.Header["X-Amz-Content-Sha256"]; !ok && q.signedHeaders == "host" {
+		if key := appendPresignKey(nil, v, r); len(key) <= presignCacheMaxKey {
+			p.cacheKey, p.secret = string(key), secret
+			p.signedAt, p.deadline = signedAt, signedAt.Add(time.Duration(expires)*time.Second)
+		}
+	}
 	if err := p.canonicalPrefix(q.signedHeaders); err != nil {
 		return nil, err
 	}
@@ -117,6 +123,12 @@ func (v *Verifier) checkPresigned(r *http.Request, q presignQuery) (*Pending, er
 
 // finishPresigned checks a presigned request's signature.
 func (p *Pending) finishPresigned(bodySHA256 string) (Result, error) {
+	if p.cachedPayload != "" {
+		if bodySHA256 != "" && isHexDigest(p.cachedPayload) && !strings.EqualFold(p.cachedPayload, bodySHA256) {
+			return Result{}, invalidSig("The payload hash the request was signed with does not match the request body.")
+		}
+		return Result{AccessKeyID: p.c.accessKeyID, Presigned: true, PayloadHash: p.cachedPayload}, nil
+	}
 	// SDKs disagree on the payload hash of a presigned request: some sign
 	// UNSIGNED-PAYLOAD, some the digest of an empty body, some the value they
 	// also send as X-Amz-Content-Sha256. Try each; only a few HMACs.
@@ -130,6 +142,9 @@ func (p *Pending) finishPresigned(bodySHA256 string) (Result, error) {
 		}
 		if bodySHA256 != "" && isHexDigest(payload) && !strings.EqualFold(payload, bodySHA256) {
 			return Result{}, invalidSig("The payload hash the request was signed with does not match the request body.")
+		}
+		if payload == p.presignSHA || payload == unsignedPayload || payload == emptySHA256 {
+			p.rememberPresigned(payload)
 		}
 		return Result{AccessKeyID: p.c.accessKeyID, Presigned: true, PayloadHash: payload}, nil
 	}
