@@ -2,10 +2,12 @@ package npm
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/format"
+	"github.com/arca-repo/arca/internal/onewrite"
 )
 
 // abbreviatedType is the media type of the install-v1 (abbreviated)
@@ -69,7 +71,12 @@ func (h *Handler) packument(req *format.Request, p pkgName) {
 	if gz {
 		hd.Set("Content-Encoding", "gzip")
 	}
-	writeBytes(w, http.StatusOK, contentType, body)
+	hd.Set("Content-Type", contentType)
+	hd.Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method == http.MethodHead {
+		return
+	}
+	onewrite.Respond(w, r, body)
 }
 
 // acceptsGzip reports whether an Accept-Encoding header allows gzip.
