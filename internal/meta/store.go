@@ -173,6 +173,16 @@ type Generationer interface {
 	Generation() uint64
 }
 
+// StructureGenerationer is implemented by a Generationer whose
+// StructureGeneration changes only with writes of more than content
+// (packages, package versions, assets and dist-tags): what is derived from
+// domains, repositories, resource policies and package groups alone may be
+// cached under it across publishes. Same coherence and staleness as
+// Generation.
+type StructureGenerationer interface {
+	StructureGeneration() uint64
+}
+
 // KeyedUpdater is implemented by a store whose concurrent Updates of the
 // same rows abort and retry each other (PostgreSQL): UpdateKeyed is Update,
 // but an attempt that is retried runs one at a time, across every process,

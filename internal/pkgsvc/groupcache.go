@@ -60,7 +60,7 @@ func (s *Service) domainGroups(ctx context.Context, d *meta.Domain) (*groupSet, 
 	g, isGen := s.meta.(meta.Generationer)
 	var gen uint64
 	if isGen {
-		gen = g.Generation() // read before the store: a racing write makes the entry stale
+		gen = structureGen(g) // read before the store: a racing write makes the entry stale
 	}
 	now := time.Now()
 	s.groups.mu.Lock()

@@ -138,7 +138,7 @@ func (s *Service) GoverningPolicies(ctx context.Context, arn string) ([]string, 
 	}
 	// The generation is read before the lookup: a commit racing it makes
 	// the entry stale at once.
-	gen := g.Generation()
+	gen := structureGen(g)
 	if docs, ok := s.policies.get(arn, gen); ok {
 		return docs, nil
 	}

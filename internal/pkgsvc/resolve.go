@@ -42,7 +42,7 @@ func (s *Service) ResolveRepository(ctx context.Context, owner, domain, name str
 	key := repoKey{owner, domain, name}
 	// The generation is read before the store: a write racing the reads
 	// makes the entry stale at once rather than cached as current.
-	gen := g.Generation()
+	gen := structureGen(g)
 	s.repos.mu.Lock()
 	e, hit := s.repos.entries[key]
 	s.repos.mu.Unlock()
@@ -64,4 +64,15 @@ func (s *Service) ResolveRepository(ctx context.Context, owner, domain, name str
 	s.repos.entries[key] = e
 	s.repos.mu.Unlock()
 	return d, r, nil
+}
+
+// structureGen is the generation to cache what derives from the structure
+// alone (domains, repositories, policies, package groups) under: the
+// store's StructureGeneration when it tells content writes apart
+// (meta.StructureGenerationer), else its Generation.
+func structureGen(g meta.Generationer) uint64 {
+	if sg, ok := g.(meta.StructureGenerationer); ok {
+		return sg.StructureGeneration()
+	}
+	return g.Generation()
 }

@@ -39,9 +39,18 @@ import (
 // at t is either notified, or no cached read is served after t +
 // CacheStaleness.
 //
-// What uses the generation: this store's FindAsset and GetResourcePolicy
-// (the reads of every download), and pkgsvc's caches of repositories,
-// package groups and package views. Writes made to the schema by anything
+// Two generations: Generation changes with every commit, and
+// StructureGeneration (meta.StructureGenerationer) only with commits that
+// wrote anything but packages, package versions, assets and dist-tags
+// (content.go tells them apart by the statements a transaction ran). A
+// content-only commit notifies with contentSuffix after the node's id, so
+// other nodes keep what they derived from the structure (repositories,
+// policies, package groups) across the publishes that stream in.
+//
+// What uses the generations: this store's FindAsset (Generation) and
+// GetResourcePolicy (StructureGeneration), the reads of every download;
+// pkgsvc's caches of package views (Generation) and of repositories,
+// policies and package groups (StructureGeneration). Writes made to the schema by anything
 // but arca's Update (an operator's SQL, an arca of an earlier version
 // during a rolling upgrade) send no notification: set the staleness to 0
 // (caching off) while such writers exist.
@@ -93,7 +102,8 @@ type lookupCache struct {
 	nodeID    string // payload of this node's notifications (ignored on receipt)
 	epoch     time.Time
 
-	gen       atomic.Uint64
+	gen       atomic.Uint64 // every commit
+	sgen      atomic.Uint64 // commits that changed more than content
 	confirmed atomic.Int64 // time.Since(epoch) of the last proof sent, in ns; 0: none
 
 	mu       sync.RWMutex
@@ -138,10 +148,19 @@ func (c *lookupCache) now() int64 { return int64(time.Since(c.epoch)) + 1 }
 // generation returns the generation to cache under, or ok false when
 // nothing may be cached now.
 func (c *lookupCache) generation() (gen uint64, ok bool) {
+	return c.load(&c.gen)
+}
+
+// structureGeneration is generation for what only structural commits change.
+func (c *lookupCache) structureGeneration() (gen uint64, ok bool) {
+	return c.load(&c.sgen)
+}
+
+func (c *lookupCache) load(g *atomic.Uint64) (gen uint64, ok bool) {
 	if !c.enabled {
 		return 0, false
 	}
-	gen = c.gen.Load()
+	gen = g.Load()
 	conf := c.confirmed.Load()
 	if conf == 0 || c.now()-conf >= int64(c.staleness) {
 		c.unconfirmed.Add(1)
@@ -151,7 +170,13 @@ func (c *lookupCache) generation() (gen uint64, ok bool) {
 }
 
 // invalidate makes every entry stale.
-func (c *lookupCache) invalidate() { c.gen.Add(1) }
+func (c *lookupCache) invalidate() {
+	c.sgen.Add(1)
+	c.gen.Add(1)
+}
+
+// invalidateContent makes stale what a content-only commit may change.
+func (c *lookupCache) invalidateContent() { c.gen.Add(1) }
 
 // Generation implements meta.Generationer with the bounded staleness
 // described above. While caching is off or unconfirmed it returns a new
@@ -161,6 +186,15 @@ func (s *Store) Generation() uint64 {
 		return gen
 	}
 	return s.cache.gen.Add(1)
+}
+
+// StructureGeneration implements meta.StructureGenerationer, with the same
+// staleness bound as Generation.
+func (s *Store) StructureGeneration() uint64 {
+	if gen, ok := s.cache.structureGeneration(); ok {
+		return gen
+	}
+	return s.cache.sgen.Add(1)
 }
 
 // CacheStats reports the lookup cache's counters.
@@ -237,7 +271,7 @@ func (s *Store) FindAsset(ctx context.Context, p meta.AssetPath) (*meta.AssetLoc
 // absence is cached too.
 func (s *Store) GetResourcePolicy(ctx context.Context, arn string) (*meta.ResourcePolicy, error) {
 	c := s.cache
-	gen, ok := c.generation()
+	gen, ok := c.structureGeneration()
 	if !ok {
 		return s.reader.GetResourcePolicy(ctx, arn)
 	}

@@ -358,3 +358,74 @@ func testUpdateKeyedReleases(t *testing.T, bound time.Duration) {
 	}
 	other("a commit")
 }
+
+// A commit that writes only content (a version's status) moves the other
+// node's Generation but not its StructureGeneration, so its cached policy
+// (a structure lookup) keeps being hit; a policy write moves both, and the
+// other node sees the new policy.
+func TestContentCommitsKeepStructureCached(t *testing.T) {
+	dsn, _ := newSchema(t)
+	const bound = 5 * time.Second
+	a := openCached(t, dsn, bound, 0)
+	b := openCached(t, dsn, bound, 0)
+	waitConfirmed(t, b)
+	seedVersion(t, a)
+	ctx := context.Background()
+	heard := func(n uint64) {
+		t.Helper()
+		for deadline := time.Now().Add(bound / 2); b.CacheStats().Notifications < n; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("B heard %d of A's %d commits", b.CacheStats().Notifications, n)
+			}
+		}
+	}
+	heard(1)
+	if _, err := b.GetResourcePolicy(ctx, "arn:y"); !apierr.Is(err, apierr.NotFound) {
+		t.Fatalf("policy: %v", err)
+	}
+	g, sg := b.Generation(), b.StructureGeneration()
+	n := b.CacheStats().Notifications
+
+	setStatus(t, a, meta.StatusArchived) // content only
+	heard(n + 1)
+	if b.Generation() == g {
+		t.Fatal("B's Generation did not move on A's content commit")
+	}
+	if b.StructureGeneration() != sg {
+		t.Fatal("B's StructureGeneration moved on A's content-only commit")
+	}
+	hits := b.CacheStats().Hits
+	if _, err := b.GetResourcePolicy(ctx, "arn:y"); !apierr.Is(err, apierr.NotFound) {
+		t.Fatalf("policy: %v", err)
+	}
+	if b.CacheStats().Hits != hits+1 {
+		t.Fatal("B's cached policy lookup missed after a content-only commit")
+	}
+	// The same holds on A, for its own commit.
+	ag := a.StructureGeneration()
+	setStatus(t, a, meta.StatusPublished)
+	if a.StructureGeneration() != ag {
+		t.Fatal("A's StructureGeneration moved on its own content-only commit")
+	}
+
+	err := a.Update(ctx, func(tx meta.Tx) error {
+		return tx.PutResourcePolicy(ctx, &meta.ResourcePolicy{ResourceARN: "arn:y", Revision: "1", Document: "{}"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.StructureGeneration() == ag {
+		t.Fatal("A's StructureGeneration did not move on its policy write")
+	}
+	for start := time.Now(); ; time.Sleep(time.Millisecond) {
+		if _, err := b.GetResourcePolicy(ctx, "arn:y"); err == nil {
+			break
+		}
+		if time.Since(start) > bound/2 {
+			t.Fatal("B still has no policy after A's structural commit")
+		}
+	}
+	if b.StructureGeneration() == sg {
+		t.Fatal("B's StructureGeneration did not move on A's structural commit")
+	}
+}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -30,11 +31,16 @@ func (c *lookupCache) listen(ctx context.Context, cfg *pgxpool.Config) {
 		return &pgconn.DeadlineContextWatcherHandler{Conn: pc.Conn()}
 	}
 	cc.OnNotification = func(_ *pgconn.PgConn, n *pgconn.Notification) {
-		if n.Payload == c.nodeID {
+		node, content := strings.CutSuffix(n.Payload, contentSuffix)
+		if node == c.nodeID {
 			return // this node's own commit: Update already bumped
 		}
 		c.notes.Add(1)
-		c.invalidate()
+		if content {
+			c.invalidateContent()
+		} else {
+			c.invalidate() // what an earlier arca sends too
+		}
 	}
 	cc.RuntimeParams["application_name"] = cc.RuntimeParams["application_name"] + " listener"
 	interval := c.staleness / 4

@@ -38,6 +38,9 @@ type txState struct {
 	// was a serialization failure the whole attempt must be retried, even
 	// when fn swallowed the error or turned it into its own.
 	failed error
+	// structural is set once the transaction ran a statement that may
+	// write anything but content (content.go).
+	structural bool
 }
 
 // note records err if it is the transaction's first failure.
@@ -163,14 +166,19 @@ func (s *Store) attempt(ctx context.Context, lock *int64, fn func(tx meta.Tx) er
 		}
 	}()
 
-	if err := fn(&tx{reader: reader{q: c, st: st}, pg: c}); err != nil {
+	q := classifying{c, st}
+	if err := fn(&tx{reader: reader{q: q, st: st}, pg: q}); err != nil {
 		return retryable(err) || retryable(st.failed), err
 	}
 	finished = true
 	end := "COMMIT"
 	if s.cache.enabled {
 		// Delivered to every listening node if, and once, this commits.
-		end = "SELECT pg_notify('" + s.cache.channel + "', '" + s.cache.nodeID + "'); COMMIT"
+		payload := s.cache.nodeID
+		if !st.structural {
+			payload += contentSuffix
+		}
+		end = "SELECT pg_notify('" + s.cache.channel + "', '" + payload + "'); COMMIT"
 	}
 	if lock != nil {
 		end += fmt.Sprintf("; SELECT pg_advisory_unlock(%d)", *lock)
@@ -178,7 +186,11 @@ func (s *Store) attempt(ctx context.Context, lock *int64, fn func(tx meta.Tx) er
 	res, err := c.PgConn().Exec(ctx, end).ReadAll()
 	// Whatever the outcome (a failed COMMIT may still have committed), this
 	// node's cached reads are stale now.
-	s.cache.invalidate()
+	if st.structural {
+		s.cache.invalidate()
+	} else {
+		s.cache.invalidateContent()
+	}
 	if err == nil {
 		locked = false // the string's last statement released it
 		for _, r := range res {

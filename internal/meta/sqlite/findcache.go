@@ -22,8 +22,14 @@ const maxFindCache = 8192
 // change and then its undoing. This holds because one server process owns a
 // SQLite database (the server locks its data directory); other processes
 // sharing the file (arca gc) never write metadata.
+//
+// sgen is the structure generation (meta.StructureGenerationer): bumped
+// only by commits that wrote more than content (meta.WritesStructure), it
+// keeps policies, and pkgsvc's repositories and package groups, cached
+// across publishes.
 type findCache struct {
 	gen      atomic.Uint64
+	sgen     atomic.Uint64
 	mu       sync.RWMutex
 	entries  map[meta.AssetPath]findEntry
 	policies map[string]policyEntry // GetResourcePolicy by ARN, misses included
@@ -39,12 +45,21 @@ type findEntry struct {
 	loc meta.AssetLocation
 }
 
-// invalidate marks every cached entry stale; Update calls it after a commit.
-func (c *findCache) invalidate() { c.gen.Add(1) }
+// invalidate marks cached entries stale; Update calls it after a commit,
+// with structural true unless the transaction wrote content alone.
+func (c *findCache) invalidate(structural bool) {
+	if structural {
+		c.sgen.Add(1)
+	}
+	c.gen.Add(1)
+}
 
 // Generation implements meta.Generationer: the same counter that keeps the
 // lookup caches coherent.
 func (s *Store) Generation() uint64 { return s.finds.gen.Load() }
+
+// StructureGeneration implements meta.StructureGenerationer.
+func (s *Store) StructureGeneration() uint64 { return s.finds.sgen.Load() }
 
 // FindAsset implements meta.Reader for the Store (a Tx reads uncached).
 func (s *Store) FindAsset(ctx context.Context, p meta.AssetPath) (*meta.AssetLocation, error) {
@@ -75,7 +90,7 @@ func (s *Store) FindAsset(ctx context.Context, p meta.AssetPath) (*meta.AssetLoc
 // resource's policies, so their absence is cached too.
 func (s *Store) GetResourcePolicy(ctx context.Context, arn string) (*meta.ResourcePolicy, error) {
 	c := &s.finds
-	gen := c.gen.Load()
+	gen := c.sgen.Load()
 	c.mu.RLock()
 	e, ok := c.policies[arn]
 	c.mu.RUnlock()

@@ -15,7 +15,42 @@ import (
 // what it reads cannot change before it commits.
 type tx struct {
 	reader
-	sqlTx *sql.Tx
+	sqlTx classifying
+}
+
+// classifying is a transaction whose statements are watched for writes of
+// more than content (meta.WritesStructure), which *structural records.
+type classifying struct {
+	*sql.Tx
+	structural *bool
+}
+
+func (c classifying) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	c.note(query)
+	return c.Tx.ExecContext(ctx, query, args...)
+}
+
+func (c classifying) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	c.note(query)
+	return c.Tx.QueryContext(ctx, query, args...)
+}
+
+func (c classifying) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	c.note(query)
+	return c.Tx.QueryRowContext(ctx, query, args...)
+}
+
+func (c classifying) note(query string) {
+	if !*c.structural && meta.WritesStructure(query) {
+		*c.structural = true
+	}
+}
+
+// newTx wraps sqlTx for Update functions; *structural is set once one of
+// them writes more than content.
+func newTx(sqlTx *sql.Tx, structural *bool) *tx {
+	c := classifying{Tx: sqlTx, structural: structural}
+	return &tx{reader: reader{q: c}, sqlTx: c}
 }
 
 // tx is a meta.Tx.
@@ -187,13 +222,14 @@ func (s *Store) runAlone(m *member) {
 		m.err = internal(err, "begin")
 		return
 	}
-	if m.err, m.pnc = call(m.fn, &tx{reader: reader{q: sqlTx}, sqlTx: sqlTx}); m.err != nil || m.pnc != nil {
+	structural := false
+	if m.err, m.pnc = call(m.fn, newTx(sqlTx, &structural)); m.err != nil || m.pnc != nil {
 		_ = sqlTx.Rollback()
 		return
 	}
 	err = sqlTx.Commit()
 	// Even a failed commit may have changed the file; stale is never safe.
-	s.finds.invalidate()
+	s.finds.invalidate(structural)
 	if err != nil {
 		m.err = internal(err, "commit")
 		return
@@ -216,7 +252,8 @@ func (s *Store) runShared(batch []*member) bool {
 		}
 		return true
 	}
-	t := &tx{reader: reader{q: sqlTx}, sqlTx: sqlTx}
+	structural := false
+	t := newTx(sqlTx, &structural)
 	bg := context.Background()
 	ok := 0
 	for i, m := range batch {
@@ -251,7 +288,7 @@ func (s *Store) runShared(batch []*member) bool {
 		return true
 	}
 	err = sqlTx.Commit()
-	s.finds.invalidate()
+	s.finds.invalidate(structural)
 	if err != nil {
 		for _, m := range batch {
 			if m.err == nil && m.pnc == nil {
