@@ -104,7 +104,7 @@ type lookupCache struct {
 
 	gen       atomic.Uint64 // every commit
 	sgen      atomic.Uint64 // commits that changed more than content
-	confirmed atomic.Int64 // time.Since(epoch) of the last proof sent, in ns; 0: none
+	confirmed atomic.Int64  // time.Since(epoch) of the last proof sent, in ns; 0: none
 
 	mu       sync.RWMutex
 	finds    map[meta.AssetPath]findEntry

@@ -39,4 +39,3 @@ func (c classifying) note(sql string) {
 		c.st.structural = true
 	}
 }
-
