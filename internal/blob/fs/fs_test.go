@@ -27,13 +27,52 @@ func newTestStore(t testing.TB) (*Store, string) {
 	return s, dir
 }
 
+// TestConformance runs the suite on both ways of uploading: unnamed files
+// (Linux, tmpfile.go) and named temp files renamed into place.
 func TestConformance(t *testing.T) {
-	blobtest.Run(t, func(t *testing.T) blob.Store {
-		s, dir := newTestStore(t)
-		// Whatever a subtest did, no upload may be left in flight.
-		t.Cleanup(func() { wantNoTemp(t, dir) })
-		return s
-	})
+	for _, unnamed := range []bool{true, false} {
+		t.Run(map[bool]string{true: "unnamed", false: "named"}[unnamed], func(t *testing.T) {
+			blobtest.Run(t, func(t *testing.T) blob.Store {
+				s, dir := newTestStore(t)
+				if unnamed && !s.unnamed {
+					t.Skip("unnamed uploads (O_TMPFILE) do not work here")
+				}
+				s.unnamed = unnamed
+				// Whatever a subtest did, no upload may be left in flight.
+				t.Cleanup(func() { wantNoTemp(t, dir) })
+				return s
+			})
+		})
+	}
+}
+
+// On Linux an upload in flight is an unnamed file: tmp/ stays empty while
+// it is written, and a blob appears under its name once it is complete.
+func TestUnnamedUploadLeavesNoName(t *testing.T) {
+	s, dir := newTestStore(t)
+	if !s.unnamed {
+		t.Skip("unnamed uploads (O_TMPFILE) do not work here")
+	}
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Put(context.Background(), "ns", pr, "", 0)
+		done <- err
+	}()
+	if _, err := pw.Write([]byte("first half ")); err != nil {
+		t.Fatal(err)
+	}
+	wantNoTemp(t, dir)
+	wantWalkEmpty(t, s)
+	pw.Write([]byte("second half"))
+	pw.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Stat(context.Background(), "ns", hexSHA256([]byte("first half second half"))); err != nil {
+		t.Fatalf("Stat after the upload: %v", err)
+	}
+	wantNoTemp(t, dir)
 }
 
 func wantNoTemp(t *testing.T, dir string) {
@@ -199,6 +238,7 @@ func TestCleanTempSparesLiveUpload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.unnamed = false // named temp files are what CleanTemp sweeps
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {

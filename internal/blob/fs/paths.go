@@ -12,7 +12,9 @@ import (
 //	│       └── <sha256[0:2]>/                256 fan-out directories …
 //	│           └── <sha256[2:4]>/            … × 256, so no directory grows huge
 //	│               └── <sha256>              the blob: exactly its content, no header
-//	└── tmp/                                  uploads in flight
+//	└── tmp/                                  uploads in flight: on Linux unnamed
+//	    │                                     (O_TMPFILE) files linked into blobs/
+//	    │                                     when complete (tmpfile.go), else
 //	    └── put-<random>                      a Put's temp file; renamed into blobs/
 //	                                          when complete, removed on failure,
 //	                                          swept by CleanTemp after a crash
@@ -20,8 +22,9 @@ import (
 // Invariants:
 //
 //   - A file under blobs/ is complete and durable, and its name is the SHA-256
-//     of its content. It only ever appears there by rename(2) from tmp/, which
-//     is atomic because tmp/ is on the same filesystem (both live under DIR).
+//     of its content. It only ever appears there by rename(2) from tmp/ or
+//     linkat(2) of an unnamed file opened in tmp/, both atomic because tmp/
+//     is on the same filesystem (both live under DIR).
 //   - Files are never modified in place. Two Puts of the same bytes produce
 //     identical files, so whichever rename lands last is indistinguishable
 //     from the first.

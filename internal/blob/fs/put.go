@@ -25,6 +25,9 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 		return blob.Digests{}, blob.Cancelled(err)
 	}
 
+	if s.unnamed {
+		return s.putUnnamed(ctx, ns, r, expectSHA256, maxSize)
+	}
 	f, err := os.CreateTemp(s.tmp, tempPrefix+"*")
 	if err != nil {
 		return blob.Digests{}, ioErr(err, "creating upload file")
@@ -94,6 +97,48 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 		// The blob is visible but its name may not survive a crash; report
 		// failure so that the caller does not record it as stored. Leaving
 		// the file is harmless: it is complete and correct.
+		return blob.Digests{}, ioErr(err, "syncing blob directory")
+	}
+	return d, nil
+}
+
+// putUnnamed is Put through an unnamed file (tmpfile.go).
+func (s *Store) putUnnamed(ctx context.Context, ns string, r io.Reader, expectSHA256 string, maxSize int64) (blob.Digests, error) {
+	f, err := openUnnamed(s.tmp)
+	if err != nil {
+		return blob.Digests{}, ioErr(err, "creating upload file")
+	}
+	defer f.Close()
+	h := blob.NewHasher()
+	defer h.Close()
+	if err := s.copyIn(ctx, f, r, h, maxSize); err != nil {
+		return blob.Digests{}, err
+	}
+	d := h.Digests()
+	if expectSHA256 != "" && d.SHA256 != expectSHA256 {
+		return blob.Digests{}, apierr.Invalid("The SHA-256 of the uploaded content is %s, expected %s.", d.SHA256, expectSHA256)
+	}
+	target := s.blobPath(ns, d.SHA256)
+	dir := filepath.Dir(target)
+	if _, err := os.Lstat(target); err != nil {
+		// fsync before the link: the name must never point at data that
+		// has not reached the disk.
+		if err := f.Sync(); err != nil {
+			return blob.Digests{}, ioErr(err, "syncing upload file")
+		}
+		if err := s.ensureDir(dir); err != nil {
+			return blob.Digests{}, ioErr(err, "creating blob directory")
+		}
+		// An existing name (a concurrent Put of the same bytes) is kept:
+		// it holds exactly these bytes.
+		if err := linkUnnamed(f, target); err != nil && !errors.Is(err, os.ErrExist) {
+			return blob.Digests{}, ioErr(err, "placing blob %s/%s", ns, d.SHA256)
+		}
+	}
+	// Also when the blob existed: the Put that named it may not have
+	// reached its own fsync of the directory yet, and this caller is about
+	// to be told the blob is durable.
+	if err := syncDir(dir); err != nil {
 		return blob.Digests{}, ioErr(err, "syncing blob directory")
 	}
 	return d, nil

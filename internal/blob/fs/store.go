@@ -35,6 +35,8 @@ type Store struct {
 	// bufs recycles Put's copy buffers so a busy server does not allocate
 	// (and the GC does not scan) a fresh buffer per upload.
 	bufs sync.Pool
+	// unnamed is set when uploads go to unnamed files (tmpfile.go).
+	unnamed bool
 }
 
 var _ blob.Store = (*Store)(nil)
@@ -57,6 +59,7 @@ func New(dir string) (*Store, error) {
 			return nil, apierr.Wrap(err, "creating blob directory %q", d)
 		}
 	}
+	s.unnamed = probeUnnamed(s.tmp)
 	return s, nil
 }
 
