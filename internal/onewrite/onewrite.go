@@ -123,11 +123,13 @@ func ConnContext(ctx context.Context, c net.Conn) context.Context {
 
 // Respond writes body b through w (whose status and header are set, or
 // about to be: a 200 is implied as by Write) and, for an HTTP/1.x request
-// on a Conn with a body of at most MaxHeld, flushes so that header and body
-// reach the socket in one write. Other responses are written as usual.
+// on a Conn with a body of at most MaxHeld and a Content-Length header,
+// flushes so that header and body reach the socket in one write. Other
+// responses are written as usual (without Content-Length the early flush
+// would turn the body chunked).
 func Respond(w http.ResponseWriter, r *http.Request, b []byte) {
 	c, _ := r.Context().Value(ctxKey{}).(*Conn)
-	if c == nil || r.ProtoMajor != 1 || len(b) > MaxHeld-1024 || !c.hold() {
+	if c == nil || r.ProtoMajor != 1 || len(b) > MaxHeld-1024 || len(w.Header()["Content-Length"]) == 0 || !c.hold() {
 		_, _ = w.Write(b)
 		return
 	}

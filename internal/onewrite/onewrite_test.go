@@ -122,6 +122,22 @@ func TestLargeAndChunkedResponsesStillWhole(t *testing.T) {
 	}
 }
 
+// Without Content-Length the response keeps net/http's own framing (a
+// Content-Length it computes at the end), not the chunking an early flush
+// would force.
+func TestNoContentLengthNotHeld(t *testing.T) {
+	s := newServer(t, false)
+	resp, err := http.Get(s.URL + "/1000?length=no") // under net/http's 2 KiB: it counts the length
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if len(b) != 1000 || len(resp.TransferEncoding) != 0 || resp.ContentLength != 1000 {
+		t.Fatalf("%d bytes, Transfer-Encoding %v, Content-Length %d; want 1000 bytes with Content-Length", len(b), resp.TransferEncoding, resp.ContentLength)
+	}
+}
+
 func TestTLSAndHTTP2(t *testing.T) {
 	s := newServer(t, true)
 	for _, h2 := range []bool{false, true} {
