@@ -29,6 +29,7 @@ ROUNDS=${ROUNDS:-3}                 # alternating nginx/arca rounds per row; med
 WRK_THREADS=${WRK_THREADS:-2}
 WRK_CONNS=${WRK_CONNS:-32}
 PUBLISH_CONC=${PUBLISH_CONC:-8}
+PUBLISH_DURATION=${PUBLISH_DURATION:-10s}   # as bench/run.sh measured the issue's 445/s
 VERSIONS=${VERSIONS:-30}
 CLUSTER=${CLUSTER:-1}
 BASE_REF=${BASE_REF:-}
@@ -129,8 +130,8 @@ for name in "${!B[@]}"; do
   A[$name]=$(median ${AS[$name]})
 done
 
-log "PUBLISH 4 KiB: $PUBLISH_CONC workers for $DURATION"
-PUB_OUT=$("$BENCHCTL" publish-load -file "$WWW/small.bin" -asset small.bin -c "$PUBLISH_CONC" -d "$DURATION")
+log "PUBLISH 4 KiB: $PUBLISH_CONC workers for $PUBLISH_DURATION"
+PUB_OUT=$("$BENCHCTL" publish-load -file "$WWW/small.bin" -asset small.bin -c "$PUBLISH_CONC" -d "$PUBLISH_DURATION")
 PUB_RATE=$(kv rate "$PUB_OUT")
 [ "$(kv errors "$PUB_OUT")" = 0 ] || die "publish-load had errors: $PUB_OUT"
 kill -TERM "$ARCA_PID"; wait "$ARCA_PID" || true; ARCA_PID=""
@@ -146,7 +147,7 @@ if [ -n "$BASE_REF" ]; then
   ARCA_PID=$!
   ARCA_ENDPOINT=$(arca_address "$TMP/arca-base.log" "$ARCA_PID")
   "$BENCHCTL" setup
-  out=$("$BENCHCTL" publish-load -file "$WWW/small.bin" -asset small.bin -c "$PUBLISH_CONC" -d "$DURATION")
+  out=$("$BENCHCTL" publish-load -file "$WWW/small.bin" -asset small.bin -c "$PUBLISH_CONC" -d "$PUBLISH_DURATION")
   BASE_RATE=$(kv rate "$out")
   BASE_LABEL="$BASE_REF ($(git rev-parse --short "$BASE_REF")), same run"
   kill -TERM "$ARCA_PID"; wait "$ARCA_PID" || true; ARCA_PID=""
@@ -203,7 +204,7 @@ OUT=$TMP/all.md
   echo
   echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ), arca commit $COMMIT, $(go version | cut -d' ' -f3)"
   echo "- machine: $(nproc) CPUs ($CPU_MODEL), shared by wrk, arca and nginx; load average $LOAD_START at the start, $LOAD_END at the end"
-  echo "- command: \`DURATION=$DURATION ROUNDS=$ROUNDS CLUSTER=$CLUSTER${BASE_REF:+ BASE_REF=$BASE_REF} bash bench/all.sh\`; wrk -t$WRK_THREADS -c$WRK_CONNS -d$DURATION, $ROUNDS rounds alternating nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') (2 workers, sendfile) and arca (its token / presigned URL); req/s are each side's median"
+  echo "- command: \`DURATION=$DURATION ROUNDS=$ROUNDS CLUSTER=$CLUSTER PUBLISH_DURATION=$PUBLISH_DURATION${BASE_REF:+ BASE_REF=$BASE_REF} bash bench/all.sh\`; publish-load $PUBLISH_CONC workers for $PUBLISH_DURATION on each side; wrk -t$WRK_THREADS -c$WRK_CONNS -d$DURATION, $ROUNDS rounds alternating nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') (2 workers, sendfile) and arca (its token / presigned URL); req/s are each side's median"
   echo "- every round's req/s (nginx; arca): $(for n in asset packument tarball simple maven; do printf '%s %s; %s. ' "$n" "$(echo ${NS[$n]} | tr ' ' ,)" "$(echo ${AS[$n]} | tr ' ' ,)"; done)"
   echo "- cluster rows: $CLUSTER_NOTE"
   echo
