@@ -46,13 +46,10 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-// On Linux an upload in flight is an unnamed file: tmp/ stays empty while
-// it is written, and a blob appears under its name once it is complete.
-func TestUnnamedUploadLeavesNoName(t *testing.T) {
-	s, dir := newTestStore(t)
-	if !s.unnamed {
-		t.Skip("unnamed uploads (O_TMPFILE) do not work here")
-	}
+// startUpload starts a Put into namespace "ns" whose body has sent "first
+// half " so far; the rest goes to pw, Put's result to done.
+func startUpload(t *testing.T, s *Store) (*io.PipeWriter, <-chan error) {
+	t.Helper()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
@@ -62,6 +59,17 @@ func TestUnnamedUploadLeavesNoName(t *testing.T) {
 	if _, err := pw.Write([]byte("first half ")); err != nil {
 		t.Fatal(err)
 	}
+	return pw, done
+}
+
+// On Linux an upload in flight is an unnamed file: tmp/ stays empty while
+// it is written, and a blob appears under its name once it is complete.
+func TestUnnamedUploadLeavesNoName(t *testing.T) {
+	s, dir := newTestStore(t)
+	if !s.unnamed {
+		t.Skip("unnamed uploads (O_TMPFILE) do not work here")
+	}
+	pw, done := startUpload(t, s)
 	wantNoTemp(t, dir)
 	wantWalkEmpty(t, s)
 	pw.Write([]byte("second half"))
@@ -239,15 +247,7 @@ func TestCleanTempSparesLiveUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.unnamed = false // named temp files are what CleanTemp sweeps
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		_, err := s.Put(context.Background(), "ns", pr, "", 0)
-		done <- err
-	}()
-	if _, err := pw.Write([]byte("first half ")); err != nil {
-		t.Fatal(err)
-	}
+	pw, done := startUpload(t, s)
 	if n, err := s.CleanTemp(0); err != nil || n != 0 {
 		t.Fatalf("CleanTemp(0) during an upload = %d, %v; want 0 removed", n, err)
 	}
