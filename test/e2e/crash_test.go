@@ -46,6 +46,33 @@ func tmpFiles(t testing.TB, dir string) []string {
 	return arcatest.ListDir(t, filepath.Join(dir, "tmp"))
 }
 
+// uploadBytes is how many bytes the server has written to uploads in
+// flight: its named temp files in DIR/tmp and, on Linux, the unnamed
+// (O_TMPFILE) files it holds open there, which only its descriptors show
+// (/proc/PID/fd/N -> "DIR/tmp/#INODE (deleted)").
+func uploadBytes(t testing.TB, s *server) int64 {
+	t.Helper()
+	tmp := filepath.Join(s.DataDir, "tmp")
+	var got int64
+	for _, n := range tmpFiles(t, s.DataDir) {
+		if fi, err := os.Stat(filepath.Join(tmp, n)); err == nil && strings.HasPrefix(n, "put-") {
+			got += fi.Size()
+		}
+	}
+	fdDir := fmt.Sprintf("/proc/%d/fd", s.cmd.Process.Pid)
+	fds, _ := os.ReadDir(fdDir)
+	for _, fd := range fds {
+		target, err := os.Readlink(filepath.Join(fdDir, fd.Name()))
+		if err != nil || !strings.HasPrefix(target, tmp+"/#") {
+			continue
+		}
+		if fi, err := os.Stat(filepath.Join(fdDir, fd.Name())); err == nil {
+			got += fi.Size()
+		}
+	}
+	return got
+}
+
 func TestCrashSafety(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -85,15 +112,10 @@ func TestCrashSafety(t *testing.T) {
 		reqDone <- err
 	}()
 
-	// Wait until the server has written the 8 MiB to its temp file.
+	// Wait until the server has written the 8 MiB to its upload file.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		var got int64
-		for _, n := range tmpFiles(t, dir) {
-			if fi, err := os.Stat(filepath.Join(dir, "tmp", n)); err == nil {
-				got += fi.Size()
-			}
-		}
+		got := uploadBytes(t, s)
 		if got >= sent {
 			break
 		}

@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 )
@@ -62,13 +59,7 @@ func TestGarbageCollectionBesideUpload(t *testing.T) {
 	// blob's lock.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		var got int64
-		for _, n := range tmpFiles(t, s.DataDir) {
-			if fi, err := os.Stat(filepath.Join(s.DataDir, "tmp", n)); err == nil && strings.HasPrefix(n, "put-") {
-				got += fi.Size()
-			}
-		}
-		if got > 0 {
+		if uploadBytes(t, s) > 0 {
 			break
 		}
 		if time.Now().After(deadline) {
