@@ -181,8 +181,18 @@ func (e *External) Verify(ctx context.Context, base *url.URL, a external.Asset, 
 	if got != want {
 		return fmt.Errorf("%s@%s: the %s's hash is %s, the checksum database records %s", mod, version, kind, got, want)
 	}
+	if kind == kindMod && size <= maxPrefetchMod {
+		b := make([]byte, size)
+		if _, err := file.ReadAt(b, 0); err == nil || err == io.EOF {
+			e.sum.prefetchRequirements(b)
+		}
+	}
 	return nil
 }
+
+// maxPrefetchMod is the largest go.mod whose requirements are looked up
+// ahead (prefetch.go).
+const maxPrefetchMod = 1 << 20
 
 // parseAssetURL reads MODULE, VERSION and the kind of file back from
 // base/ESCAPED-MODULE/@v/ESCAPED-VERSION.KIND.

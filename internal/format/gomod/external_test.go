@@ -470,3 +470,43 @@ func TestFilesFetchedWithoutTheList(t *testing.T) {
 		t.Errorf("list = %q", got)
 	}
 }
+
+// A go.mod that verified starts the checksum-database lookups of the
+// versions it requires, before the go command asks for them, and nothing
+// else of theirs is fetched.
+func TestRequirementLookupsAhead(t *testing.T) {
+	e := newExtEnv(t)
+	app, dep := "example.com/ahead", "example.com/ahead-dep"
+	e.up.add(dep, "v1.3.0", simpleZip(t, dep, "v1.3.0"), "module "+dep+"\n\ngo 1.21\n", true) // requires nothing: no lookups of its own
+	appMod := "module " + app + "\n\ngo 1.21\n\nrequire " + dep + " v1.3.0\n"
+	e.up.add(app, "v1.0.0", simpleZip(t, app, "v1.0.0"), appMod, true)
+	if got := e.want(e.do("GET", esc(t, app)+"/@v/v1.0.0.mod", nil), 200, ".mod"); got != appMod {
+		t.Fatalf(".mod = %q", got)
+	}
+	lookup := "/sumdb/sum.test/lookup/" + esc(t, dep) + "@v1.3.0"
+	for deadline := time.Now().Add(5 * time.Second); !e.up.askedFor(lookup); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no lookup of %s@v1.3.0 after its requirer's go.mod verified", dep)
+		}
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, ok := e.h.sum.hashes.Get(dep + " v1.3.0"); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the looked-up hashes were not kept")
+		}
+	}
+	for _, f := range []string{"v1.3.0.mod", "v1.3.0.zip", "v1.3.0.info"} {
+		if e.up.askedFor(esc(t, dep) + "/@v/" + f) {
+			t.Errorf("%s of the requirement was fetched ahead; only its lookup should be", f)
+		}
+	}
+	// Asked for now, the requirement's go.mod is verified without a
+	// second lookup.
+	n := e.up.hits.Load()
+	e.want(e.do("GET", esc(t, dep)+"/@v/v1.3.0.mod", nil), 200, "the requirement's .mod")
+	if got := e.up.hits.Load() - n; got != 1 {
+		t.Errorf("fetching the requirement's .mod asked the upstream %d times, want 1 (the file; its lookup was done)", got)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/sync/singleflight"
@@ -56,6 +57,11 @@ type SumDB struct {
 
 	mu     sync.Mutex
 	latest []byte // the latest signed tree head the verifier accepted
+
+	// prefetch queues lookups of a verified go.mod's requirements
+	// (prefetch.go); its workers start with the first.
+	prefetch     chan module.Version
+	prefetchOnce sync.Once
 
 	// Log receives the verifier's security errors (nil: discarded).
 	Log *slog.Logger
@@ -110,8 +116,9 @@ func NewSumDB(proxyURL, key string, tr http.RoundTripper) (*SumDB, error) {
 			}
 			return nil
 		}},
-		cache:  sizecache.New(sumCacheBytes, (*sumAnswer).size),
-		hashes: sizecache.New(4<<20, func(h [2]string) int { return len(h[0]) + len(h[1]) + 128 })}, nil
+		prefetch: make(chan module.Version, prefetchQueue),
+		cache:    sizecache.New(sumCacheBytes, (*sumAnswer).size),
+		hashes:   sizecache.New(4<<20, func(h [2]string) int { return len(h[0]) + len(h[1]) + 128 })}, nil
 }
 
 // checkSumPath accepts NAME/supported, NAME/latest, NAME/lookup/… and
