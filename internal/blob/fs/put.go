@@ -25,46 +25,17 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 		return blob.Digests{}, blob.Cancelled(err)
 	}
 
-	if s.unnamed {
-		return s.putUnnamed(ctx, ns, r, expectSHA256, maxSize)
-	}
-	f, err := os.CreateTemp(s.tmp, tempPrefix+"*")
+	u, err := s.newUpload()
 	if err != nil {
-		return blob.Digests{}, ioErr(err, "creating upload file")
+		return blob.Digests{}, err
 	}
-	tmpName := f.Name()
-	// The lock marks the file as a live upload for CleanTemp in any process;
-	// it dies with the descriptor, so a crashed upload's file is fair game.
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		os.Remove(tmpName)
-		return blob.Digests{}, apierr.Wrap(err, "locking upload file")
-	}
-	closed, placed := false, false
-	defer func() {
-		if !closed {
-			f.Close()
-		}
-		if !placed {
-			os.Remove(tmpName)
-		}
-	}()
+	defer u.discard()
 
 	h := blob.NewHasher()
 	defer h.Close()
-	if err := s.copyIn(ctx, f, r, h, maxSize); err != nil {
+	if err := s.copyIn(ctx, u.f, r, h, maxSize); err != nil {
 		return blob.Digests{}, err
 	}
-	// fsync before the rename: otherwise a crash could leave a renamed (thus
-	// visible) file whose data blocks never reached the disk.
-	if err := f.Sync(); err != nil {
-		return blob.Digests{}, ioErr(err, "syncing upload file")
-	}
-	closed = true
-	if err := f.Close(); err != nil {
-		return blob.Digests{}, ioErr(err, "closing upload file")
-	}
-
 	d := h.Digests()
 	if expectSHA256 != "" && d.SHA256 != expectSHA256 {
 		return blob.Digests{}, apierr.Invalid("The SHA-256 of the uploaded content is %s, expected %s.", d.SHA256, expectSHA256)
@@ -72,76 +43,86 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 
 	target := s.blobPath(ns, d.SHA256)
 	dir := filepath.Dir(target)
-	if _, err := os.Lstat(target); err == nil {
-		// Content addressing: the existing file holds exactly these bytes.
-		// Keeping it (the deferred remove drops the temp file) also keeps
-		// its ModTime, the blob's age. The directory is still fsynced: the
-		// Put that renamed it may not have reached its own fsync yet, and
-		// this caller is about to be told the blob is durable.
-		if err := syncDir(dir); err != nil {
-			return blob.Digests{}, ioErr(err, "syncing blob directory")
-		}
-		return d, nil
-	}
-	if err := s.ensureDir(dir); err != nil {
-		return blob.Digests{}, ioErr(err, "creating blob directory")
-	}
-	// If a concurrent Put of the same bytes renamed first, this rename
-	// atomically replaces an identical file; readers holding the old one
-	// open are unaffected.
-	if err := os.Rename(tmpName, target); err != nil {
-		return blob.Digests{}, ioErr(err, "placing blob %s/%s", ns, d.SHA256)
-	}
-	placed = true
-	if err := syncDir(dir); err != nil {
-		// The blob is visible but its name may not survive a crash; report
-		// failure so that the caller does not record it as stored. Leaving
-		// the file is harmless: it is complete and correct.
-		return blob.Digests{}, ioErr(err, "syncing blob directory")
-	}
-	return d, nil
-}
-
-// putUnnamed is Put through an unnamed file (tmpfile.go).
-func (s *Store) putUnnamed(ctx context.Context, ns string, r io.Reader, expectSHA256 string, maxSize int64) (blob.Digests, error) {
-	f, err := openUnnamed(s.tmp)
-	if err != nil {
-		return blob.Digests{}, ioErr(err, "creating upload file")
-	}
-	defer f.Close()
-	h := blob.NewHasher()
-	defer h.Close()
-	if err := s.copyIn(ctx, f, r, h, maxSize); err != nil {
-		return blob.Digests{}, err
-	}
-	d := h.Digests()
-	if expectSHA256 != "" && d.SHA256 != expectSHA256 {
-		return blob.Digests{}, apierr.Invalid("The SHA-256 of the uploaded content is %s, expected %s.", d.SHA256, expectSHA256)
-	}
-	target := s.blobPath(ns, d.SHA256)
-	dir := filepath.Dir(target)
+	// Content addressing: an existing file holds exactly these bytes, and
+	// keeping it (the upload is discarded) also keeps its ModTime, the
+	// blob's age.
 	if _, err := os.Lstat(target); err != nil {
-		// fsync before the link: the name must never point at data that
-		// has not reached the disk.
-		if err := f.Sync(); err != nil {
+		// fsync before the name appears: otherwise a crash could leave a
+		// visible file whose data blocks never reached the disk.
+		if err := u.f.Sync(); err != nil {
 			return blob.Digests{}, ioErr(err, "syncing upload file")
 		}
 		if err := s.ensureDir(dir); err != nil {
 			return blob.Digests{}, ioErr(err, "creating blob directory")
 		}
-		// An existing name (a concurrent Put of the same bytes) is kept:
-		// it holds exactly these bytes.
-		if err := linkUnnamed(f, target); err != nil && !errors.Is(err, os.ErrExist) {
+		if err := u.place(target); err != nil {
 			return blob.Digests{}, ioErr(err, "placing blob %s/%s", ns, d.SHA256)
 		}
 	}
 	// Also when the blob existed: the Put that named it may not have
 	// reached its own fsync of the directory yet, and this caller is about
-	// to be told the blob is durable.
+	// to be told the blob is durable. If this fails the blob is visible but
+	// its name may not survive a crash: the caller must not record it as
+	// stored (leaving the file is harmless: it is complete and correct).
 	if err := syncDir(dir); err != nil {
 		return blob.Digests{}, ioErr(err, "syncing blob directory")
 	}
 	return d, nil
+}
+
+// upload is a Put's file in tmp/ until it is placed under its blob name:
+// an unnamed file (tmpfile.go) where that works, else a named temp file.
+type upload struct {
+	f      *os.File
+	name   string // the named temp file's path; "" for an unnamed one
+	placed bool
+}
+
+// newUpload opens the file a Put writes.
+func (s *Store) newUpload() (*upload, error) {
+	if s.unnamed {
+		f, err := openUnnamed(s.tmp)
+		if err != nil {
+			return nil, ioErr(err, "creating upload file")
+		}
+		return &upload{f: f}, nil
+	}
+	f, err := os.CreateTemp(s.tmp, tempPrefix+"*")
+	if err != nil {
+		return nil, ioErr(err, "creating upload file")
+	}
+	// The lock marks the file as a live upload for CleanTemp in any process;
+	// it dies with the descriptor, so a crashed upload's file is fair game.
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, apierr.Wrap(err, "locking upload file")
+	}
+	return &upload{f: f, name: f.Name()}, nil
+}
+
+// place gives the complete, fsynced upload the name target, atomically.
+// A target that appeared meanwhile (a concurrent Put of the same bytes)
+// holds exactly these bytes: linkat keeps it, rename replaces it with an
+// identical file (readers holding the old one open are unaffected).
+func (u *upload) place(target string) error {
+	if u.name == "" {
+		if err := linkUnnamed(u.f, target); err != nil && !errors.Is(err, os.ErrExist) {
+			return err
+		}
+	} else if err := os.Rename(u.name, target); err != nil {
+		return err
+	}
+	u.placed = true
+	return nil
+}
+
+// discard closes the upload and removes a named one that was not placed.
+func (u *upload) discard() {
+	u.f.Close()
+	if u.name != "" && !u.placed {
+		os.Remove(u.name)
+	}
 }
 
 // copyIn copies r to f and h through one pooled buffer, so a Put allocates
