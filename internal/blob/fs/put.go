@@ -12,9 +12,10 @@ import (
 	"github.com/arca-repo/arca/internal/blob"
 )
 
-// Put streams r into a temp file while hashing it, makes the file durable,
-// checks its SHA-256 and only then renames it into blobs/. Every failure
-// path removes the temp file, so nothing partial is ever visible.
+// Put streams r into an upload file in tmp/ while hashing it, checks its
+// SHA-256, makes the file durable and only then names it in blobs/ (link
+// of an unnamed file, or rename of a named one). Every failure path drops
+// the upload, so nothing partial is ever visible.
 func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 string, maxSize int64) (blob.Digests, error) {
 	if err := blob.CheckPut(ns, expectSHA256); err != nil {
 		return blob.Digests{}, err
