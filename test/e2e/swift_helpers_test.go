@@ -114,29 +114,6 @@ func archiveSource(t *testing.T, zipBin, src, identity string) []byte {
 	return b
 }
 
-// swiftPublishBody is the body RegistryClient.publish builds, byte for
-// byte: the archive part, the optional archive signature, the metadata
-// part and its optional signature, under a UUID boundary.
-func swiftPublishBody(archive []byte, metadata string, sig, metaSig []byte) ([]byte, string) {
-	const boundary = "5B0E1A8C-3F2D-4C47-9E61-0D2B7A9C4E11"
-	var b bytes.Buffer
-	b.WriteString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"source-archive\"\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: binary\r\n\r\n")
-	b.Write(archive)
-	if sig != nil {
-		b.WriteString("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"source-archive-signature\"\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n")
-		b.Write(sig)
-	}
-	if metadata != "" {
-		b.WriteString("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"metadata\"\r\nContent-Type: application/json\r\n\r\n" + metadata)
-		if metaSig != nil {
-			b.WriteString("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"metadata-signature\"\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n")
-			b.Write(metaSig)
-		}
-	}
-	b.WriteString("\r\n--" + boundary + "--\r\n")
-	return b.Bytes(), `multipart/form-data;boundary="` + boundary + `"`
-}
-
 // swiftClient sends requests as SwiftPM does: Accept
 // application/vnd.swift.registry.v1+MEDIA, credentials from the netrc
 // entry `aws codeartifact login --tool swift` writes (Basic, login

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"github.com/arca-repo/arca/internal/format/swift/swifttest"
 	"io"
 	"net/http"
 	"os"
@@ -89,7 +90,7 @@ func TestSwiftResolveThroughDownstream(t *testing.T) {
 		arch := archiveSource(t, zipBin, src, p.scope+"."+p.name)
 		archives[p.name] = arch
 		md := `{"description":"` + p.name + ` grammar for tree-sitter","repositoryURLs":["` + p.repoURL + `","git@github.com:` + strings.TrimPrefix(p.repoURL, "https://github.com/") + `.git"],"licenseURL":"` + p.repoURL + `/blob/master/LICENSE","author":{"name":"tree-sitter"}}`
-		body, ct := swiftPublishBody(arch, md, nil, nil)
+		body, ct := swifttest.PublishBody(arch, md, nil, nil)
 		a := store.publish(p.scope+"/"+p.name+"/"+strings.TrimPrefix(p.version, "v"), body, ct, "")
 		wantSwift(t, a, 201, "", "publish "+p.name)
 		if a.header.Get("Location") != storeURL+p.scope+"/"+p.name+"/"+strings.TrimPrefix(p.version, "v") {
@@ -211,7 +212,7 @@ func TestSwiftPublishSequence(t *testing.T) {
 	sig := []byte("\x30\x82\x05\x10 a CMS signature's bytes")
 	msig := []byte("\x30\x82\x01\x00 the metadata's")
 	md := `{"description":"Python grammar for tree-sitter","repositoryURLs":["https://github.com/tree-sitter/tree-sitter-python"]}`
-	body, ct := swiftPublishBody(arch, md, sig, msig)
+	body, ct := swifttest.PublishBody(arch, md, sig, msig)
 	a := c.publish("tree-sitter/TreeSitterPython/0.23.6", body, ct, "cms-1.0.0")
 	wantSwift(t, a, 201, "", "publish")
 	if a.header.Get("Location") != registry+"tree-sitter/TreeSitterPython/0.23.6" {
@@ -270,10 +271,10 @@ func TestSwiftPublishSequence(t *testing.T) {
 		"over the limit":   {bytes.Repeat([]byte("z"), 9<<20), 413, "larger"},
 	}
 	for what, b := range bad {
-		body, ct := swiftPublishBody(b.archive, md, nil, nil)
+		body, ct := swifttest.PublishBody(b.archive, md, nil, nil)
 		wantSwiftProblem(t, c.publish("tree-sitter/TreeSitterPython/0.24.0", body, ct, ""), b.status, b.sub, what)
 	}
-	body, ct = swiftPublishBody(arch, `{"repositoryURLs": "not a list"}`, nil, nil)
+	body, ct = swifttest.PublishBody(arch, `{"repositoryURLs": "not a list"}`, nil, nil)
 	wantSwiftProblem(t, c.publish("tree-sitter/TreeSitterPython/0.24.0", body, ct, ""), 422, "repositoryURLs", "invalid metadata")
 	wantSwiftProblem(t, c.get("tree-sitter/treesitterpython/0.24.0", "json"), 404, "", "after refused publishes")
 	vs, err := cl.ListPackageVersions(ctx(t), &codeartifact.ListPackageVersionsInput{Domain: aws.String("acme"), Repository: aws.String("swift"),
@@ -284,7 +285,7 @@ func TestSwiftPublishSequence(t *testing.T) {
 
 	// Unlisted: hidden from the releases list, still resolvable by
 	// version; Archived: 410 Gone.
-	body, ct = swiftPublishBody(arch, md, nil, nil)
+	body, ct = swifttest.PublishBody(arch, md, nil, nil)
 	wantSwift(t, c.publish("tree-sitter/TreeSitterPython/0.25.0", body, ct, ""), 201, "", "publish 0.25.0")
 	upd := func(v string, st types.PackageVersionStatus) {
 		if _, err := cl.UpdatePackageVersionsStatus(ctx(t), &codeartifact.UpdatePackageVersionsStatusInput{Domain: aws.String("acme"), Repository: aws.String("swift"),

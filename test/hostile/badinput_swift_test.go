@@ -1,10 +1,10 @@
 package hostile
 
 import (
-	"archive/zip"
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"github.com/arca-repo/arca/internal/format/swift/swifttest"
 	"io"
 	"io/fs"
 	"net/http"
@@ -36,42 +36,7 @@ func swiftRequest(t testing.TB, method, u, auth, ctype string, body []byte) *htt
 	return req
 }
 
-type swiftEntry struct {
-	name, body string
-	mode       fs.FileMode
-}
-
-func swiftZip(ents ...swiftEntry) []byte {
-	var b bytes.Buffer
-	zw := zip.NewWriter(&b)
-	for _, e := range ents {
-		fh := &zip.FileHeader{Name: e.name, Method: zip.Deflate}
-		mode := e.mode
-		if mode == 0 {
-			mode = 0o644
-		}
-		fh.SetMode(mode)
-		w, _ := zw.CreateHeader(fh)
-		_, _ = w.Write([]byte(e.body))
-	}
-	_ = zw.Close()
-	return b.Bytes()
-}
-
 const swiftManifest = "// swift-tools-version:5.9\nimport PackageDescription\n"
-
-// swiftBody is the multipart body SwiftPM's publish sends.
-func swiftBody(archive []byte, metadata string) ([]byte, string) {
-	const boundary = "E7C4B7B2-0C9A-4E4B-8D3F-6C2A1B9E7F10"
-	var b bytes.Buffer
-	b.WriteString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"source-archive\"\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: binary\r\n\r\n")
-	b.Write(archive)
-	if metadata != "" {
-		b.WriteString("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"metadata\"\r\nContent-Type: application/json\r\n\r\n" + metadata)
-	}
-	b.WriteString("\r\n--" + boundary + "--\r\n")
-	return b.Bytes(), `multipart/form-data;boundary="` + boundary + `"`
-}
 
 func swiftCases(t *testing.T, f *badFixture, ep string) []badCase {
 	var cases []badCase
@@ -81,7 +46,7 @@ func swiftCases(t *testing.T, f *badFixture, ep string) []badCase {
 	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte("token:"+f.tok))
 	n := 0
 	next := func() string { n++; name := fmt.Sprintf("victim%d", n); f.names = append(f.names, name); return name }
-	good := swiftZip(swiftEntry{name: "p/Package.swift", body: swiftManifest}, swiftEntry{name: "p/Sources/A/a.swift", body: "let a = 1\n"})
+	good := swifttest.Zip(swifttest.Entry{Name: "p/Package.swift", Body: swiftManifest}, swifttest.Entry{Name: "p/Sources/A/a.swift", Body: "let a = 1\n"})
 
 	// Bad credentials on every kind of request.
 	for tn, tok := range badTokens(f) {
@@ -89,7 +54,7 @@ func swiftCases(t *testing.T, f *badFixture, ep string) []badCase {
 			{"GET", "mona/fix/1.0.0/Package.swift"}, {"POST", "login"}, {"PUT", "mona/" + next() + "/1.0.0"}} {
 			p, tok := p, tok
 			add("token "+tn+" "+p.method+" "+p.path, func(t testing.TB) *http.Request {
-				body, ct := swiftBody(good, "")
+				body, ct := swifttest.PublishBody(good, "", nil, nil)
 				if p.method != "PUT" {
 					body, ct = nil, ""
 				}
@@ -142,48 +107,48 @@ func swiftCases(t *testing.T, f *badFixture, ep string) []badCase {
 		"not a zip":        []byte("this is not a zip archive"),
 		"zip header only":  []byte("PK\x03\x04"),
 		"truncated zip":    good[:len(good)/2],
-		"two roots":        swiftZip(swiftEntry{name: "a/Package.swift", body: swiftManifest}, swiftEntry{name: "b/x", body: "x"}),
-		"no root dir":      swiftZip(swiftEntry{name: "Package.swift", body: swiftManifest}),
-		"no manifest":      swiftZip(swiftEntry{name: "p/a.swift", body: "x"}),
-		"no tools version": swiftZip(swiftEntry{name: "p/Package.swift", body: "import PackageDescription\n"}),
-		"dotdot":           swiftZip(swiftEntry{name: "p/Package.swift", body: swiftManifest}, swiftEntry{name: "p/../../x", body: "x"}),
-		"absolute":         swiftZip(swiftEntry{name: "/p/Package.swift", body: swiftManifest}),
-		"drive":            swiftZip(swiftEntry{name: "C:/p/Package.swift", body: swiftManifest}),
-		"backslash":        swiftZip(swiftEntry{name: "p/Package.swift", body: swiftManifest}, swiftEntry{name: "p\\..\\..\\x", body: "x"}),
-		"link out":         swiftZip(swiftEntry{name: "p/Package.swift", body: swiftManifest}, swiftEntry{name: "p/l", body: "../../etc", mode: fs.ModeSymlink | 0o777}),
-		"link absolute":    swiftZip(swiftEntry{name: "p/Package.swift", body: swiftManifest}, swiftEntry{name: "p/l", body: "/etc/passwd", mode: fs.ModeSymlink | 0o777}),
-		"manifest link":    swiftZip(swiftEntry{name: "p/x.swift", body: swiftManifest}, swiftEntry{name: "p/Package.swift", body: "x.swift", mode: fs.ModeSymlink | 0o777}),
-		"device":           swiftZip(swiftEntry{name: "p/Package.swift", body: swiftManifest}, swiftEntry{name: "p/dev", mode: fs.ModeDevice | 0o644}),
-		"duplicate":        swiftZip(swiftEntry{name: "p/Package.swift", body: swiftManifest}, swiftEntry{name: "p/Package.swift", body: swiftManifest}),
-		"bomb":             swiftZip(swiftEntry{name: "p/Package.swift", body: swiftManifest}, swiftEntry{name: "p/z", body: strings.Repeat("\x00", 40<<20)}),
-		"huge manifest":    swiftZip(swiftEntry{name: "p/Package.swift", body: swiftManifest + strings.Repeat("//\n", 1<<20)}),
-		"binary manifest":  swiftZip(swiftEntry{name: "p/Package.swift", body: "// swift-tools-version:5.9\n\xff\xfe"}),
+		"two roots":        swifttest.Zip(swifttest.Entry{Name: "a/Package.swift", Body: swiftManifest}, swifttest.Entry{Name: "b/x", Body: "x"}),
+		"no root dir":      swifttest.Zip(swifttest.Entry{Name: "Package.swift", Body: swiftManifest}),
+		"no manifest":      swifttest.Zip(swifttest.Entry{Name: "p/a.swift", Body: "x"}),
+		"no tools version": swifttest.Zip(swifttest.Entry{Name: "p/Package.swift", Body: "import PackageDescription\n"}),
+		"dotdot":           swifttest.Zip(swifttest.Entry{Name: "p/Package.swift", Body: swiftManifest}, swifttest.Entry{Name: "p/../../x", Body: "x"}),
+		"absolute":         swifttest.Zip(swifttest.Entry{Name: "/p/Package.swift", Body: swiftManifest}),
+		"drive":            swifttest.Zip(swifttest.Entry{Name: "C:/p/Package.swift", Body: swiftManifest}),
+		"backslash":        swifttest.Zip(swifttest.Entry{Name: "p/Package.swift", Body: swiftManifest}, swifttest.Entry{Name: "p\\..\\..\\x", Body: "x"}),
+		"link out":         swifttest.Zip(swifttest.Entry{Name: "p/Package.swift", Body: swiftManifest}, swifttest.Entry{Name: "p/l", Body: "../../etc", Mode: fs.ModeSymlink | 0o777}),
+		"link absolute":    swifttest.Zip(swifttest.Entry{Name: "p/Package.swift", Body: swiftManifest}, swifttest.Entry{Name: "p/l", Body: "/etc/passwd", Mode: fs.ModeSymlink | 0o777}),
+		"manifest link":    swifttest.Zip(swifttest.Entry{Name: "p/x.swift", Body: swiftManifest}, swifttest.Entry{Name: "p/Package.swift", Body: "x.swift", Mode: fs.ModeSymlink | 0o777}),
+		"device":           swifttest.Zip(swifttest.Entry{Name: "p/Package.swift", Body: swiftManifest}, swifttest.Entry{Name: "p/dev", Mode: fs.ModeDevice | 0o644}),
+		"duplicate":        swifttest.Zip(swifttest.Entry{Name: "p/Package.swift", Body: swiftManifest}, swifttest.Entry{Name: "p/Package.swift", Body: swiftManifest}),
+		"bomb":             swifttest.Zip(swifttest.Entry{Name: "p/Package.swift", Body: swiftManifest}, swifttest.Entry{Name: "p/z", Body: strings.Repeat("\x00", 40<<20)}),
+		"huge manifest":    swifttest.Zip(swifttest.Entry{Name: "p/Package.swift", Body: swiftManifest + strings.Repeat("//\n", 1<<20)}),
+		"binary manifest":  swifttest.Zip(swifttest.Entry{Name: "p/Package.swift", Body: "// swift-tools-version:5.9\n\xff\xfe"}),
 	}
 	corrupt := append([]byte(nil), good...)
 	corrupt[bytes.Index(corrupt, []byte("a.swift"))+12] ^= 0xff
 	archives["corrupt entry"] = corrupt
 	for an, a := range archives {
-		body, ct := swiftBody(a, "")
+		body, ct := swifttest.PublishBody(a, "", nil, nil)
 		put("archive "+an, body, ct)
 	}
 	for mn, m := range malformedJSON() {
 		if strings.TrimSpace(string(m)) == "" {
 			continue
 		}
-		body, ct := swiftBody(good, string(m))
+		body, ct := swifttest.PublishBody(good, string(m), nil, nil)
 		put("metadata "+mn, body, ct)
 	}
 	for mn, m := range map[string]string{"array": "[]", "null": "null", "author no name": `{"author":{}}`, "urls string": `{"repositoryURLs":"x"}`,
 		"fractional time": `{"originalPublicationTime":"2023-02-16T04:00:00.5Z"}`, "huge": `{"description":"` + strings.Repeat("x", 2<<20) + `"}`} {
-		body, ct := swiftBody(good, m)
+		body, ct := swifttest.PublishBody(good, m, nil, nil)
 		put("metadata "+mn, body, ct)
 	}
-	body, _ := swiftBody(good, "")
+	body, _ := swifttest.PublishBody(good, "", nil, nil)
 	for cn, ct := range map[string]string{"none": "", "json": "application/json", "no boundary": "multipart/form-data",
 		"wrong boundary": "multipart/form-data; boundary=nope", "garbage": "%%%"} {
 		put("content type "+cn, body, ct)
 	}
-	_, ct := swiftBody(good, "")
+	_, ct := swifttest.PublishBody(good, "", nil, nil)
 	put("truncated body", body[:len(body)/2], ct)
 	put("no archive part", []byte("--E7C4B7B2-0C9A-4E4B-8D3F-6C2A1B9E7F10\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n{}\r\n--E7C4B7B2-0C9A-4E4B-8D3F-6C2A1B9E7F10--\r\n"), ct)
 	put("unknown part", []byte("--E7C4B7B2-0C9A-4E4B-8D3F-6C2A1B9E7F10\r\nContent-Disposition: form-data; name=\"evil\"\r\n\r\nx\r\n--E7C4B7B2-0C9A-4E4B-8D3F-6C2A1B9E7F10--\r\n"), ct)
@@ -212,8 +177,8 @@ func TestBadInputSwift(t *testing.T) {
 	f := newBadFixture(t)
 	ep := f.s.Endpoint("swift", "bad", "repo")
 	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte("token:"+f.tok))
-	good := swiftZip(swiftEntry{name: "p/Package.swift", body: swiftManifest})
-	body, ct := swiftBody(good, `{"description":"fixture"}`)
+	good := swifttest.Zip(swifttest.Entry{Name: "p/Package.swift", Body: swiftManifest})
+	body, ct := swifttest.PublishBody(good, `{"description":"fixture"}`, nil, nil)
 	if r := send(nil, swiftRequest(t, "PUT", ep+"mona/fix/1.0.0", auth, ct, body), 0); r.Status != 201 {
 		t.Fatalf("fixture Swift publish: %d %s", r.Status, r.Body)
 	}

@@ -1,13 +1,17 @@
 package swift
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/arca-repo/arca/internal/format/swift/swifttest"
+)
 
 // BenchmarkRelease measures the handler's part of a release metadata GET
 // and of an archive GET (the data plane's token check and authorization
 // are not in it).
 func BenchmarkRelease(b *testing.B) {
 	e := newEnv(b)
-	body, ct := publishBody(pkgZip("p"), metaLinked, nil, nil)
+	body, ct := swifttest.PublishBody(pkgZip("p"), metaLinked, nil, nil)
 	for _, v := range []string{"1.0.0", "1.1.0", "1.2.0"} {
 		e.want(e.publish("mona/bench/"+v, body, ct, nil), 201, "publish")
 	}

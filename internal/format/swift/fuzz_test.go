@@ -3,6 +3,7 @@ package swift
 import (
 	"bytes"
 	"errors"
+	"github.com/arca-repo/arca/internal/format/swift/swifttest"
 	"net/http"
 	"testing"
 
@@ -14,9 +15,9 @@ import (
 // entries within the limits.
 func FuzzCheckArchive(f *testing.F) {
 	f.Add(pkgZip("p"))
-	f.Add(pkgZip("mona.LinkedList", zent{name: "mona.LinkedList/Package@swift-5.9.swift", body: manifest59},
-		zent{name: "mona.LinkedList/link", body: "Sources", mode: 0o120777}))
-	f.Add(zipOf(zent{name: "p/Package.swift", body: "// swift-tools-version:5.0\n"}, zent{name: "p/../x", body: "x"}))
+	f.Add(pkgZip("mona.LinkedList", zent{Name: "mona.LinkedList/Package@swift-5.9.swift", Body: manifest59},
+		zent{Name: "mona.LinkedList/link", Body: "Sources", Mode: 0o120777}))
+	f.Add(zipOf(zent{Name: "p/Package.swift", Body: "// swift-tools-version:5.0\n"}, zent{Name: "p/../x", Body: "x"}))
 	f.Add([]byte("PK\x05\x06" + string(make([]byte, 18))))
 	f.Add([]byte{})
 	lim := Limits{MaxEntries: 64, MaxUncompressed: 1 << 20, RatioFloor: 64 << 10, MaxManifest: 16 << 10}
@@ -38,9 +39,9 @@ func FuzzCheckArchive(f *testing.F) {
 // FuzzReadPublish: any multipart body (under SwiftPM's boundary) gives a
 // publish or a 4xx refusal, never a panic or a 5xx.
 func FuzzReadPublish(f *testing.F) {
-	b, ct := publishBody(pkgZip("p"), metaLinked, []byte{1, 2}, []byte{3})
+	b, ct := swifttest.PublishBody(pkgZip("p"), metaLinked, []byte{1, 2}, []byte{3})
 	f.Add(b)
-	b, _ = publishBody([]byte("x"), "", nil, nil)
+	b, _ = swifttest.PublishBody([]byte("x"), "", nil, nil)
 	f.Add(b)
 	f.Add([]byte("--8D5D3B5C-7A8E-4B57-9C2B-3B7A8A1E2F00--\r\n"))
 	dir := f.TempDir()

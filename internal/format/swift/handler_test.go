@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/arca-repo/arca/internal/format/swift/swifttest"
 	"io/fs"
 	"strconv"
 	"strings"
@@ -27,16 +28,16 @@ const metaLinked = `{
 func TestPublishResolveSequence(t *testing.T) { testPublishResolve(t, newEnv(t)) }
 
 func testPublishResolve(t *testing.T, e *env) {
-	arch := pkgZip("mona.LinkedList", zent{name: "mona.LinkedList/Package@swift-5.9.swift", body: manifest59},
-		zent{name: "mona.LinkedList/Package@swift-4.2.swift", body: "// swift-tools-version:4.2\nimport PackageDescription\n"})
-	body, ct := publishBody(arch, metaLinked, nil, nil)
+	arch := pkgZip("mona.LinkedList", zent{Name: "mona.LinkedList/Package@swift-5.9.swift", Body: manifest59},
+		zent{Name: "mona.LinkedList/Package@swift-4.2.swift", Body: "// swift-tools-version:4.2\nimport PackageDescription\n"})
+	body, ct := swifttest.PublishBody(arch, metaLinked, nil, nil)
 	w := e.publish("Mona/LinkedList/1.1.1", body, ct, nil)
 	e.want(w, 201, "publish")
 	if loc := w.Header().Get("Location"); loc != "http://arca.test/swift/d/acme-000000000000/packages/Mona/LinkedList/1.1.1" {
 		t.Fatalf("Location %q", loc)
 	}
 	e.wantProblem(e.publish("mona/linkedlist/1.1.1", body, ct, nil), 409, "already exists", "publish again, other spelling")
-	body2, _ := publishBody(pkgZip("x"), "", nil, nil)
+	body2, _ := swifttest.PublishBody(pkgZip("x"), "", nil, nil)
 	e.want(e.publish("mona/LinkedList/1.0.0", body2, ct, nil), 201, "publish 1.0.0 without metadata")
 	e.want(e.publish("mona/LinkedList/2.0.0-beta.1", body2, ct, nil), 201, "publish a pre-release")
 
@@ -142,7 +143,7 @@ func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 func TestStatuses(t *testing.T) {
 	e := newEnv(t)
-	body, ct := publishBody(pkgZip("p"), "", nil, nil)
+	body, ct := swifttest.PublishBody(pkgZip("p"), "", nil, nil)
 	for _, v := range []string{"1.0.0", "1.1.0", "1.2.0"} {
 		e.want(e.publish("mona/list/"+v, body, ct, nil), 201, "publish "+v)
 	}
@@ -171,10 +172,10 @@ func TestStatuses(t *testing.T) {
 func TestSigned(t *testing.T) {
 	e := newEnv(t)
 	sig, msig := []byte{0x30, 0x82, 0x01, 0x00, 0xff}, []byte{0x30, 0x01}
-	body, ct := publishBody(pkgZip("p"), `{"description":"signed"}`, sig, msig)
+	body, ct := swifttest.PublishBody(pkgZip("p"), `{"description":"signed"}`, sig, msig)
 	e.wantProblem(e.publish("mona/signed/1.0.0", body, ct, nil), 400, "X-Swift-Package-Signature-Format", "signed without format")
 	e.wantProblem(e.publish("mona/signed/1.0.0", body, ct, map[string]string{"X-Swift-Package-Signature-Format": "pgp-2"}), 422, "unknown signature format", "unknown format")
-	half, _ := publishBody(pkgZip("p"), `{"description":"signed"}`, sig, nil)
+	half, _ := swifttest.PublishBody(pkgZip("p"), `{"description":"signed"}`, sig, nil)
 	e.wantProblem(e.publish("mona/signed/1.0.0", half, ct, map[string]string{"X-Swift-Package-Signature-Format": "cms-1.0.0"}), 400, "both or neither", "metadata unsigned")
 	e.want(e.publish("mona/signed/1.0.0", body, ct, map[string]string{"X-Swift-Package-Signature-Format": "cms-1.0.0"}), 201, "signed publish")
 	w := e.get("mona/signed/1.0.0", v1json)
@@ -191,7 +192,7 @@ func TestSigned(t *testing.T) {
 
 func TestNegotiation(t *testing.T) {
 	e := newEnv(t)
-	body, ct := publishBody(pkgZip("p"), "", nil, nil)
+	body, ct := swifttest.PublishBody(pkgZip("p"), "", nil, nil)
 	e.want(e.publish("mona/neg/1.0.0", body, ct, nil), 201, "publish")
 	for accept, code := range map[string]int{
 		"": 200, "*/*": 200, "application/json": 200, "application/vnd.swift.registry": 200, "application/vnd.swift.registry+json": 200,
@@ -228,9 +229,9 @@ func TestUnauthorized(t *testing.T) {
 
 func TestIdentifiers(t *testing.T) {
 	e := newEnv(t)
-	body, ct := publishBody(pkgZip("p"), metaLinked, nil, nil)
+	body, ct := swifttest.PublishBody(pkgZip("p"), metaLinked, nil, nil)
 	e.want(e.publish("Mona/LinkedList/1.0.0", body, ct, nil), 201, "publish")
-	other, _ := publishBody(pkgZip("p"), `{"repositoryURLs":["https://example.com/other"]}`, nil, nil)
+	other, _ := swifttest.PublishBody(pkgZip("p"), `{"repositoryURLs":["https://example.com/other"]}`, nil, nil)
 	e.want(e.publish("mona/Other/1.0.0", other, ct, nil), 201, "publish other")
 	for _, u := range []string{"https://github.com/mona/LinkedList", "https://github.com/mona/linkedlist.git", "git@github.com:mona/LinkedList.git",
 		"ssh://git@github.com/mona/LinkedList.git", "https://github.com/mona/LinkedList/"} {
@@ -255,18 +256,18 @@ func TestPublishRefusals(t *testing.T) {
 		sub        string
 	}{
 		{"not a zip", "mona/bad/1.0.0", nil, "", 422, "not a readable zip"},
-		{"two roots", "mona/bad/1.0.0", zipOf(zent{name: "a/Package.swift", body: "// swift-tools-version:5.0\n"}, zent{name: "b/x", body: "x"}), "", 422, "more than one top-level"},
-		{"top-level file", "mona/bad/1.0.0", zipOf(zent{name: "Package.swift", body: "// swift-tools-version:5.0\n"}), "", 422, "is a file"},
-		{"no manifest", "mona/bad/1.0.0", zipOf(zent{name: "p/Sources/x.swift", body: "x"}), "", 422, "no Package.swift"},
-		{"manifest below the root", "mona/bad/1.0.0", zipOf(zent{name: "p/sub/Package.swift", body: "// swift-tools-version:5.0\n"}), "", 422, "no Package.swift"},
-		{"no tools version", "mona/bad/1.0.0", zipOf(zent{name: "p/Package.swift", body: "import PackageDescription\n"}), "", 422, "swift-tools-version"},
-		{"dot dot", "mona/bad/1.0.0", zipOf(zent{name: "p/Package.swift", body: "// swift-tools-version:5.0\n"}, zent{name: "p/../../etc/x", body: "x"}), "", 422, "'..'"},
-		{"absolute", "mona/bad/1.0.0", zipOf(zent{name: "/p/Package.swift", body: "// swift-tools-version:5.0\n"}), "", 422, "absolute"},
-		{"backslash", "mona/bad/1.0.0", zipOf(zent{name: "p/Package.swift", body: "// swift-tools-version:5.0\n"}, zent{name: "p\\..\\x", body: "x"}), "", 422, "backslash"},
-		{"escaping link", "mona/bad/1.0.0", zipOf(zent{name: "p/Package.swift", body: "// swift-tools-version:5.0\n"}, zent{name: "p/evil", body: "../../home", mode: fs.ModeSymlink | 0o777}), "", 422, "outside the package"},
-		{"absolute link", "mona/bad/1.0.0", zipOf(zent{name: "p/Package.swift", body: "// swift-tools-version:5.0\n"}, zent{name: "p/evil", body: "/etc", mode: fs.ModeSymlink | 0o777}), "", 422, "outside the package"},
-		{"duplicate", "mona/bad/1.0.0", zipOf(zent{name: "p/Package.swift", body: "// swift-tools-version:5.0\n"}, zent{name: "p/Package.swift", body: "// swift-tools-version:5.0\n"}), "", 422, "twice"},
-		{"zip bomb", "mona/bad/1.0.0", zipOf(zent{name: "p/Package.swift", body: "// swift-tools-version:5.0\n"}, zent{name: "p/zeros", body: strings.Repeat("\x00", 20<<20)}), "", 422, "zip bomb"},
+		{"two roots", "mona/bad/1.0.0", zipOf(zent{Name: "a/Package.swift", Body: "// swift-tools-version:5.0\n"}, zent{Name: "b/x", Body: "x"}), "", 422, "more than one top-level"},
+		{"top-level file", "mona/bad/1.0.0", zipOf(zent{Name: "Package.swift", Body: "// swift-tools-version:5.0\n"}), "", 422, "is a file"},
+		{"no manifest", "mona/bad/1.0.0", zipOf(zent{Name: "p/Sources/x.swift", Body: "x"}), "", 422, "no Package.swift"},
+		{"manifest below the root", "mona/bad/1.0.0", zipOf(zent{Name: "p/sub/Package.swift", Body: "// swift-tools-version:5.0\n"}), "", 422, "no Package.swift"},
+		{"no tools version", "mona/bad/1.0.0", zipOf(zent{Name: "p/Package.swift", Body: "import PackageDescription\n"}), "", 422, "swift-tools-version"},
+		{"dot dot", "mona/bad/1.0.0", zipOf(zent{Name: "p/Package.swift", Body: "// swift-tools-version:5.0\n"}, zent{Name: "p/../../etc/x", Body: "x"}), "", 422, "'..'"},
+		{"absolute", "mona/bad/1.0.0", zipOf(zent{Name: "/p/Package.swift", Body: "// swift-tools-version:5.0\n"}), "", 422, "absolute"},
+		{"backslash", "mona/bad/1.0.0", zipOf(zent{Name: "p/Package.swift", Body: "// swift-tools-version:5.0\n"}, zent{Name: "p\\..\\x", Body: "x"}), "", 422, "backslash"},
+		{"escaping link", "mona/bad/1.0.0", zipOf(zent{Name: "p/Package.swift", Body: "// swift-tools-version:5.0\n"}, zent{Name: "p/evil", Body: "../../home", Mode: fs.ModeSymlink | 0o777}), "", 422, "outside the package"},
+		{"absolute link", "mona/bad/1.0.0", zipOf(zent{Name: "p/Package.swift", Body: "// swift-tools-version:5.0\n"}, zent{Name: "p/evil", Body: "/etc", Mode: fs.ModeSymlink | 0o777}), "", 422, "outside the package"},
+		{"duplicate", "mona/bad/1.0.0", zipOf(zent{Name: "p/Package.swift", Body: "// swift-tools-version:5.0\n"}, zent{Name: "p/Package.swift", Body: "// swift-tools-version:5.0\n"}), "", 422, "twice"},
+		{"zip bomb", "mona/bad/1.0.0", zipOf(zent{Name: "p/Package.swift", Body: "// swift-tools-version:5.0\n"}, zent{Name: "p/zeros", Body: strings.Repeat("\x00", 20<<20)}), "", 422, "zip bomb"},
 		{"bad version", "mona/bad/1.0", good, "", 400, "SemVer"},
 		{"bad scope", "-mona/bad/1.0.0", good, "", 400, "scope"},
 		{"not multipart", "mona/bad/1.0.0", good, "application/zip", 415, "multipart/form-data"},
@@ -275,9 +276,9 @@ func TestPublishRefusals(t *testing.T) {
 		var body []byte
 		ct := c.ctype
 		if ct == "" {
-			body, ct = publishBody(c.body, "", nil, nil)
+			body, ct = swifttest.PublishBody(c.body, "", nil, nil)
 			if c.body == nil {
-				body, ct = publishBody([]byte("PK\x03\x04 not really"), "", nil, nil)
+				body, ct = swifttest.PublishBody([]byte("PK\x03\x04 not really"), "", nil, nil)
 			}
 		} else {
 			body = c.body
@@ -285,10 +286,10 @@ func TestPublishRefusals(t *testing.T) {
 		e.wantProblem(e.publish(c.path, body, ct, nil), c.code, c.sub, c.what)
 	}
 	// Corrupt: a byte of the compressed data flipped (CRC or inflate fails).
-	arch := pkgZip("p", zent{name: "p/Sources/big.swift", body: strings.Repeat("let x = 1\n", 5000)})
+	arch := pkgZip("p", zent{Name: "p/Sources/big.swift", Body: strings.Repeat("let x = 1\n", 5000)})
 	i := bytes.Index(arch, []byte("big.swift")) + 40
 	arch[i] ^= 0xff
-	body, ct := publishBody(arch, "", nil, nil)
+	body, ct := swifttest.PublishBody(arch, "", nil, nil)
 	e.wantProblem(e.publish("mona/bad/1.0.0", body, ct, nil), 422, "", "corrupt entry")
 
 	for what, md := range map[string]string{
@@ -297,12 +298,12 @@ func TestPublishRefusals(t *testing.T) {
 		"fractional time": `{"originalPublicationTime":"2023-02-16T04:00:00.000Z"}`, "bad time": `{"originalPublicationTime":"yesterday"}`,
 		"organization without name": `{"author":{"name":"a","organization":{}}}`,
 	} {
-		body, ct := publishBody(good, md, nil, nil)
+		body, ct := swifttest.PublishBody(good, md, nil, nil)
 		e.wantProblem(e.publish("mona/bad/1.0.0", body, ct, nil), 422, "release metadata", what)
 	}
-	big, ct := publishBody(good, `{"description":"`+strings.Repeat("x", maxMetadata)+`"}`, nil, nil)
+	big, ct := swifttest.PublishBody(good, `{"description":"`+strings.Repeat("x", maxMetadata)+`"}`, nil, nil)
 	e.wantProblem(e.publish("mona/bad/1.0.0", big, ct, nil), 413, "larger", "oversized metadata")
-	huge, ct := publishBody(bytes.Repeat([]byte("x"), 5<<20), "", nil, nil)
+	huge, ct := swifttest.PublishBody(bytes.Repeat([]byte("x"), 5<<20), "", nil, nil)
 	e.wantProblem(e.publish("mona/bad/1.0.0", huge, ct, nil), 413, "larger", "oversized archive")
 	for what, parts := range map[string][]part{
 		"no archive":   {{name: "metadata", body: "{}"}},
@@ -313,7 +314,7 @@ func TestPublishRefusals(t *testing.T) {
 		body, ct := customBody(parts...)
 		e.wantProblem(e.publish("mona/bad/1.0.0", body, ct, nil), 400, "", what)
 	}
-	truncated, ct := publishBody(good, "", nil, nil)
+	truncated, ct := swifttest.PublishBody(good, "", nil, nil)
 	e.wantProblem(e.publish("mona/bad/1.0.0", truncated[:len(truncated)/2], ct, nil), 400, "", "truncated body")
 	e.wantProblem(e.get("mona/bad", v1json), 404, "", "nothing stored")
 
@@ -333,7 +334,7 @@ func TestPublishRefusals(t *testing.T) {
 func TestAuthorizeBeforeBody(t *testing.T) {
 	e := newEnv(t)
 	e.denied = "codeartifact:PublishPackageVersion"
-	body, ct := publishBody(pkgZip("p"), "", nil, nil)
+	body, ct := swifttest.PublishBody(pkgZip("p"), "", nil, nil)
 	r := &countingReader{r: bytes.NewReader(body)}
 	w := newRecorder()
 	e.h.ServeRepository(e.request("PUT", "mona/denied/1.0.0", map[string]string{"Content-Type": ct, "Expect": "100-continue"}, r, w))
@@ -344,7 +345,7 @@ func TestAuthorizeBeforeBody(t *testing.T) {
 
 func TestConditional(t *testing.T) {
 	e := newEnv(t)
-	body, ct := publishBody(pkgZip("p"), "", nil, nil)
+	body, ct := swifttest.PublishBody(pkgZip("p"), "", nil, nil)
 	e.want(e.publish("mona/cond/1.0.0", body, ct, nil), 201, "publish")
 	for _, path := range []string{"mona/cond", "mona/cond/1.0.0"} {
 		w := e.get(path, v1json)
@@ -378,7 +379,7 @@ func TestOriginAndUpstream(t *testing.T) {
 		t.Fatal(err)
 	}
 	arch := pkgZip("p")
-	body, ct := publishBody(arch, `{"repositoryURLs":["https://example.com/mona/up"]}`, nil, nil)
+	body, ct := swifttest.PublishBody(arch, `{"repositoryURLs":["https://example.com/mona/up"]}`, nil, nil)
 	e.wantProblem(e.publish("Mona/Blocked/1.0.0", body, ct, nil), 409, "publish=BLOCK", "blocked publish")
 	e.want(e.publish("mona/up/1.0.0", body, ct, nil), 201, "publish upstream")
 

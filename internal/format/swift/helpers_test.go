@@ -1,13 +1,12 @@
 package swift
 
 import (
-	"archive/zip"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/arca-repo/arca/internal/format/swift/swifttest"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -77,72 +76,22 @@ func (e *env) wantProblem(w *httptest.ResponseRecorder, code int, sub, what stri
 }
 
 // zent is one entry of a test zip.
-type zent struct {
-	name, body string
-	mode       fs.FileMode // 0: a regular file 0644
-}
+type zent = swifttest.Entry
 
-func zipOf(ents ...zent) []byte {
-	var b bytes.Buffer
-	zw := zip.NewWriter(&b)
-	for _, en := range ents {
-		fh := &zip.FileHeader{Name: en.name, Method: zip.Deflate}
-		mode := en.mode
-		if mode == 0 {
-			mode = 0o644
-		}
-		if strings.HasSuffix(en.name, "/") {
-			mode = fs.ModeDir | 0o755
-			fh.Method = zip.Store
-		}
-		fh.SetMode(mode)
-		w, err := zw.CreateHeader(fh)
-		if err != nil {
-			panic(err)
-		}
-		_, _ = w.Write([]byte(en.body))
-	}
-	if err := zw.Close(); err != nil {
-		panic(err)
-	}
-	return b.Bytes()
-}
+func zipOf(ents ...zent) []byte { return swifttest.Zip(ents...) }
 
 const manifest59 = "// swift-tools-version:5.9\nimport PackageDescription\n\nlet package = Package(name: \"LinkedList\")\n"
 
 // pkgZip is a small package as `swift package archive-source` lays it
 // out: one top-level directory with the package in it.
 func pkgZip(root string, extra ...zent) []byte {
-	ents := []zent{{name: root + "/"}, {name: root + "/Package.swift", body: "// swift-tools-version:5.7\nimport PackageDescription\n\nlet package = Package(name: \"LinkedList\")\n"},
-		{name: root + "/Sources/"}, {name: root + "/Sources/LinkedList/"}, {name: root + "/Sources/LinkedList/LinkedList.swift", body: "public struct LinkedList {}\n"}}
+	ents := []zent{{Name: root + "/"}, {Name: root + "/Package.swift", Body: "// swift-tools-version:5.7\nimport PackageDescription\n\nlet package = Package(name: \"LinkedList\")\n"},
+		{Name: root + "/Sources/"}, {Name: root + "/Sources/LinkedList/"}, {Name: root + "/Sources/LinkedList/LinkedList.swift", Body: "public struct LinkedList {}\n"}}
 	return zipOf(append(ents, extra...)...)
 }
 
 // part is one multipart section.
 type part struct{ name, ctype, cte, body string }
-
-// publishBody builds a publish body byte for byte as SwiftPM's
-// RegistryClient.publish does (boundary, part headers, CRLFs), returning
-// it and its Content-Type.
-func publishBody(archive []byte, metadata string, sig, metaSig []byte) ([]byte, string) {
-	const boundary = "8D5D3B5C-7A8E-4B57-9C2B-3B7A8A1E2F00"
-	var b bytes.Buffer
-	b.WriteString("--" + boundary + "\r\nContent-Disposition: form-data; name=\"source-archive\"\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: binary\r\n\r\n")
-	b.Write(archive)
-	if sig != nil {
-		b.WriteString("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"source-archive-signature\"\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n")
-		b.Write(sig)
-	}
-	if metadata != "" {
-		b.WriteString("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"metadata\"\r\nContent-Type: application/json\r\n\r\n" + metadata)
-		if metaSig != nil {
-			b.WriteString("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"metadata-signature\"\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n")
-			b.Write(metaSig)
-		}
-	}
-	b.WriteString("\r\n--" + boundary + "--\r\n")
-	return b.Bytes(), `multipart/form-data;boundary="` + boundary + `"`
-}
 
 // customBody builds a multipart body from parts.
 func customBody(parts ...part) ([]byte, string) {
