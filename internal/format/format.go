@@ -7,6 +7,7 @@
 package format
 
 import (
+	"github.com/arca-repo/arca/internal/pkgsvc"
 	"net/http"
 
 	"github.com/arca-repo/arca/internal/auth"
@@ -39,4 +40,9 @@ type Handler interface {
 	Unauthorized(w http.ResponseWriter, message string)
 	// Error writes err in the format's dialect.
 	Error(w http.ResponseWriter, err error)
+}
+
+// Repo is the request's repository as the service addresses it.
+func (r *Request) Repo() pkgsvc.Repo {
+	return pkgsvc.Repo{Domain: r.Domain, Repository: r.Repository}
 }

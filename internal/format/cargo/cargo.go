@@ -57,10 +57,6 @@ func New(svc *pkgsvc.Service, opts ...Options) *Handler {
 	return h
 }
 
-func (h *Handler) repo(req *format.Request) pkgsvc.Repo {
-	return pkgsvc.Repo{Domain: req.Domain, Repository: req.Repository}
-}
-
 // ServeRepository implements format.Handler.
 func (h *Handler) ServeRepository(req *format.Request) {
 	p, m := req.Path, req.R.Method
@@ -136,7 +132,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 // and authentication required for every request (cargo ≥ 1.74 then sends
 // its token to the index too).
 func (h *Handler) config(req *format.Request) {
-	ep := h.svc.Endpoint(h.repo(req), formatName)
+	ep := h.svc.Endpoint(req.Repo(), formatName)
 	req.W.Header().Set("Cache-Control", "max-age=0, must-revalidate")
 	writeJSON(req.W, map[string]any{
 		"dl":            ep + "api/v1/crates",
@@ -146,7 +142,7 @@ func (h *Handler) config(req *format.Request) {
 }
 
 func (h *Handler) index(req *format.Request, name string) {
-	view, err := h.svc.PackageView(req.R.Context(), h.repo(req), formatName, "", name)
+	view, err := h.svc.PackageView(req.R.Context(), req.Repo(), formatName, "", name)
 	if err != nil {
 		h.Error(req.W, err)
 		return
@@ -177,7 +173,7 @@ func (h *Handler) download(req *format.Request, name, version string) {
 		return
 	}
 	norm := formatrules.CargoName(name)
-	ac, err := h.svc.FetchAsset(req.R.Context(), req.Caller, h.repo(req), formatName, "", norm, version, crateAsset(norm, version))
+	ac, err := h.svc.FetchAsset(req.R.Context(), req.Caller, req.Repo(), formatName, "", norm, version, crateAsset(norm, version))
 	if err != nil {
 		h.Error(req.W, err)
 		return
@@ -257,7 +253,7 @@ func (h *Handler) publish(req *format.Request) {
 	in := pkgsvc.FormatPublish{Format: formatName, Package: name, Version: pub.Meta.Vers,
 		AssetName: crateAsset(name, pub.Meta.Vers), NewVersion: true, Meta: pub.Meta.versionMeta(line),
 		Body: io.MultiReader(bytes.NewReader(magic[:]), &crateBody{r: req.R.Body, left: pub.CrateLen - 2})}
-	if _, err := h.svc.PublishFormat(req.R.Context(), req.Caller, h.repo(req), in); err != nil {
+	if _, err := h.svc.PublishFormat(req.R.Context(), req.Caller, req.Repo(), in); err != nil {
 		if apierr.Is(err, apierr.Conflict) && strings.Contains(apierr.As(err).Message, "already exists") {
 			err = apierr.Conflicting(apierr.ResPackageVersion, pub.Meta.Vers, "crate version `%s@%s` already exists in repository '%s'.", pub.Meta.Name, pub.Meta.Vers, req.Repository.Name)
 		}
@@ -271,7 +267,7 @@ func (h *Handler) publish(req *format.Request) {
 // the repository (or its upstreams) already has: one crate has one
 // spelling in its index file, as crates.io keeps it.
 func (h *Handler) checkSpelling(req *format.Request, norm, spelled string) error {
-	view, err := h.svc.PackageView(req.R.Context(), h.repo(req), formatName, "", norm)
+	view, err := h.svc.PackageView(req.R.Context(), req.Repo(), formatName, "", norm)
 	if err != nil {
 		// No version yet, or an external registry that cannot be asked:
 		// nothing to compare with (the publish itself reports storage

@@ -91,10 +91,6 @@ func New(svc *pkgsvc.Service, opts ...Options) *Handler {
 	return h
 }
 
-func (h *Handler) repo(req *format.Request) pkgsvc.Repo {
-	return pkgsvc.Repo{Domain: req.Domain, Repository: req.Repository}
-}
-
 // ServeRepository implements format.Handler.
 func (h *Handler) ServeRepository(req *format.Request) {
 	p, m := req.Path, req.R.Method
@@ -131,7 +127,7 @@ func (h *Handler) ServeRepository(req *format.Request) {
 // view is the module as the repository sees it; nil (and no error) when
 // no repository of the chain has it.
 func (h *Handler) view(req *format.Request, t Target) (*pkgsvc.PackageView, error) {
-	v, err := h.svc.PackageView(req.R.Context(), h.repo(req), formatName, t.Namespace, t.Name)
+	v, err := h.svc.PackageView(req.R.Context(), req.Repo(), formatName, t.Namespace, t.Name)
 	if apierr.Is(err, apierr.NotFound) {
 		return nil, nil
 	}
@@ -230,7 +226,7 @@ func (h *Handler) latest(req *format.Request, t Target) {
 // chain's external connection (a package group may keep it private; then
 // the upstream is not even asked).
 func (h *Handler) externalAdmits(req *format.Request, t Target) bool {
-	ok, err := h.svc.ExternalAdmits(req.R.Context(), h.repo(req), formatName, t.Namespace, t.Name)
+	ok, err := h.svc.ExternalAdmits(req.R.Context(), req.Repo(), formatName, t.Namespace, t.Name)
 	return err == nil && ok
 }
 
@@ -247,7 +243,7 @@ type Info struct {
 func (h *Handler) info(req *format.Request, t Target) {
 	// What the chain holds decides; a version it does not hold is fetched
 	// by name through the connection, without asking for the module's list.
-	view, err := h.svc.LocalPackageView(req.R.Context(), h.repo(req), formatName, t.Namespace, t.Name)
+	view, err := h.svc.LocalPackageView(req.R.Context(), req.Repo(), formatName, t.Namespace, t.Name)
 	if apierr.Is(err, apierr.NotFound) {
 		view, err = nil, nil
 	}
@@ -299,7 +295,7 @@ func (h *Handler) file(req *format.Request, t Target) { h.fileOr(req, t, nil) }
 // fileOr is file, answering fallback (a derived .info) when the upstream
 // cannot be asked.
 func (h *Handler) fileOr(req *format.Request, t Target, fallback *Info) {
-	ac, err := h.svc.FetchAsset(req.R.Context(), req.Caller, h.repo(req), formatName, t.Namespace, t.Name, t.Version, t.Asset())
+	ac, err := h.svc.FetchAsset(req.R.Context(), req.Caller, req.Repo(), formatName, t.Namespace, t.Name, t.Version, t.Asset())
 	if err != nil && fallback != nil && apierr.Is(err, apierr.Unavailable) {
 		writeInfo(req, *fallback)
 		return

@@ -67,7 +67,7 @@ func (h *Handler) publish(req *format.Request, t Target) {
 		return
 	}
 	ctx := req.R.Context()
-	r := h.repo(req)
+	r := req.Repo()
 	status := http.StatusCreated
 	if a, err := h.svc.LocalAsset(ctx, r, formatName, t.Namespace, t.Name, t.Version, t.Asset()); err == nil {
 		if a.SHA256 != sha {

@@ -142,10 +142,6 @@ func notFoundOf(err error) error {
 	return err
 }
 
-func (h *Handler) repo(req *format.Request) pkgsvc.Repo {
-	return pkgsvc.Repo{Domain: req.Domain, Repository: req.Repository}
-}
-
 func (h *Handler) get(req *format.Request, p Path) {
 	ctx := req.R.Context()
 	switch {
@@ -171,10 +167,10 @@ func (h *Handler) get(req *format.Request, p Path) {
 				p.File = snapshotOf(vv.Assets, p.ArtifactID, p.Version).resolve(p.File, p.ArtifactID, p.Version)
 			}
 		}
-		ac, err := h.svc.FetchAsset(ctx, req.Caller, h.repo(req), formatName, p.GroupID, p.ArtifactID, p.Version, p.File)
+		ac, err := h.svc.FetchAsset(ctx, req.Caller, req.Repo(), formatName, p.GroupID, p.ArtifactID, p.Version, p.File)
 		if bv := buildVersion(p.File, p.ArtifactID, p.Version); apierr.Is(err, apierr.NotFound) && bv != "" {
 			// An older build of a SNAPSHOT lives in a version of its own.
-			if ac2, err2 := h.svc.FetchAsset(ctx, req.Caller, h.repo(req), formatName, p.GroupID, p.ArtifactID, bv, p.File); err2 == nil {
+			if ac2, err2 := h.svc.FetchAsset(ctx, req.Caller, req.Repo(), formatName, p.GroupID, p.ArtifactID, bv, p.File); err2 == nil {
 				ac, err = ac2, nil
 			}
 		}
@@ -217,7 +213,7 @@ func serveText(req *format.Request, sum string, mod time.Time) {
 // snapshotVersion returns a SNAPSHOT version as seen through the
 // repository; NotFound when it is not served.
 func (h *Handler) snapshotVersion(ctx context.Context, req *format.Request, p Path) (*pkgsvc.ViewVersion, error) {
-	view, err := h.svc.PackageView(ctx, h.repo(req), formatName, p.GroupID, p.ArtifactID)
+	view, err := h.svc.PackageView(ctx, req.Repo(), formatName, p.GroupID, p.ArtifactID)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +229,7 @@ func (h *Handler) snapshotVersion(ctx context.Context, req *format.Request, p Pa
 // generated returns the generated artifact-level or (for a SNAPSHOT)
 // version-level metadata, from the cache when the view has not changed.
 func (h *Handler) generated(ctx context.Context, req *format.Request, p Path) (*rendered, error) {
-	view, err := h.svc.PackageView(ctx, h.repo(req), formatName, p.GroupID, p.ArtifactID)
+	view, err := h.svc.PackageView(ctx, req.Repo(), formatName, p.GroupID, p.ArtifactID)
 	if err != nil {
 		return nil, err
 	}
@@ -377,7 +373,7 @@ func (h *Handler) putFile(req *format.Request, p Path) error {
 	} else {
 		in.Body = &limited{r: req.R.Body, max: h.maxFile}
 	}
-	_, err := h.svc.PublishFormat(req.R.Context(), req.Caller, h.repo(req), in)
+	_, err := h.svc.PublishFormat(req.R.Context(), req.Caller, req.Repo(), in)
 	return err
 }
 
@@ -408,9 +404,9 @@ func (h *Handler) putChecksum(req *format.Request, p Path) error {
 			return apierr.Missing(apierr.ResAsset, p.File, "No %s of %s:%s to check this checksum against.", metadataFile, p.GroupID, p.ArtifactID)
 		}
 	} else {
-		a, err := h.svc.LocalAsset(req.R.Context(), h.repo(req), formatName, p.GroupID, p.ArtifactID, p.Version, p.File)
+		a, err := h.svc.LocalAsset(req.R.Context(), req.Repo(), formatName, p.GroupID, p.ArtifactID, p.Version, p.File)
 		if bv := buildVersion(p.File, p.ArtifactID, p.Version); apierr.Is(err, apierr.NotFound) && bv != "" {
-			if a2, err2 := h.svc.LocalAsset(req.R.Context(), h.repo(req), formatName, p.GroupID, p.ArtifactID, bv, p.File); err2 == nil {
+			if a2, err2 := h.svc.LocalAsset(req.R.Context(), req.Repo(), formatName, p.GroupID, p.ArtifactID, bv, p.File); err2 == nil {
 				a, err = a2, nil
 			}
 		}
@@ -457,13 +453,13 @@ func (h *Handler) putMetadata(req *format.Request, p Path) error {
 	if p.SnapshotMetadata {
 		versions = []string{p.Version}
 	}
-	if _, err := h.svc.FinishFormatVersions(req.R.Context(), req.Caller, h.repo(req), formatName, p.GroupID, p.ArtifactID, versions); err != nil {
+	if _, err := h.svc.FinishFormatVersions(req.R.Context(), req.Caller, req.Repo(), formatName, p.GroupID, p.ArtifactID, versions); err != nil {
 		return err
 	}
 	if p.SnapshotMetadata {
 		// The builds this one replaces become Unlisted versions of their own.
 		plan := func(assets []meta.Asset) map[string]string { return olderBuilds(assets, p.ArtifactID, p.Version) }
-		if _, err := h.svc.SplitFormatVersion(req.R.Context(), req.Caller, h.repo(req), formatName, p.GroupID, p.ArtifactID, p.Version, plan); err != nil {
+		if _, err := h.svc.SplitFormatVersion(req.R.Context(), req.Caller, req.Repo(), formatName, p.GroupID, p.ArtifactID, p.Version, plan); err != nil {
 			return err
 		}
 	}

@@ -182,11 +182,6 @@ func (h *Handler) notAllowed(req *format.Request) {
 	writeError(req.W, http.StatusMethodNotAllowed, req.R.Method+" /"+req.Path+" is not supported by this npm registry.")
 }
 
-// repo is the request's repository for the service.
-func repo(req *format.Request) pkgsvc.Repo {
-	return pkgsvc.Repo{Domain: req.Domain, Repository: req.Repository}
-}
-
 // authorizePublish checks codeartifact:PublishPackageVersion on the
 // package, which every npm write needs.
 func (h *Handler) authorizePublish(req *format.Request, p pkgName) error {

@@ -19,7 +19,7 @@ const abbreviatedType = "application/vnd.npm.install-v1+json"
 // npm deprecate reads before it writes).
 func (h *Handler) packument(req *format.Request, p pkgName) {
 	r, w := req.R, req.W
-	view, err := h.svc.PackageView(r.Context(), repo(req), "npm", p.Scope, p.Name)
+	view, err := h.svc.PackageView(r.Context(), req.Repo(), "npm", p.Scope, p.Name)
 	if err != nil {
 		h.Error(w, err)
 		return
@@ -29,7 +29,7 @@ func (h *Handler) packument(req *format.Request, p pkgName) {
 	if abbrev {
 		variant, contentType = "abbreviated", abbreviatedType
 	}
-	endpoint := h.svc.Endpoint(repo(req), "npm")
+	endpoint := h.svc.Endpoint(req.Repo(), "npm")
 	key := ""
 	if view.Key != "" {
 		key = variant + "\x00" + endpoint + "\x00" + p.Full() + "\x00" + view.Key
@@ -125,11 +125,11 @@ func (h *Handler) versionDoc(req *format.Request, p pkgName, spec string) {
 // doc builds the package document for a request (uncached: for the rarer
 // reads and for writes that compare with it).
 func (h *Handler) doc(req *format.Request, p pkgName) (*doc, error) {
-	view, err := h.svc.PackageView(req.R.Context(), repo(req), "npm", p.Scope, p.Name)
+	view, err := h.svc.PackageView(req.R.Context(), req.Repo(), "npm", p.Scope, p.Name)
 	if err != nil {
 		return nil, err
 	}
-	return buildDoc(p, view, h.svc.Endpoint(repo(req), "npm")), nil
+	return buildDoc(p, view, h.svc.Endpoint(req.Repo(), "npm")), nil
 }
 
 // tarball answers GET/HEAD /{pkg}/-/{name}-{version}.tgz, streaming the
@@ -142,7 +142,7 @@ func (h *Handler) tarball(req *format.Request, p pkgName, file string) {
 		h.Error(w, apierr.New(apierr.NotFound, "'%s' is not a tarball of package '%s' (want %s).", file, p.Full(), p.tarball("VERSION")))
 		return
 	}
-	ac, err := h.svc.FetchAsset(r.Context(), req.Caller, repo(req), "npm", p.Scope, p.Name, v, p.tarball(v))
+	ac, err := h.svc.FetchAsset(r.Context(), req.Caller, req.Repo(), "npm", p.Scope, p.Name, v, p.tarball(v))
 	if err != nil {
 		h.Error(w, err)
 		return

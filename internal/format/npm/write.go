@@ -59,7 +59,7 @@ func (h *Handler) put(req *format.Request, p pkgName) {
 		h.Error(w, err)
 		return
 	}
-	if _, err := h.svc.PublishFormat(r.Context(), req.Caller, repo(req), in); err != nil {
+	if _, err := h.svc.PublishFormat(r.Context(), req.Caller, req.Repo(), in); err != nil {
 		if e := apierr.As(err); e.Kind == apierr.Conflict && e.ResourceType == apierr.ResPackageVersion {
 			// npm's own wording first, then why (here, or upstream).
 			writeError(w, http.StatusConflict, "You cannot publish over the previously published versions: "+u.Version+". "+e.Message)
@@ -91,7 +91,7 @@ func (h *Handler) deprecate(req *format.Request, p pkgName, body *publishBody) {
 	for _, c := range deprecations(body.Versions, stored) {
 		base := stored[c.Version]
 		msg := c.Message
-		err := h.svc.UpdateFormatMetadata(req.R.Context(), req.Caller, repo(req), "npm", p.Scope, p.Name, c.Version,
+		err := h.svc.UpdateFormatMetadata(req.R.Context(), req.Caller, req.Repo(), "npm", p.Scope, p.Name, c.Version,
 			func(current []byte) ([]byte, error) {
 				if len(current) == 0 {
 					// A version without a stored manifest keeps the one
@@ -148,7 +148,7 @@ func (h *Handler) distTags(req *format.Request, p pkgName, tag string) {
 		return
 	}
 	if r.Method == http.MethodDelete {
-		if err := h.svc.DeleteDistTag(r.Context(), req.Caller, repo(req), "npm", p.Scope, p.Name, tag); err != nil {
+		if err := h.svc.DeleteDistTag(r.Context(), req.Caller, req.Repo(), "npm", p.Scope, p.Name, tag); err != nil {
 			h.Error(w, err)
 			return
 		}
@@ -160,7 +160,7 @@ func (h *Handler) distTags(req *format.Request, p pkgName, tag string) {
 		h.Error(w, err)
 		return
 	}
-	if err := h.svc.PutDistTag(r.Context(), req.Caller, repo(req), "npm", p.Scope, p.Name, tag, version); err != nil {
+	if err := h.svc.PutDistTag(r.Context(), req.Caller, req.Repo(), "npm", p.Scope, p.Name, tag, version); err != nil {
 		h.Error(w, err)
 		return
 	}

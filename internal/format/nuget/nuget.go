@@ -61,10 +61,6 @@ func New(svc *pkgsvc.Service, opts ...Options) *Handler {
 	return h
 }
 
-func (h *Handler) repo(req *format.Request) pkgsvc.Repo {
-	return pkgsvc.Repo{Domain: req.Domain, Repository: req.Repository}
-}
-
 // Paths below the repository endpoint; the service index names each.
 const (
 	pIndex     = "v3/index.json"
@@ -116,9 +112,9 @@ func (h *Handler) ServeRepository(req *format.Request) {
 	case p == pQuery:
 		h.search(req)
 	case p == "" || p == "v3" || p == "v3/":
-		format.WriteText(req.W, http.StatusNotFound, "This is a NuGet V3 feed: use "+h.svc.Endpoint(h.repo(req), formatName)+pIndex+" as the package source.\n")
+		format.WriteText(req.W, http.StatusNotFound, "This is a NuGet V3 feed: use "+h.svc.Endpoint(req.Repo(), formatName)+pIndex+" as the package source.\n")
 	case strings.HasPrefix(p, "api/v2") || strings.HasPrefix(p, "FindPackagesById") || strings.HasPrefix(p, "Packages"):
-		format.WriteText(req.W, http.StatusNotFound, "NuGet's V2 protocol is not supported (as in CodeArtifact): use the V3 source "+h.svc.Endpoint(h.repo(req), formatName)+pIndex+".\n")
+		format.WriteText(req.W, http.StatusNotFound, "NuGet's V2 protocol is not supported (as in CodeArtifact): use the V3 source "+h.svc.Endpoint(req.Repo(), formatName)+pIndex+".\n")
 	default:
 		h.Error(req.W, apierr.New(apierr.NotFound, "Not found: '%s' is not a path of this NuGet feed.", short(p)))
 	}
@@ -127,7 +123,7 @@ func (h *Handler) ServeRepository(req *format.Request) {
 // serviceIndex serves v3/index.json: every resource type (and version)
 // the NuGet client looks for, pointing below this endpoint.
 func (h *Handler) serviceIndex(req *format.Request) {
-	ep := h.svc.Endpoint(h.repo(req), formatName)
+	ep := h.svc.Endpoint(req.Repo(), formatName)
 	type res struct {
 		ID      string `json:"@id"`
 		Type    string `json:"@type"`

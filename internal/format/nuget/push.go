@@ -88,7 +88,7 @@ func (h *Handler) push(req *format.Request) {
 	}
 	in := pkgsvc.FormatPublish{Format: formatName, Package: id, Version: version, AssetName: nupkgAsset(id, version),
 		Body: io.NewSectionReader(f, 0, n), NewVersion: true, Meta: spec.versionMeta(fm)}
-	if _, err := h.svc.PublishFormat(req.R.Context(), req.Caller, h.repo(req), in); err != nil {
+	if _, err := h.svc.PublishFormat(req.R.Context(), req.Caller, req.Repo(), in); err != nil {
 		if apierr.Is(err, apierr.Conflict) && strings.Contains(apierr.As(err).Message, "already exists") {
 			err = apierr.Conflicting(apierr.ResPackageVersion, version, "Package %s %s already exists in repository '%s'; a version cannot be pushed twice.", spec.ID, version, req.Repository.Name)
 		}

@@ -118,7 +118,7 @@ func (h *Handler) view(req *format.Request, id string) (*pkgsvc.PackageView, err
 	if err := CheckID(id); err != nil {
 		return nil, apierr.New(apierr.NotFound, "%s", apierr.As(err).Message)
 	}
-	return h.svc.PackageView(req.R.Context(), h.repo(req), formatName, "", formatrules.NuGetName(id))
+	return h.svc.PackageView(req.R.Context(), req.Repo(), formatName, "", formatrules.NuGetName(id))
 }
 
 func (h *Handler) notFound(req *format.Request, id string) error {
@@ -181,7 +181,7 @@ func (h *Handler) flat(req *format.Request, seg []string) {
 			h.Error(req.W, apierr.New(apierr.NotFound, "Not found: '%s' is not the package file of %s %s.", short(seg[2]), short(seg[0]), short(seg[1])))
 			return
 		}
-		ac, err := h.svc.FetchAsset(req.R.Context(), req.Caller, h.repo(req), formatName, "", id, v, nupkgAsset(id, v))
+		ac, err := h.svc.FetchAsset(req.R.Context(), req.Caller, req.Repo(), formatName, "", id, v, nupkgAsset(id, v))
 		if err != nil {
 			h.Error(req.W, err)
 			return
@@ -215,7 +215,7 @@ func (h *Handler) fileCoords(id, version string) (string, string, bool) {
 
 // nuspec serves a version's manifest, read from its stored .nupkg.
 func (h *Handler) nuspec(req *format.Request, id, v string) {
-	ac, err := h.svc.FetchAsset(req.R.Context(), req.Caller, h.repo(req), formatName, "", id, v, nupkgAsset(id, v))
+	ac, err := h.svc.FetchAsset(req.R.Context(), req.Caller, req.Repo(), formatName, "", id, v, nupkgAsset(id, v))
 	if err != nil {
 		h.Error(req.W, err)
 		return
@@ -279,7 +279,7 @@ func (h *Handler) registration(req *format.Request, hv hive, rest string) {
 		h.Error(req.W, err)
 		return
 	}
-	base := h.svc.Endpoint(h.repo(req), formatName) + hv.prefix
+	base := h.svc.Endpoint(req.Repo(), formatName) + hv.prefix
 	regURL := base + view.Name + "/index.json"
 	var key string
 	switch {
@@ -298,7 +298,7 @@ func (h *Handler) registration(req *format.Request, hv hive, rest string) {
 		if len(es) == 0 {
 			return nil, false
 		}
-		r := &renderer{base: base, flat: h.svc.Endpoint(h.repo(req), formatName) + pFlat, regURL: regURL, id: view.Name}
+		r := &renderer{base: base, flat: h.svc.Endpoint(req.Repo(), formatName) + pFlat, regURL: regURL, id: view.Name}
 		switch {
 		case key == "index":
 			return newDoc(r.index(es), hv.gzip, latest(es)), true

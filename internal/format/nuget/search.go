@@ -62,7 +62,7 @@ func (h *Handler) search(req *format.Request) {
 		}
 		after = next
 	}
-	ep := h.svc.Endpoint(h.repo(req), formatName)
+	ep := h.svc.Endpoint(req.Repo(), formatName)
 	reg := ep + pRegGzSV2
 	if !sv2 {
 		reg = ep + pReg
@@ -70,7 +70,7 @@ func (h *Handler) search(req *format.Request) {
 	data := []any{}
 	hits := 0
 	for _, p := range pkgs {
-		view, err := h.svc.PackageView(req.R.Context(), h.repo(req), formatName, "", p.Name)
+		view, err := h.svc.PackageView(req.R.Context(), req.Repo(), formatName, "", p.Name)
 		if apierr.Is(err, apierr.NotFound) {
 			continue
 		} else if err != nil {

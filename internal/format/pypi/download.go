@@ -14,7 +14,7 @@ import (
 // repository's upstreams and retained when found there; and for
 // FILE.metadata, the wheel's METADATA file (PEP 658).
 func (h *Handler) download(req *format.Request, project, version, filename string) {
-	repo := pkgsvc.Repo{Domain: req.Domain, Repository: req.Repository}
+	repo := req.Repo()
 	if wheel, ok := strings.CutSuffix(filename, ".metadata"); ok && fileKind(wheel) == kindWheel {
 		h.metadataFile(req, repo, project, version, wheel)
 		return

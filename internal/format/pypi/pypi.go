@@ -131,7 +131,7 @@ func methodNotAllowed(w http.ResponseWriter, allow string) {
 
 // projectPage serves simple/PROJECT/ in the negotiated encoding.
 func (h *Handler) projectPage(req *format.Request, project string) {
-	repo := pkgsvc.Repo{Domain: req.Domain, Repository: req.Repository}
+	repo := req.Repo()
 	view, err := h.svc.PackageView(req.R.Context(), repo, "pypi", "", project)
 	if err != nil {
 		h.Error(req.W, err)

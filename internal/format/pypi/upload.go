@@ -227,7 +227,7 @@ func (u *upload) checkBLAKE2() error {
 
 // upload handles a twine (legacy API) upload to the repository endpoint.
 func (h *Handler) upload(req *format.Request) {
-	repo := pkgsvc.Repo{Domain: req.Domain, Repository: req.Repository}
+	repo := req.Repo()
 	r := req.R
 	// The declared size is checked before a byte is read, and the form is
 	// cut off the moment it passes its limit.

@@ -130,7 +130,7 @@ func (h *Handler) infoOf(ctx context.Context, req *format.Request, name string) 
 	if err := CheckName(name); err != nil {
 		return nil, apierr.New(apierr.NotFound, "%s", apierr.As(err).Message)
 	}
-	view, err := h.svc.PackageView(ctx, h.repo(req), formatName, "", name)
+	view, err := h.svc.PackageView(ctx, req.Repo(), formatName, "", name)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ type listed struct {
 }
 
 func (h *Handler) all(req *format.Request) ([]listed, error) {
-	names, err := h.svc.FormatPackageNames(req.R.Context(), h.repo(req), formatName)
+	names, err := h.svc.FormatPackageNames(req.R.Context(), req.Repo(), formatName)
 	if err != nil {
 		return nil, err
 	}

@@ -63,10 +63,6 @@ func New(svc *pkgsvc.Service, opts ...Options) *Handler {
 	return h
 }
 
-func (h *Handler) repo(req *format.Request) pkgsvc.Repo {
-	return pkgsvc.Repo{Domain: req.Domain, Repository: req.Repository}
-}
-
 // ServeRepository implements format.Handler.
 func (h *Handler) ServeRepository(req *format.Request) {
 	p, m := req.Path, req.R.Method
@@ -191,7 +187,7 @@ func (h *Handler) push(req *format.Request) {
 		return
 	}
 	asset := spec.FullName() + ".gem"
-	if _, err := h.svc.LocalAsset(req.R.Context(), h.repo(req), formatName, "", spec.Name, spec.Version, asset); err == nil {
+	if _, err := h.svc.LocalAsset(req.R.Context(), req.Repo(), formatName, "", spec.Name, spec.Version, asset); err == nil {
 		h.Error(req.W, apierr.Conflicting(apierr.ResPackageVersion, spec.Version, "Repushing of gem versions is not allowed: %s is already in repository '%s'.", spec.FullName(), req.Repository.Name))
 		return
 	}
@@ -202,7 +198,7 @@ func (h *Handler) push(req *format.Request) {
 			vf.Platforms[spec.Platform] = spec
 			return json.Marshal(&vf)
 		}}
-	if _, err := h.svc.PublishFormat(req.R.Context(), req.Caller, h.repo(req), in); err != nil {
+	if _, err := h.svc.PublishFormat(req.R.Context(), req.Caller, req.Repo(), in); err != nil {
 		h.Error(req.W, err)
 		return
 	}
@@ -244,7 +240,7 @@ func splitFullName(full string) [][3]string {
 func (h *Handler) download(req *format.Request, full string) {
 	var last error = apierr.New(apierr.NotFound, "Not found: '%s.gem' is not a gem file name.", short(full))
 	for _, c := range splitFullName(full) {
-		ac, err := h.svc.FetchAsset(req.R.Context(), req.Caller, h.repo(req), formatName, "", c[0], c[1], full+".gem")
+		ac, err := h.svc.FetchAsset(req.R.Context(), req.Caller, req.Repo(), formatName, "", c[0], c[1], full+".gem")
 		if err != nil {
 			last = err
 			if apierr.Is(err, apierr.NotFound) {
@@ -268,7 +264,7 @@ func (h *Handler) download(req *format.Request, full string) {
 // it before it downloads a gem).
 func (h *Handler) quickSpec(req *format.Request, full string) {
 	for _, c := range splitFullName(full) {
-		view, err := h.svc.PackageView(req.R.Context(), h.repo(req), formatName, "", c[0])
+		view, err := h.svc.PackageView(req.R.Context(), req.Repo(), formatName, "", c[0])
 		if err != nil {
 			if apierr.Is(err, apierr.NotFound) {
 				continue

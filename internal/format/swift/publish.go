@@ -348,7 +348,7 @@ func (h *Handler) publish(req *format.Request, scope, name, version string) {
 	}
 	in := pkgsvc.FormatPublish{Format: formatName, Namespace: ns, Package: pkg, Version: version,
 		AssetName: assetName(name, version), Body: pub.File, SHA256: pub.SHA256, NewVersion: true, Meta: vm}
-	if _, err := h.svc.PublishFormat(req.R.Context(), req.Caller, h.repo(req), in); err != nil {
+	if _, err := h.svc.PublishFormat(req.R.Context(), req.Caller, req.Repo(), in); err != nil {
 		if apierr.Is(err, apierr.Conflict) && strings.Contains(apierr.As(err).Message, "already exists") {
 			err = apierr.Conflicting(apierr.ResPackageVersion, version, "a release with version %s of %s.%s already exists in repository '%s'", version, scope, name, req.Repository.Name)
 		}

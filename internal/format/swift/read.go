@@ -37,7 +37,7 @@ func assetName(name, version string) string {
 // view returns the package as seen through the repository, NotFound when
 // nothing of it is servable.
 func (h *Handler) view(req *format.Request, scope, name string) (*pkgsvc.PackageView, error) {
-	v, err := h.svc.PackageView(req.R.Context(), h.repo(req), formatName, formatrules.SwiftLower(scope), name)
+	v, err := h.svc.PackageView(req.R.Context(), req.Repo(), formatName, formatrules.SwiftLower(scope), name)
 	if apierr.Is(err, apierr.NotFound) {
 		return nil, apierr.Missing(apierr.ResPackage, name, "package %s.%s not found in repository '%s' or its upstreams", scope, name, req.Repository.Name)
 	}
@@ -50,7 +50,7 @@ func (h *Handler) view(req *format.Request, scope, name string) (*pkgsvc.Package
 func listed(v *pkgsvc.ViewVersion) bool { return v.Version.Status == meta.StatusPublished }
 
 func (h *Handler) releaseURL(req *format.Request, scope, name, version string) string {
-	return h.svc.Endpoint(h.repo(req), formatName) + scope + "/" + name + "/" + version
+	return h.svc.Endpoint(req.Repo(), formatName) + scope + "/" + name + "/" + version
 }
 
 // releases serves GET /{scope}/{name} (Registry.md §4.1): the listed
@@ -420,7 +420,7 @@ func equalParts(a, b []string) bool {
 // archive serves GET /{scope}/{name}/{version}.zip (Registry.md §4.4),
 // retaining a release found upstream in this repository.
 func (h *Handler) archive(req *format.Request, scope, name, version string) {
-	ac, err := h.svc.FetchAsset(req.R.Context(), req.Caller, h.repo(req), formatName, formatrules.SwiftLower(scope), name, version, assetName(name, version))
+	ac, err := h.svc.FetchAsset(req.R.Context(), req.Caller, req.Repo(), formatName, formatrules.SwiftLower(scope), name, version, assetName(name, version))
 	if apierr.Is(err, apierr.NotFound) {
 		err = h.gone(req, scope, name, version)
 	}
@@ -460,14 +460,14 @@ func (h *Handler) identifiers(req *format.Request) {
 		return
 	}
 	want := repoKey(raw)
-	ids, err := h.svc.FormatPackages(req.R.Context(), h.repo(req), formatName)
+	ids, err := h.svc.FormatPackages(req.R.Context(), req.Repo(), formatName)
 	if err != nil {
 		h.Error(req.W, err)
 		return
 	}
 	var found []string
 	for _, id := range ids {
-		view, err := h.svc.PackageView(req.R.Context(), h.repo(req), formatName, id.Namespace, id.Name)
+		view, err := h.svc.PackageView(req.R.Context(), req.Repo(), formatName, id.Namespace, id.Name)
 		if apierr.Is(err, apierr.NotFound) {
 			continue
 		}

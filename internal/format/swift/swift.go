@@ -71,10 +71,6 @@ func New(svc *pkgsvc.Service, opts ...Options) *Handler {
 	return h
 }
 
-func (h *Handler) repo(req *format.Request) pkgsvc.Repo {
-	return pkgsvc.Repo{Domain: req.Domain, Repository: req.Repository}
-}
-
 // problem is an answer with a status the error kinds do not have (410,
 // 415, 422, 405, 303's absence…).
 type problem struct {
