@@ -79,6 +79,19 @@ func TestMetricsAccessLogPprof(t *testing.T) {
 	p := pkgRef{Domain: "obs", Repo: "js", Namespace: "ns", Package: "secret-package-name"}
 	publish(t, c, p, "1.0.0", "a.bin", data, false)
 	download(t, c, p, "1.0.0", "a.bin")
+	// The same presigned URL twice: the second is verified from memory.
+	pre := s.presign(t, "/v1/package/version/asset", assetQuery(p, "1.0.0", "a.bin"), time.Minute)
+	for i := 0; i < 2; i++ {
+		resp, err := http.Get(pre)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(b) != string(data) {
+			t.Fatalf("presigned download %d: %d, %d bytes", i+1, resp.StatusCode, len(b))
+		}
+	}
 
 	// npm publish and install through the data plane.
 	n := newNPM(t, s, "obs", "js")
@@ -109,6 +122,7 @@ func TestMetricsAccessLogPprof(t *testing.T) {
 		`arca_blob_operation_duration_seconds_count{op="put"}`,
 		`arca_blob_operation_duration_seconds_count{op="open"}`,
 		`arca_cache_hits_total{cache="tokens"}`, // npm sends one token many times
+		`arca_cache_hits_total{cache="presigned"}`,
 		`arca_cache_max_bytes{cache="blobs"}`,
 		`arca_cache_max_bytes{cache="policies"}`,
 		`arca_sqlite_commits_total`,
