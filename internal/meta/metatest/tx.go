@@ -17,6 +17,50 @@ func updateTests() tests {
 		{"RollbackOnPanic", testUpdatePanic},
 		{"Serializable", testUpdateSerializable},
 		{"ConcurrentDuplicateInsert", testConcurrentDuplicate},
+		{"StructureGeneration", testStructureGeneration},
+	}
+}
+
+// testStructureGeneration: in a store that keeps one, the structure
+// generation stays through commits that write content alone (versions,
+// assets, dist-tags, packages) while Generation moves, and moves with a
+// commit that writes anything else (a policy, a repository).
+func testStructureGeneration(f *fixture) {
+	t := f.t
+	g, ok := f.s.(meta.Generationer)
+	sg, ok2 := f.s.(meta.StructureGenerationer)
+	if !ok || !ok2 {
+		t.Skip("the store keeps no structure generation")
+	}
+	if sg.StructureGeneration() != sg.StructureGeneration() {
+		t.Skip("the store's generations are not stable now (its cache is off)")
+	}
+	d := f.domain("111111111111", "dom")
+	r := f.repo(d, "repo")
+	gen, sgen := g.Generation(), sg.StructureGeneration()
+	p := f.pkg(r, "npm", "", "pkg")
+	v := f.version(p, "1.0.0")
+	f.asset(v, "pkg-1.0.0.tgz", 1, "00")
+	f.update(func(tx meta.Tx) error {
+		v.Status = meta.StatusArchived
+		return errors.Join(tx.UpdatePackageVersion(f.ctx, v), tx.PutDistTag(f.ctx, p.ID, meta.DistTag{Tag: "latest", Version: "1.0.0"}))
+	})
+	if g.Generation() == gen {
+		t.Error("Generation did not move with content commits")
+	}
+	if sg.StructureGeneration() != sgen {
+		t.Error("StructureGeneration moved with commits that wrote content alone")
+	}
+	f.update(func(tx meta.Tx) error {
+		return tx.PutResourcePolicy(f.ctx, &meta.ResourcePolicy{ResourceARN: "arn:aws:codeartifact:x", Revision: "r1", Document: "{}"})
+	})
+	if sg.StructureGeneration() == sgen {
+		t.Error("StructureGeneration did not move with a policy write")
+	}
+	sgen = sg.StructureGeneration()
+	f.repo(d, "another")
+	if sg.StructureGeneration() == sgen {
+		t.Error("StructureGeneration did not move with a new repository")
 	}
 }
 
