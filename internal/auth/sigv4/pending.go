@@ -42,8 +42,10 @@ type Pending struct {
 func (v *Verifier) Check(r *http.Request) (*Pending, error) {
 	authz, hasHeader := r.Header["Authorization"]
 	presigned := strings.Contains(r.URL.RawQuery, "X-Amz-Algorithm=")
+	var cacheKey string
 	if presigned && !hasHeader {
-		if p := v.cachedPresigned(r); p != nil {
+		var p *Pending
+		if p, cacheKey = v.cachedPresigned(r); p != nil {
 			return p, nil
 		}
 	}
@@ -59,7 +61,7 @@ func (v *Verifier) Check(r *http.Request) (*Pending, error) {
 		return nil, invalidSig("Only one authentication mechanism is allowed; " +
 			"send either the Authorization header or the X-Amz-Algorithm query parameters.")
 	case presigned:
-		return v.checkPresigned(r, q)
+		return v.checkPresigned(r, q, cacheKey)
 	case hasHeader:
 		if len(authz) != 1 {
 			return nil, invalidSig("Only one Authorization header is allowed.")

@@ -55,8 +55,9 @@ func parsePresignQuery(raw string) (presignQuery, bool, error) {
 	return q, found, nil
 }
 
-// checkPresigned is Check for a presigned request.
-func (v *Verifier) checkPresigned(r *http.Request, q presignQuery) (*Pending, error) {
+// checkPresigned is Check for a presigned request; cacheKey is where to
+// remember it once verified ("" = not at all; see cachedPresigned).
+func (v *Verifier) checkPresigned(r *http.Request, q presignQuery, cacheKey string) (*Pending, error) {
 	if q.algorithm != algorithm {
 		return nil, invalidSig("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\".")
 	}
@@ -109,11 +110,9 @@ func (v *Verifier) checkPresigned(r *http.Request, q presignQuery) (*Pending, er
 	}
 	p := &Pending{r: r, presigned: true, c: c, amzDate: q.date, want: want,
 		key: signingKey(secret, c.date, v.Region, v.Service), presignSHA: q.contentSHA256}
-	if _, ok := r.Header["X-Amz-Content-Sha256"]; !ok && q.signedHeaders == "host" {
-		if key := appendPresignKey(nil, v, r); len(key) <= presignCacheMaxKey {
-			p.cacheKey, p.secret = string(key), secret
-			p.signedAt, p.deadline = signedAt, signedAt.Add(time.Duration(expires)*time.Second)
-		}
+	if cacheKey != "" && q.signedHeaders == "host" {
+		p.cacheKey, p.secret = cacheKey, secret
+		p.signedAt, p.deadline = signedAt, signedAt.Add(time.Duration(expires)*time.Second)
 	}
 	if err := p.canonicalPrefix(q.signedHeaders); err != nil {
 		return nil, err

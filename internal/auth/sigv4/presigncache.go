@@ -80,31 +80,36 @@ func appendPresignKey(b []byte, v *Verifier, r *http.Request) []byte {
 }
 
 // cachedPresigned returns a verified Pending for a presigned request whose
-// URL has verified before and is still good, or nil.
-func (v *Verifier) cachedPresigned(r *http.Request) *Pending {
+// URL has verified before and is still good. Otherwise it returns the key
+// to remember the URL under once it verifies ("" when it may not be
+// cached: an X-Amz-Content-Sha256 header took part, or the key is too long).
+func (v *Verifier) cachedPresigned(r *http.Request) (*Pending, string) {
 	if _, ok := r.Header["X-Amz-Content-Sha256"]; ok {
-		return nil
+		return nil, ""
 	}
 	buf := getBuf()
+	defer putBuf(buf)
 	key := appendPresignKey((*buf)[:0], v, r)
+	*buf = key
 	presigned.mu.RLock()
 	e := presigned.m[string(key)]
 	presigned.mu.RUnlock()
-	*buf = key
-	putBuf(buf)
 	if e == nil {
 		presigned.misses.Add(1)
-		return nil
+		if len(key) > presignCacheMaxKey {
+			return nil, ""
+		}
+		return nil, string(key)
 	}
 	now := v.now()
 	if now.After(e.deadline) || e.signedAt.After(now.Add(v.skew())) {
-		return nil // the whole way, for the right refusal
+		return nil, "" // the whole way, for the right refusal
 	}
 	if secret, err := v.secret(r, e.akid); err != nil || secret != e.secret {
-		return nil
+		return nil, ""
 	}
 	presigned.hits.Add(1)
-	return &Pending{r: r, presigned: true, c: credential{accessKeyID: e.akid}, cachedPayload: e.payload}
+	return &Pending{r: r, presigned: true, c: credential{accessKeyID: e.akid}, cachedPayload: e.payload}, ""
 }
 
 // rememberPresigned records that p, a presigned request that just verified
