@@ -176,9 +176,7 @@ func TestCargoPublishBuildYank(t *testing.T) {
 	s := startServer(t, serverOpts{})
 	cl := s.client()
 	const domain = "crates"
-	createDomain(t, cl, domain)
-	createRepo(t, cl, domain, "store")
-	createRepo(t, cl, domain, "app", "store")
+	storeAndApp(t, cl, domain, "store", "")
 	token := authToken(t, cl, domain)
 	c.config(s, domain, token, "", "store", "app")
 
@@ -298,9 +296,7 @@ func TestCargoRealCrates(t *testing.T) {
 	s := startServer(t, serverOpts{})
 	cl := s.client()
 	const domain = "rust"
-	createDomain(t, cl, domain)
-	createRepo(t, cl, domain, "store")
-	createRepo(t, cl, domain, "app", "store")
+	storeAndApp(t, cl, domain, "store", "")
 	c.config(s, domain, authToken(t, cl, domain), "store", "store", "app")
 	keep := map[string]bool{"itoa": true, "ryu": true, "serde": true, "serde_json": true}
 	for _, cr := range crates {
@@ -421,10 +417,7 @@ ext-base = { version = "0.1", registry = "crates" }
 	pub.User = url.UserPassword("aws", ptok)
 	s := startServer(t, serverOpts{Env: []string{"ARCA_EXTERNAL_CRATES_IO_URL=" + pub.String()}})
 	cl := s.client()
-	createDomain(t, cl, "corp")
-	createRepo(t, cl, "corp", "crates-io-store")
-	connectRepo(t, cl, "corp", "crates-io-store", "public:crates-io")
-	createRepo(t, cl, "corp", "app", "crates-io-store")
+	storeAndApp(t, cl, "corp", "crates-io-store", "public:crates-io")
 	c := newCargo(t)
 	c.config(s, "corp", authToken(t, cl, "corp"), "", "app")
 	app := cargoProject(t, `[package]

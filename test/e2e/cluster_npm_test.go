@@ -22,9 +22,7 @@ func TestClusterNPMRetention(t *testing.T) {
 	cl := newCluster(t, 2)
 	n0, n1 := cl.Nodes[0], cl.Nodes[1]
 	c := n0.client()
-	createDomain(t, c, "cn")
-	createRepo(t, c, "cn", "base")
-	createRepo(t, c, "cn", "app", "base")
+	storeAndApp(t, c, "cn", "base", "")
 	tok := npmToken(t, c, "cn")
 	reg := func(s *server, repo string) string { return s.URL + "/npm/d/cn-" + testAccount + "/" + repo + "/" }
 	do := func(method, url string, body []byte, accept string) (int, []byte) {

@@ -149,10 +149,7 @@ func TestExternalClusterColdFetch(t *testing.T) {
 
 	cl := newCluster(t, 2, "ARCA_EXTERNAL_NPMJS_URL="+reg.srv.URL+"/")
 	c := cl.Nodes[0].client()
-	createDomain(t, c, "xc")
-	createRepo(t, c, "xc", "npm-store")
-	connectRepo(t, c, "xc", "npm-store", "public:npmjs")
-	createRepo(t, c, "xc", "app", "npm-store")
+	storeAndApp(t, c, "xc", "npm-store", "public:npmjs")
 	tok := npmToken(t, c, "xc")
 	tarballURL := func(s *server) string {
 		return s.URL + "/npm/d/xc-" + testAccount + "/app/" + name + "/-/" + name + "-1.0.0.tgz"

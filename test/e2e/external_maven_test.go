@@ -31,10 +31,7 @@ func TestExternalMavenThroughSecondArca(t *testing.T) {
 
 	s := startServer(t, serverOpts{Env: []string{"ARCA_EXTERNAL_MAVEN_CENTRAL_URL=" + pub.String()}})
 	c := s.client()
-	createDomain(t, c, "corp")
-	createRepo(t, c, "corp", "maven-central-store")
-	connectRepo(t, c, "corp", "maven-central-store", "public:maven-central")
-	createRepo(t, c, "corp", "app", "maven-central-store")
+	storeAndApp(t, c, "corp", "maven-central-store", "public:maven-central")
 	f := &mvnFixture{s: s, c: c, mvn: central.mvn, domain: "corp", token: authToken(t, c, "corp")}
 
 	local := f.mvn.localRepo()

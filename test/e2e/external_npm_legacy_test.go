@@ -34,10 +34,7 @@ func TestExternalNPMLegacyNamesAndTags(t *testing.T) {
 	reg.User = url.UserPassword("aws", pubTok)
 	s := startServer(t, serverOpts{Env: []string{"ARCA_EXTERNAL_NPMJS_URL=" + reg.String()}})
 	c := s.client()
-	createDomain(t, c, "corp")
-	createRepo(t, c, "corp", "npm-store")
-	connectRepo(t, c, "corp", "npm-store", "public:npmjs")
-	createRepo(t, c, "corp", "app", "npm-store")
+	storeAndApp(t, c, "corp", "npm-store", "public:npmjs")
 	app := newNPM(t, s, "corp", "app")
 	app.setToken(npmToken(t, c, "corp"))
 

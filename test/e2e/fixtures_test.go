@@ -293,3 +293,16 @@ func connectRepo(t testing.TB, c *codeartifact.Client, domain, repo, conn string
 		t.Fatalf("AssociateExternalConnection %s %s: %v", repo, conn, err)
 	}
 }
+
+// storeAndApp creates domain with repository store (connected to the
+// external connection conn unless conn is "") and repository app, whose
+// upstream is store: the layout of most format tests.
+func storeAndApp(t testing.TB, c *codeartifact.Client, domain, store, conn string) {
+	t.Helper()
+	createDomain(t, c, domain)
+	createRepo(t, c, domain, store)
+	if conn != "" {
+		connectRepo(t, c, domain, store, conn)
+	}
+	createRepo(t, c, domain, "app", store)
+}

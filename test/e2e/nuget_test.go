@@ -130,9 +130,7 @@ func TestNuGetMonoPushAndRestore(t *testing.T) {
 	s := startServer(t, serverOpts{})
 	cl := s.client()
 	const domain = "dotnet"
-	createDomain(t, cl, domain)
-	createRepo(t, cl, domain, "store")
-	createRepo(t, cl, domain, "app", "store")
+	storeAndApp(t, cl, domain, "store", "")
 	token := authToken(t, cl, domain)
 	src := nugetSource(s, domain, "store")
 
@@ -414,10 +412,7 @@ func TestExternalNuGetThroughSecondArca(t *testing.T) {
 	pub.User = url.UserPassword("aws", pubToken)
 	s := startServer(t, serverOpts{Env: []string{"ARCA_EXTERNAL_NUGET_ORG_URL=" + pub.String()}})
 	c := s.client()
-	createDomain(t, c, "corp")
-	createRepo(t, c, "corp", "nuget-store")
-	connectRepo(t, c, "corp", "nuget-store", "public:nuget-org")
-	createRepo(t, c, "corp", "app", "nuget-store")
+	storeAndApp(t, c, "corp", "nuget-store", "public:nuget-org")
 	token := authToken(t, c, "corp")
 	check := func(got map[string]restored) {
 		t.Helper()

@@ -22,10 +22,7 @@ func TestPackageGroupEnforceExternal(t *testing.T) {
 	reg.pause = 0
 	s := startServer(t, serverOpts{Env: []string{"ARCA_EXTERNAL_NPMJS_URL=" + reg.srv.URL + "/"}})
 	c := s.client()
-	createDomain(t, c, "xg")
-	createRepo(t, c, "xg", "npm-store")
-	connectRepo(t, c, "xg", "npm-store", "public:npmjs")
-	createRepo(t, c, "xg", "app", "npm-store")
+	storeAndApp(t, c, "xg", "npm-store", "public:npmjs")
 	tok := npmToken(t, c, "xg")
 	get := func(repo string) int {
 		t.Helper()

@@ -175,9 +175,7 @@ func TestRubyGemPushInstallBundleYank(t *testing.T) {
 	s := startServer(t, serverOpts{})
 	cl := s.client()
 	const domain = "gems"
-	createDomain(t, cl, domain)
-	createRepo(t, cl, domain, "store")
-	createRepo(t, cl, domain, "app", "store")
+	storeAndApp(t, cl, domain, "store", "")
 	token := authToken(t, cl, domain)
 
 	bar := r.gemBuild("arcabar", "1.0.0", "", "pure", "")
@@ -359,9 +357,7 @@ func TestRubyRealGems(t *testing.T) {
 	s := startServer(t, serverOpts{})
 	cl := s.client()
 	const domain = "real"
-	createDomain(t, cl, domain)
-	createRepo(t, cl, domain, "store")
-	createRepo(t, cl, domain, "app", "store")
+	storeAndApp(t, cl, domain, "store", "")
 	token := authToken(t, cl, domain)
 	for _, g := range gems {
 		r.push(s, domain, "store", token, g)
@@ -425,10 +421,7 @@ func TestExternalRubyGemsThroughSecondArca(t *testing.T) {
 	pub.User = url.UserPassword("aws", ptok)
 	s := startServer(t, serverOpts{Env: []string{"ARCA_EXTERNAL_RUBY_GEMS_ORG_URL=" + pub.String()}})
 	cl := s.client()
-	createDomain(t, cl, "corp")
-	createRepo(t, cl, "corp", "gems-store")
-	connectRepo(t, cl, "corp", "gems-store", "public:ruby-gems-org")
-	createRepo(t, cl, "corp", "app", "gems-store")
+	storeAndApp(t, cl, "corp", "gems-store", "public:ruby-gems-org")
 	token := authToken(t, cl, "corp")
 	src := withCreds(rubyEndpoint(s, "corp", "app"), token) + "/"
 	r := newRuby(t)

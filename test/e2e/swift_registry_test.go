@@ -58,9 +58,7 @@ func TestSwiftResolveThroughDownstream(t *testing.T) {
 	zipBin := swiftTools(t)
 	s := startServer(t, serverOpts{})
 	cl := s.client()
-	createDomain(t, cl, "acme")
-	createRepo(t, cl, "acme", "store")
-	createRepo(t, cl, "acme", "app", "store")
+	storeAndApp(t, cl, "acme", "store", "")
 
 	registry, loginURL, user, pass := swiftLogin(t, s, "acme", "app")
 	ep, err := cl.GetRepositoryEndpoint(ctx(t), &codeartifact.GetRepositoryEndpointInput{Domain: aws.String("acme"), Repository: aws.String("app"), Format: types.PackageFormatSwift})
