@@ -92,8 +92,8 @@ func TestStatusClass(t *testing.T) {
 }
 
 // The timed blob store is the same store to its callers: the file
-// system's Open still returns an *os.File (sendfile), a not-found is not
-// an error, and every call is timed.
+// system's Open still returns an *os.File for a blob stored as a file
+// (sendfile), a not-found is not an error, and every call is timed.
 func TestTimedBlobs(t *testing.T) {
 	raw, err := fs.New(t.TempDir())
 	if err != nil {
@@ -105,12 +105,13 @@ func TestTimedBlobs(t *testing.T) {
 		t.Error("the file system store does not presign; its wrapper must not claim to")
 	}
 	ctx := context.Background()
-	d, err := s.Put(ctx, "ns", bytes.NewReader([]byte("hello")), "", 0)
+	content := bytes.Repeat([]byte("hello"), fs.SmallMax) // a file, not a row of blobs.db
+	d, err := s.Put(ctx, "ns", bytes.NewReader(content), "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rc, n, err := s.Open(ctx, "ns", d.SHA256)
-	if err != nil || n != 5 {
+	if err != nil || n != int64(len(content)) {
 		t.Fatalf("Open: %d, %v", n, err)
 	}
 	if _, ok := rc.(*os.File); !ok {
@@ -118,8 +119,8 @@ func TestTimedBlobs(t *testing.T) {
 	}
 	b, _ := io.ReadAll(rc)
 	rc.Close()
-	if string(b) != "hello" {
-		t.Errorf("read %q", b)
+	if !bytes.Equal(b, content) {
+		t.Errorf("read %d bytes, not what was put", len(b))
 	}
 	if _, _, err := s.Open(ctx, "ns", strings.Repeat("0", 64)); err == nil {
 		t.Error("Open of a missing blob succeeded")

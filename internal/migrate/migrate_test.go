@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -234,44 +234,50 @@ func TestMigrateRefusesACorruptBlob(t *testing.T) {
 	src := openSide(t, t.TempDir())
 	populate(t, src)
 	// Flip the content of one stored blob behind the store's back.
-	var victim string
-	filepath.WalkDir(filepath.Join(src.dir, "blobs"), func(p string, e os.DirEntry, err error) error {
-		if err == nil && !e.IsDir() && victim == "" {
-			victim = p
-		}
-		return nil
-	})
-	if victim == "" {
-		t.Fatal("no blob file found")
+	var ns, victim string
+	if err := blobsDB(t, src).QueryRow(`SELECT ns, sha256 FROM blobs LIMIT 1`).Scan(&ns, &victim); err != nil {
+		t.Fatalf("no small blob found: %v", err)
 	}
-	if err := os.WriteFile(victim, []byte("corrupted"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	overwriteBlob(t, src, ns, victim, []byte("corrupted"))
 	dst := openSide(t, t.TempDir())
 	_, err := Run(context.Background(), src.stores, dst.stores, "us-east-1", nil)
-	if err == nil || !strings.Contains(err.Error(), filepath.Base(victim)) {
-		t.Fatalf("migrating a corrupt blob: %v; want an error naming %s", err, filepath.Base(victim))
+	if err == nil || !strings.Contains(err.Error(), victim) {
+		t.Fatalf("migrating a corrupt blob: %v; want an error naming %s", err, victim)
 	}
 }
 
-// blobFile finds the file holding data's blob in domain d of a side.
-func blobFile(t *testing.T, s *side, domain string, data []byte) string {
+// blobsDB opens a side's blobs.db (where the blob store keeps blobs of up
+// to fs.SmallMax bytes, as every blob here is) behind the store's back.
+func blobsDB(t *testing.T, s *side) *sql.DB {
 	t.Helper()
-	dom, err := s.svc.DescribeDomain(context.Background(), root, "", domain)
+	db, err := sql.Open("sqlite", filepath.Join(s.dir, "blobs.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var found string
-	filepath.WalkDir(filepath.Join(s.dir, "blobs"), func(p string, e os.DirEntry, err error) error {
-		if err == nil && !e.IsDir() && filepath.Base(p) == sha(data) && strings.Contains(p, dom.ID) {
-			found = p
-		}
-		return nil
-	})
-	if found == "" {
-		t.Fatalf("no blob file for %q in domain %s", data, domain)
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// overwriteBlob replaces the stored content of blob ns/sum of a side.
+func overwriteBlob(t *testing.T, s *side, ns, sum string, content []byte) {
+	t.Helper()
+	res, err := blobsDB(t, s).Exec(`UPDATE blobs SET data = ? WHERE ns = ? AND sha256 = ?`, content, ns, sum)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return found
+	if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("no blob %s/%s to overwrite", ns, sum)
+	}
+}
+
+// domainNS is the blob namespace of domain d of a side.
+func domainNS(t *testing.T, s *side, d string) string {
+	t.Helper()
+	dom, err := s.svc.DescribeDomain(context.Background(), root, "", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dom.ID
 }
 
 // A migration that fails half-way leaves a destination marked unfinished;
@@ -284,10 +290,8 @@ func TestMigrateResumesAfterAFailure(t *testing.T) {
 	populate(t, src)
 	// The last package walked (beta/base, npm) has a corrupt blob.
 	tarball := []byte("npm tarball of beta")
-	victim := blobFile(t, src, "beta", tarball)
-	if err := os.WriteFile(victim, []byte("corrupted"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	betaNS := domainNS(t, src, "beta")
+	overwriteBlob(t, src, betaNS, sha(tarball), []byte("corrupted"))
 	dst := openSide(t, t.TempDir())
 	for run := 1; run <= 2; run++ {
 		_, err := Run(ctx, src.stores, dst.stores, "us-east-1", nil)
@@ -338,7 +342,7 @@ func TestMigrateResumesAfterAFailure(t *testing.T) {
 	must(err)
 	_, err = src.svc.CreateRepository(ctx, root, "", "beta", "app", "re-created", []string{"base"}, nil)
 	must(err)
-	must(os.WriteFile(victim, tarball, 0o600))
+	overwriteBlob(t, src, betaNS, sha(tarball), tarball)
 
 	var prog countingProgress
 	rep, err := Run(ctx, src.stores, dst.stores, "us-east-1", &prog)

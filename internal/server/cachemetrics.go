@@ -3,6 +3,7 @@ package server
 import (
 	"github.com/arca-repo/arca/internal/auth/sigv4"
 	"github.com/arca-repo/arca/internal/auth/token"
+	"github.com/arca-repo/arca/internal/blob/fs"
 	"github.com/arca-repo/arca/internal/blob/s3"
 	"github.com/arca-repo/arca/internal/meta/postgres"
 	"github.com/arca-repo/arca/internal/meta/sqlite"
@@ -50,6 +51,12 @@ func registerCaches(mx *metrics.Metrics, st *Stores, issuer *token.Issuer) {
 			func() uint64 { return m.Stats().Commits })
 		mx.Counter("arca_sqlite_updates_total", "Writes the SQLite transactions carried (group commit: updates/commits is the mean group).",
 			func() uint64 { return m.Stats().Updates })
+	}
+	if b, ok := st.Blobs.(*fs.Store); ok {
+		mx.Counter("arca_blob_commits_total", "Transactions of the data directory's blobs.db committed (each one fsync).",
+			func() uint64 { return b.WriterStats().Commits })
+		mx.Counter("arca_blob_writes_total", "Small-blob writes (stores and deletes) those transactions carried: writes/commits is the mean group.",
+			func() uint64 { return b.WriterStats().Writes })
 	}
 	mx.Cache("presigned", func() metrics.CacheSnapshot {
 		s := sigv4.PresignedStats()

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -27,8 +28,15 @@ type Stores struct {
 	Service *pkgsvc.Service
 }
 
-// Close releases the stores.
-func (st *Stores) Close() error { return st.Meta.Close() }
+// Close releases the stores (the data directory's blob store has a
+// database of its own to close).
+func (st *Stores) Close() error {
+	err := st.Meta.Close()
+	if c, ok := st.Blobs.(io.Closer); ok {
+		err = errors.Join(err, c.Close())
+	}
+	return err
+}
 
 // s3UploadAge is how old a temporary S3 object or multipart upload must be
 // before cleaning removes it: S3 has no lock to tell a live upload, and a

@@ -1,9 +1,9 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,27 +17,34 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
 
+	"github.com/arca-repo/arca/internal/blob"
+	blobfs "github.com/arca-repo/arca/internal/blob/fs"
 	"github.com/arca-repo/arca/test/internal/arcatest"
 )
 
-// blobFiles lists the SHA-256 names of every file under DIR/blobs.
+// blobFiles lists the SHA-256 of every blob in data directory DIR, files
+// and rows of blobs.db alike, read through a blob store of the test's own
+// (the server's SQLite file allows a second process).
 func blobFiles(t testing.TB, dir string) []string {
 	t.Helper()
 	var out []string
-	err := filepath.WalkDir(filepath.Join(dir, "blobs"), func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.Type().IsRegular() {
-			out = append(out, d.Name())
-		}
-		return nil
-	})
+	walkBlobs(t, dir, func(i blob.Info) { out = append(out, i.SHA256) })
+	sort.Strings(out)
+	return out
+}
+
+// walkBlobs calls fn for every blob in data directory dir.
+func walkBlobs(t testing.TB, dir string, fn func(blob.Info)) {
+	t.Helper()
+	st, err := blobfs.New(dir)
+	if err != nil {
+		t.Fatalf("opening the blob store: %v", err)
+	}
+	defer st.Close()
+	err = st.Walk(context.Background(), func(i blob.Info) error { fn(i); return nil })
 	if err != nil {
 		t.Fatalf("walking blobs: %v", err)
 	}
-	sort.Strings(out)
-	return out
 }
 
 // tmpFiles lists DIR/tmp (absent counts as empty).

@@ -3,10 +3,8 @@ package e2e
 import (
 	"bytes"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"os/exec"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -18,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
 
+	"github.com/arca-repo/arca/internal/blob"
 	"github.com/arca-repo/arca/test/internal/arcatest"
 )
 
@@ -64,25 +63,13 @@ func runGC(t testing.TB, dataDir string, args ...string) gcReport {
 	return r
 }
 
-// blobUsage is the number and total size of the files under DIR/blobs.
+// blobUsage is the number and total size of the blobs in data directory
+// dir.
 func blobUsage(t testing.TB, dir string) (int, int64) {
 	t.Helper()
 	var n int
 	var size int64
-	err := filepath.WalkDir(filepath.Join(dir, "blobs"), func(_ string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		n, size = n+1, size+fi.Size()
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	walkBlobs(t, dir, func(i blob.Info) { n, size = n+1, size+i.Size })
 	return n, size
 }
 

@@ -24,20 +24,30 @@ func newTestStore(t testing.TB) (*Store, string) {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
 	return s, dir
 }
 
-// TestConformance runs the suite on both ways of uploading: unnamed files
-// (Linux, tmpfile.go) and named temp files renamed into place.
+// TestConformance runs the suite on the store as it is (small blobs in
+// blobs.db, the rest files), and with every blob a file, on both ways of
+// uploading one: unnamed files (Linux, tmpfile.go) and named temp files
+// renamed into place.
 func TestConformance(t *testing.T) {
-	for _, unnamed := range []bool{true, false} {
-		t.Run(map[bool]string{true: "unnamed", false: "named"}[unnamed], func(t *testing.T) {
+	for _, mode := range []string{"small", "unnamed", "named"} {
+		t.Run(mode, func(t *testing.T) {
 			blobtest.Run(t, func(t *testing.T) blob.Store {
 				s, dir := newTestStore(t)
-				if unnamed && !s.unnamed {
+				if mode == "unnamed" && !s.unnamed {
 					t.Skip("unnamed uploads (O_TMPFILE) do not work here")
 				}
-				s.unnamed = unnamed
+				if mode != "small" {
+					s.smallMax = -1
+					s.unnamed = mode == "unnamed"
+				}
 				// Whatever a subtest did, no upload may be left in flight.
 				t.Cleanup(func() { wantNoTemp(t, dir) })
 				return s
@@ -46,8 +56,14 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-// startUpload starts a Put into namespace "ns" whose body has sent "first
-// half " so far; the rest goes to pw, Put's result to done.
+// uploadHead is what startUpload sends: more than SmallMax bytes, so the
+// blob is bound for a file, and then "first half ".
+var uploadHead = append(bytes.Repeat([]byte("a"), SmallMax+1), "first half "...)
+
+// startUpload starts a Put into namespace "ns" whose body has sent
+// uploadHead so far; the rest goes to pw, Put's result to done. When it
+// returns, the Put is writing its upload file: the second write returns
+// only once the Put reads past the head it needed to see the blob is large.
 func startUpload(t *testing.T, s *Store) (*io.PipeWriter, <-chan error) {
 	t.Helper()
 	pr, pw := io.Pipe()
@@ -56,7 +72,10 @@ func startUpload(t *testing.T, s *Store) (*io.PipeWriter, <-chan error) {
 		_, err := s.Put(context.Background(), "ns", pr, "", 0)
 		done <- err
 	}()
-	if _, err := pw.Write([]byte("first half ")); err != nil {
+	if _, err := pw.Write(uploadHead[:SmallMax+1]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pw.Write(uploadHead[SmallMax+1:]); err != nil {
 		t.Fatal(err)
 	}
 	return pw, done
@@ -77,7 +96,7 @@ func TestUnnamedUploadLeavesNoName(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Stat(context.Background(), "ns", hexSHA256([]byte("first half second half"))); err != nil {
+	if _, err := s.Stat(context.Background(), "ns", hexSHA256(append(uploadHead, "second half"...))); err != nil {
 		t.Fatalf("Stat after the upload: %v", err)
 	}
 	wantNoTemp(t, dir)

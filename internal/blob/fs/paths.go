@@ -12,6 +12,10 @@ import (
 //	│       └── <sha256[0:2]>/                256 fan-out directories …
 //	│           └── <sha256[2:4]>/            … × 256, so no directory grows huge
 //	│               └── <sha256>              the blob: exactly its content, no header
+//	├── blobs.db                              blobs of at most SmallMax bytes, as rows
+//	│                                         (namespace, digest, size, age, content)
+//	│                                         of a SQLite file in WAL mode (small.go),
+//	│                                         with its blobs.db-wal and blobs.db-shm
 //	└── tmp/                                  uploads in flight: on Linux unnamed
 //	    │                                     (O_TMPFILE) files linked into blobs/
 //	    │                                     when complete (tmpfile.go), else
@@ -28,7 +32,11 @@ import (
 //   - Files are never modified in place. Two Puts of the same bytes produce
 //     identical files, so whichever rename lands last is indistinguishable
 //     from the first.
-//   - Nothing outside blobs/ is a blob: Stat, Open and Walk never look in
+//   - A blob of at most SmallMax bytes is a row of blobs.db, written in a
+//     committed (fsynced) transaction before its Put returns; a larger one
+//     is a file. A small blob stored as a file before blobs.db existed stays
+//     one: Put finds the file and adds no row.
+//   - Nothing outside blobs/ and blobs.db is a blob: Stat, Open and Walk never look in
 //     tmp/, so a half-written upload is invisible.
 //   - Directory names are built only from validated namespaces and digests,
 //     so no request can name a path outside DIR.
@@ -43,6 +51,7 @@ const (
 	blobsDir   = "blobs"
 	tmpDir     = "tmp"
 	tempPrefix = "put-"
+	smallFile  = "blobs.db"
 )
 
 // blobPath is where the blob ns/sum lives. Both must already be validated.

@@ -12,10 +12,12 @@ import (
 	"github.com/arca-repo/arca/internal/blob"
 )
 
-// Put streams r into an upload file in tmp/ while hashing it, checks its
-// SHA-256, makes the file durable and only then names it in blobs/ (link
-// of an unnamed file, or rename of a named one). Every failure path drops
-// the upload, so nothing partial is ever visible.
+// Put reads r while hashing it. A blob of at most SmallMax bytes is read
+// into memory and goes to blobs.db (small.go), in a commit it may share
+// with concurrent Puts. A larger one streams into an upload file in tmp/,
+// which is made durable and only then named in blobs/ (link of an unnamed
+// file, or rename of a named one). Every failure path drops the upload, so
+// nothing partial is ever visible.
 func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 string, maxSize int64) (blob.Digests, error) {
 	if err := blob.CheckPut(ns, expectSHA256); err != nil {
 		return blob.Digests{}, err
@@ -26,20 +28,38 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 		return blob.Digests{}, blob.Cancelled(err)
 	}
 
+	bp := s.bufs.Get().(*[]byte)
+	defer s.bufs.Put(bp)
+	buf := *bp
+	h := blob.NewHasher()
+	defer h.Close()
+
+	// The head: up to SmallMax+1 bytes, which tell a small blob (EOF
+	// within them) from a large one.
+	head, eof, err := readHead(ctx, r, buf[:s.smallMax+1], h, maxSize)
+	if err != nil {
+		return blob.Digests{}, err
+	}
+	if eof && len(head) <= s.smallMax {
+		return s.putSmall(ctx, ns, head, h, expectSHA256)
+	}
+
 	u, err := s.newUpload()
 	if err != nil {
 		return blob.Digests{}, err
 	}
 	defer u.discard()
-
-	h := blob.NewHasher()
-	defer h.Close()
-	if err := s.copyIn(ctx, u.f, r, h, maxSize); err != nil {
-		return blob.Digests{}, err
+	if _, err := u.f.Write(head); err != nil {
+		return blob.Digests{}, ioErr(err, "writing upload file")
+	}
+	if !eof {
+		if err := copyIn(ctx, u.f, r, h, buf, int64(len(head)), maxSize); err != nil {
+			return blob.Digests{}, err
+		}
 	}
 	d := h.Digests()
 	if expectSHA256 != "" && d.SHA256 != expectSHA256 {
-		return blob.Digests{}, apierr.Invalid("The SHA-256 of the uploaded content is %s, expected %s.", d.SHA256, expectSHA256)
+		return blob.Digests{}, mismatch(d.SHA256, expectSHA256)
 	}
 
 	target := s.blobPath(ns, d.SHA256)
@@ -69,6 +89,31 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 		return blob.Digests{}, ioErr(err, "syncing blob directory")
 	}
 	return d, nil
+}
+
+// putSmall stores a blob read whole into data in blobs.db, unless a file
+// already holds it (stored before blobs.db existed).
+func (s *Store) putSmall(ctx context.Context, ns string, data []byte, h *blob.Hasher, expectSHA256 string) (blob.Digests, error) {
+	d := h.Digests()
+	if expectSHA256 != "" && d.SHA256 != expectSHA256 {
+		return blob.Digests{}, mismatch(d.SHA256, expectSHA256)
+	}
+	target := s.blobPath(ns, d.SHA256)
+	if _, err := os.Lstat(target); err == nil {
+		if err := syncDir(filepath.Dir(target)); err != nil {
+			return blob.Digests{}, ioErr(err, "syncing blob directory")
+		}
+		return d, nil
+	}
+	if err := s.small.write(&smallOp{ns: ns, sum: d.SHA256, data: data}); err != nil {
+		return blob.Digests{}, smallErr(err, "storing blob %s/%s", ns, d.SHA256)
+	}
+	return d, nil
+}
+
+// mismatch is the error for content whose SHA-256 is not the expected one.
+func mismatch(got, want string) error {
+	return apierr.Invalid("The SHA-256 of the uploaded content is %s, expected %s.", got, want)
 }
 
 // upload is a Put's file in tmp/ until it is placed under its blob name:
@@ -126,15 +171,38 @@ func (u *upload) discard() {
 	}
 }
 
-// copyIn copies r to f and h through one pooled buffer, so a Put allocates
-// the same whatever its size. It reads at most maxSize+1 bytes: one byte past
-// the limit proves the upload is too large without draining it.
-func (s *Store) copyIn(ctx context.Context, f *os.File, r io.Reader, h *blob.Hasher, maxSize int64) error {
-	bp := s.bufs.Get().(*[]byte)
-	defer s.bufs.Put(bp)
-	buf := *bp
+// readHead reads r into p until p is full or r ends, hashing what it
+// reads, and reports whether r ended. More than maxSize bytes (maxSize > 0)
+// is a Validation error.
+func readHead(ctx context.Context, r io.Reader, p []byte, h *blob.Hasher, maxSize int64) ([]byte, bool, error) {
+	n := 0
+	for n < len(p) {
+		if err := ctx.Err(); err != nil {
+			return nil, false, blob.Cancelled(err)
+		}
+		k, rerr := r.Read(p[n:])
+		if k > 0 {
+			if maxSize > 0 && int64(n+k) > maxSize {
+				return nil, false, tooLarge(maxSize)
+			}
+			h.Write(p[n : n+k])
+			n += k
+		}
+		if rerr == io.EOF {
+			return p[:n], true, nil
+		}
+		if rerr != nil {
+			return nil, false, readErr(rerr)
+		}
+	}
+	return p[:n], false, nil
+}
 
-	var n int64
+// copyIn copies the rest of r (n bytes of it already read) to f and h
+// through buf, so a Put allocates the same whatever its size. It reads at
+// most maxSize+1 bytes in all: one byte past the limit proves the upload is
+// too large without draining it.
+func copyIn(ctx context.Context, f *os.File, r io.Reader, h *blob.Hasher, buf []byte, n, maxSize int64) error {
 	for {
 		// Checked once per chunk: cheap, and a cancelled request stops
 		// within one buffer's worth of I/O.
@@ -153,7 +221,7 @@ func (s *Store) copyIn(ctx context.Context, f *os.File, r io.Reader, h *blob.Has
 		if k > 0 {
 			n += int64(k)
 			if maxSize > 0 && n > maxSize {
-				return apierr.Invalid("The upload exceeds the maximum size of %d bytes.", maxSize)
+				return tooLarge(maxSize)
 			}
 			h.Write(p[:k])
 			if _, err := f.Write(p[:k]); err != nil {
@@ -164,16 +232,24 @@ func (s *Store) copyIn(ctx context.Context, f *os.File, r io.Reader, h *blob.Has
 			return nil
 		}
 		if rerr != nil {
-			// Keep a classified error from the reader (say, a transport that
-			// already knows the body is malformed); anything else is a
-			// failed read of the request body.
-			var ae *apierr.Error
-			if errors.As(rerr, &ae) {
-				return rerr
-			}
-			return apierr.Wrap(rerr, "reading upload")
+			return readErr(rerr)
 		}
 	}
+}
+
+func tooLarge(maxSize int64) error {
+	return apierr.Invalid("The upload exceeds the maximum size of %d bytes.", maxSize)
+}
+
+// readErr keeps a classified error from the reader (say, a transport that
+// already knows the body is malformed); anything else is a failed read of
+// the request body.
+func readErr(err error) error {
+	var ae *apierr.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	return apierr.Wrap(err, "reading upload")
 }
 
 // ensureDir creates a blob's fan-out directory and makes every directory it

@@ -5,6 +5,7 @@
 package fs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -28,7 +29,8 @@ const dirPerm = 0o750
 
 // Store is a blob.Store keeping each blob as one file under a directory.
 // It is safe for concurrent use, including by several processes sharing the
-// directory: all coordination is done by atomic renames.
+// directory: files are coordinated by atomic renames, blobs.db by SQLite's
+// own locking.
 type Store struct {
 	blobs string // DIR/blobs
 	tmp   string // DIR/tmp
@@ -37,6 +39,10 @@ type Store struct {
 	bufs sync.Pool
 	// unnamed is set when uploads go to unnamed files (tmpfile.go).
 	unnamed bool
+	// small holds the blobs of at most smallMax bytes (small.go); smallMax
+	// is SmallMax but in tests, where -1 sends every blob to a file.
+	small    *smallDB
+	smallMax int
 }
 
 var _ blob.Store = (*Store)(nil)
@@ -52,6 +58,8 @@ func New(dir string) (*Store, error) {
 	s := &Store{
 		blobs: filepath.Join(abs, blobsDir),
 		tmp:   filepath.Join(abs, tmpDir),
+
+		smallMax: SmallMax,
 	}
 	s.bufs.New = func() any { b := make([]byte, bufSize); return &b }
 	for _, d := range []string{s.blobs, s.tmp} {
@@ -60,11 +68,24 @@ func New(dir string) (*Store, error) {
 		}
 	}
 	s.unnamed = probeUnnamed(s.tmp)
+	if s.small, err = openSmall(filepath.Join(abs, smallFile)); err != nil {
+		return nil, apierr.Wrap(err, "opening %s", filepath.Join(abs, smallFile))
+	}
 	return s, nil
 }
 
-// Open returns the blob's file and size. The *os.File is returned as is (not
-// wrapped) so that net/http's io.Copy to a TCP connection can use sendfile.
+// Close stops the store's writer and closes blobs.db. Puts after Close
+// fail.
+func (s *Store) Close() error {
+	if err := s.small.close(); err != nil {
+		return apierr.Wrap(err, "closing the blob store")
+	}
+	return nil
+}
+
+// Open returns the blob's file and size, or a small blob's content read
+// from blobs.db. The *os.File is returned as is (not wrapped) so that
+// net/http's io.Copy to a TCP connection can use sendfile.
 // The caller must Close it. An open file stays readable even if the blob is
 // deleted meanwhile.
 func (s *Store) Open(ctx context.Context, ns, sum string) (io.ReadSeekCloser, int64, error) {
@@ -75,6 +96,15 @@ func (s *Store) Open(ctx context.Context, ns, sum string) (io.ReadSeekCloser, in
 		return nil, 0, apierr.Wrap(err, "opening blob")
 	}
 	f, err := os.Open(s.blobPath(ns, sum))
+	if errors.Is(err, os.ErrNotExist) || isNotDir(err) {
+		data, ok, serr := s.small.get(ctx, ns, sum)
+		if serr != nil {
+			return nil, 0, apierr.Wrap(serr, "reading blob %s/%s", ns, sum)
+		}
+		if ok {
+			return smallReader{bytes.NewReader(data)}, int64(len(data)), nil
+		}
+	}
 	if err != nil {
 		return nil, 0, s.statErr(err, ns, sum)
 	}
@@ -95,15 +125,24 @@ func (s *Store) Stat(ctx context.Context, ns, sum string) (blob.Info, error) {
 		return blob.Info{}, apierr.Wrap(err, "reading blob")
 	}
 	fi, err := os.Stat(s.blobPath(ns, sum))
+	if errors.Is(err, os.ErrNotExist) || isNotDir(err) {
+		info, ok, serr := s.small.stat(ctx, ns, sum)
+		if serr != nil {
+			return blob.Info{}, apierr.Wrap(serr, "reading blob %s/%s", ns, sum)
+		}
+		if ok {
+			return info, nil
+		}
+	}
 	if err != nil {
 		return blob.Info{}, s.statErr(err, ns, sum)
 	}
 	return blob.Info{Namespace: ns, SHA256: sum, Size: fi.Size(), ModTime: fi.ModTime()}, nil
 }
 
-// Delete removes a blob. The removal is not fsynced: a crash may bring the
-// blob back, which is harmless (it is still correct content) and is the
-// garbage collector's to remove again.
+// Delete removes a blob, its file or its row in blobs.db. A file's removal
+// is not fsynced: a crash may bring the blob back, which is harmless (it is
+// still correct content) and is the garbage collector's to remove again.
 func (s *Store) Delete(ctx context.Context, ns, sum string) error {
 	if err := blob.CheckKey(ns, sum); err != nil {
 		return err
@@ -111,8 +150,15 @@ func (s *Store) Delete(ctx context.Context, ns, sum string) error {
 	if err := ctx.Err(); err != nil {
 		return apierr.Wrap(err, "deleting blob")
 	}
-	if err := os.Remove(s.blobPath(ns, sum)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	err := os.Remove(s.blobPath(ns, sum))
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, os.ErrNotExist) && !isNotDir(err) {
 		return apierr.Wrap(err, "deleting blob %s/%s", ns, sum)
+	}
+	if err := s.small.write(&smallOp{ns: ns, sum: sum}); err != nil {
+		return smallErr(err, "deleting blob %s/%s", ns, sum)
 	}
 	return nil
 }

@@ -14,8 +14,9 @@ import (
 )
 
 // Walk calls fn for every blob under blobs/, one namespace and fan-out
-// directory at a time, so memory stays bounded by one directory listing.
-// It never looks in tmp/. Entries that do not fit the layout (stray files,
+// directory at a time, so memory stays bounded by one directory listing,
+// and then for every blob in blobs.db, a page of rows at a time. It never
+// looks in tmp/. Entries that do not fit the layout (stray files,
 // wrong names, a blob in the wrong fan-out directory) are skipped rather
 // than reported: Walk feeds garbage collection, which must only ever see
 // names that Stat, Open and Delete accept. fn's error is returned as is.
@@ -42,7 +43,7 @@ func (s *Store) Walk(ctx context.Context, fn func(blob.Info) error) error {
 			}
 		}
 	}
-	return nil
+	return s.small.walk(ctx, fn)
 }
 
 // walkLeaf reports the blobs of one DIR/blobs/ns/aa/bb directory; prefix is
