@@ -122,7 +122,7 @@ func containsRune(s string, r rune) bool {
 func packageFor(ctx context.Context, tx meta.Tx, repoID, format, namespace, name, publish, upstream string, now time.Time) (*meta.Package, error) {
 	p, err := tx.GetPackage(ctx, repoID, format, namespace, name)
 	if apierr.Is(err, apierr.NotFound) {
-		p = &meta.Package{ID: newID(), RepositoryID: repoID, Format: format, Namespace: namespace, Name: name,
+		p = &meta.Package{ID: newRowID(), RepositoryID: repoID, Format: format, Namespace: namespace, Name: name,
 			OriginPublish: publish, OriginUpstream: upstream, CreatedTime: now}
 		err = tx.InsertPackage(ctx, p)
 	}
@@ -141,7 +141,7 @@ func copyVersionRows(ctx context.Context, tx meta.Tx, v *meta.PackageVersion, ds
 		return nil, err
 	}
 	cp := *v
-	cp.ID, cp.PackageID = newID(), dstID
+	cp.ID, cp.PackageID = newRowID(), dstID
 	if err := tx.InsertPackageVersion(ctx, &cp); err != nil {
 		return nil, err
 	}

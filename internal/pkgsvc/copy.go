@@ -102,7 +102,7 @@ func (s *Service) CopyPackageVersions(ctx context.Context, caller auth.Principal
 			// Inserted only once a version is actually copied: a copy that
 			// copies nothing must not leave an empty package (with origin
 			// restrictions of its own) behind.
-			dstPkg, err = &meta.Package{ID: newID(), RepositoryID: dst.ID, Format: in.Format, Namespace: in.Namespace, Name: in.Package,
+			dstPkg, err = &meta.Package{ID: newRowID(), RepositoryID: dst.ID, Format: in.Format, Namespace: in.Namespace, Name: in.Package,
 				OriginPublish: meta.Allow, OriginUpstream: meta.Block, CreatedTime: s.now().UTC()}, nil
 		}
 		if err != nil {

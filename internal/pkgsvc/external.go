@@ -449,7 +449,7 @@ func (s *Service) recordExternal(ctx context.Context, r Repo, xf *externalFile, 
 			switch {
 			case apierr.Is(err, apierr.NotFound):
 				row := externalVersionRow(rules, xf.conn, &xf.version)
-				row.ID, row.PackageID, row.Revision, row.CreatedTime = newID(), p.ID, newRevision(), now
+				row.ID, row.PackageID, row.Revision, row.CreatedTime = newRowID(), p.ID, newRevision(), now
 				if row.PublishedTime.IsZero() {
 					row.PublishedTime = now
 				}

@@ -157,7 +157,7 @@ func (s *Service) PublishFormat(ctx context.Context, caller auth.Principal, r Re
 			if in.Unfinished {
 				status, published = meta.StatusUnfinished, time.Time{}
 			}
-			v = &meta.PackageVersion{ID: newID(), PackageID: p.ID, Version: in.Version, SortKey: rules.Key(in.Version),
+			v = &meta.PackageVersion{ID: newRowID(), PackageID: p.ID, Version: in.Version, SortKey: rules.Key(in.Version),
 				Revision: newRevision(), Status: status, CreatedTime: now, PublishedTime: published,
 				Summary: m.Summary, HomePage: m.HomePage, SourceCodeRepository: m.SourceCodeRepository,
 				Licenses: m.Licenses, Dependencies: m.Dependencies, Readme: m.Readme, FormatMetadata: m.Format,
@@ -874,7 +874,7 @@ func (s *Service) SplitFormatVersion(ctx context.Context, caller auth.Principal,
 			switch {
 			case apierr.Is(err, apierr.NotFound):
 				cp := *v
-				cp.ID, cp.Version, cp.SortKey, cp.Revision = newID(), t, rules.Key(t), newRevision()
+				cp.ID, cp.Version, cp.SortKey, cp.Revision = newRowID(), t, rules.Key(t), newRevision()
 				cp.Status, cp.CreatedTime = meta.StatusUnlisted, now
 				if cp.PublishedTime.IsZero() {
 					cp.PublishedTime = now

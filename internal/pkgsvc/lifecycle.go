@@ -232,7 +232,7 @@ func (s *Service) PutPackageOriginConfiguration(ctx context.Context, caller auth
 		}
 		p, err = tx.GetPackage(ctx, repo.ID, c.Format, c.Namespace, c.Package)
 		if apierr.Is(err, apierr.NotFound) {
-			p = &meta.Package{ID: newID(), RepositoryID: repo.ID, Format: c.Format, Namespace: c.Namespace, Name: c.Package,
+			p = &meta.Package{ID: newRowID(), RepositoryID: repo.ID, Format: c.Format, Namespace: c.Namespace, Name: c.Package,
 				OriginPublish: publish, OriginUpstream: upstream, CreatedTime: s.now().UTC()}
 			return tx.InsertPackage(ctx, p)
 		}

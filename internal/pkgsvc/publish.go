@@ -86,7 +86,7 @@ func (s *Service) Publish(ctx context.Context, caller auth.Principal, in Publish
 		// its asset, without reading first: two statements, and no read of
 		// the version index that concurrent publishers would conflict on.
 		// Only when the version exists is it read and extended.
-		v := &meta.PackageVersion{ID: newID(), PackageID: p.ID, Version: in.Version, SortKey: formatrules.Of(in.Format).Key(in.Version),
+		v := &meta.PackageVersion{ID: newRowID(), PackageID: p.ID, Version: in.Version, SortKey: formatrules.Of(in.Format).Key(in.Version),
 			Revision: newRevision(), Status: meta.StatusUnfinished, CreatedTime: now,
 			OriginType: meta.OriginInternal, OriginRepository: repo.Name}
 		if !in.Unfinished {

@@ -101,6 +101,23 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// newRowID returns an opaque identifier for a package or package version,
+// the rows a publish adds: the same 32 hex digits as newID, but its first 12
+// are the creation time in milliseconds, the other 20 random. Index entries
+// keyed by these ids then land at the right edge of their B-trees, so a
+// commit carrying several publishes dirties one leaf page per index instead
+// of one per publish, and pages fill instead of splitting at random.
+func newRowID() string {
+	var b [16]byte
+	ms := time.Now().UnixMilli()
+	for i := 5; i >= 0; i-- {
+		b[i] = byte(ms)
+		ms >>= 8
+	}
+	_, _ = rand.Read(b[6:])
+	return hex.EncodeToString(b[:])
+}
+
 var revisionEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // newRevision returns a fresh package-version revision: it changes whenever
