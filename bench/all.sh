@@ -25,7 +25,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 DURATION=${DURATION:-5s}
-ROUNDS=${ROUNDS:-3}                 # alternating nginx/arca rounds per row; medians count
+ROUNDS=${ROUNDS:-3}                 # alternating rounds per row (nginx/arca; publishes: this tree/BASE_REF); medians count
 WRK_THREADS=${WRK_THREADS:-2}
 WRK_CONNS=${WRK_CONNS:-32}
 PUBLISH_CONC=${PUBLISH_CONC:-8}
@@ -130,28 +130,40 @@ for name in "${!B[@]}"; do
   A[$name]=$(median ${AS[$name]})
 done
 
-log "PUBLISH 4 KiB: $PUBLISH_CONC workers for $PUBLISH_DURATION"
-PUB_OUT=$("$BENCHCTL" publish-load -file "$WWW/small.bin" -asset small.bin -c "$PUBLISH_CONC" -d "$PUBLISH_DURATION")
-PUB_RATE=$(kv rate "$PUB_OUT")
-[ "$(kv errors "$PUB_OUT")" = 0 ] || die "publish-load had errors: $PUB_OUT"
 kill -TERM "$ARCA_PID"; wait "$ARCA_PID" || true; ARCA_PID=""
 
+# Publishes: every round starts each side afresh (a new process on a new
+# data directory), this tree first, then BASE_REF's build; the medians
+# count, as for the rows above, so a drift of the machine's speed during
+# the run hits both sides alike.
 BASE_LABEL="issue 18's figure"
 BASE_RATE=$BASE_PUBLISH_RATE
 if [ -n "$BASE_REF" ]; then
-  log "PUBLISH 4 KiB on $BASE_REF (built from git, fresh data directory)"
+  log "building $BASE_REF for the publish baseline"
   mkdir -p "$TMP/base"
   git archive "$BASE_REF" | tar -x -C "$TMP/base"
   (cd "$TMP/base" && go build -o "$TMP/arca-base" ./cmd/arca)
-  ARCA_LISTEN=127.0.0.1:0 ARCA_DATA="$TMP/data-base" "$TMP/arca-base" serve 2>"$TMP/arca-base.log" &
-  ARCA_PID=$!
-  ARCA_ENDPOINT=$(arca_address "$TMP/arca-base.log" "$ARCA_PID")
-  "$BENCHCTL" setup
-  out=$("$BENCHCTL" publish-load -file "$WWW/small.bin" -asset small.bin -c "$PUBLISH_CONC" -d "$PUBLISH_DURATION")
-  BASE_RATE=$(kv rate "$out")
   BASE_LABEL="$BASE_REF ($(git rev-parse --short "$BASE_REF")), same run"
-  kill -TERM "$ARCA_PID"; wait "$ARCA_PID" || true; ARCA_PID=""
 fi
+publish_round() {  # publish_round BINARY NAME -> publishes/s
+  local out
+  ARCA_LISTEN=127.0.0.1:0 ARCA_DATA="$TMP/data-$2" "$1" serve 2>"$TMP/arca-$2.log" &
+  ARCA_PID=$!
+  ARCA_ENDPOINT=$(arca_address "$TMP/arca-$2.log" "$ARCA_PID")
+  "$BENCHCTL" setup >/dev/null
+  out=$("$BENCHCTL" publish-load -file "$WWW/small.bin" -asset small.bin -c "$PUBLISH_CONC" -d "$PUBLISH_DURATION")
+  [ "$(kv errors "$out")" = 0 ] || die "publish-load on $2 had errors: $out"
+  kill -TERM "$ARCA_PID"; wait "$ARCA_PID" || true; ARCA_PID=""
+  kv rate "$out"
+}
+PUB_RATES=() BASE_RATES=()
+for r in $(seq "$ROUNDS"); do
+  log "round $r/$ROUNDS, PUBLISH 4 KiB: $PUBLISH_CONC workers for $PUBLISH_DURATION${BASE_REF:+, this tree then $BASE_REF}"
+  PUB_RATES+=("$(publish_round "$TMP/arca" "pub-$r")")
+  [ -z "$BASE_REF" ] || BASE_RATES+=("$(publish_round "$TMP/arca-base" "base-$r")")
+done
+PUB_RATE=$(median "${PUB_RATES[@]}")
+[ -z "$BASE_REF" ] || BASE_RATE=$(median "${BASE_RATES[@]}")
 
 # ---------------------------------------------------------------- cluster rows
 CLUSTER_ROWS=()
@@ -204,8 +216,9 @@ OUT=$TMP/all.md
   echo
   echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ), arca commit $COMMIT, $(go version | cut -d' ' -f3)"
   echo "- machine: $(nproc) CPUs ($CPU_MODEL), shared by wrk, arca and nginx; load average $LOAD_START at the start, $LOAD_END at the end"
-  echo "- command: \`DURATION=$DURATION ROUNDS=$ROUNDS CLUSTER=$CLUSTER PUBLISH_DURATION=$PUBLISH_DURATION${BASE_REF:+ BASE_REF=$BASE_REF} bash bench/all.sh\`; publish-load $PUBLISH_CONC workers for $PUBLISH_DURATION on each side; wrk -t$WRK_THREADS -c$WRK_CONNS -d$DURATION, $ROUNDS rounds alternating nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') (2 workers, sendfile) and arca (its token / presigned URL); req/s are each side's median"
+  echo "- command: \`DURATION=$DURATION ROUNDS=$ROUNDS CLUSTER=$CLUSTER PUBLISH_DURATION=$PUBLISH_DURATION${BASE_REF:+ BASE_REF=$BASE_REF} bash bench/all.sh\`; publish-load $PUBLISH_CONC workers for $PUBLISH_DURATION per round and side, $ROUNDS rounds, each on a fresh process and data directory; wrk -t$WRK_THREADS -c$WRK_CONNS -d$DURATION, $ROUNDS rounds alternating nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') (2 workers, sendfile) and arca (its token / presigned URL); req/s are each side's median"
   echo "- every round's req/s (nginx; arca): $(for n in asset packument tarball simple maven; do printf '%s %s; %s. ' "$n" "$(echo ${NS[$n]} | tr ' ' ,)" "$(echo ${AS[$n]} | tr ' ' ,)"; done)"
+  echo "- every round's publishes/s (this tree${BASE_REF:+; $BASE_REF}): $(echo "${PUB_RATES[@]}" | tr ' ' ,)${BASE_REF:+; $(echo "${BASE_RATES[@]}" | tr ' ' ,)}"
   echo "- cluster rows: $CLUSTER_NOTE"
   echo
   first=1
