@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/arca-repo/arca/internal/blob/memcache"
+	"github.com/arca-repo/arca/internal/blob"
 )
 
 // ServeBytes and ServeContent answer exactly as http.ServeContent does:
@@ -60,7 +60,7 @@ func TestServeBytesMatchesServeContent(t *testing.T) {
 							if via == "bytes" {
 								ServeBytes(got, r, m, body)
 							} else {
-								ServeContent(got, r, m, memcache.NewReader(body))
+								ServeContent(got, r, m, blob.NewBytesReader(body))
 							}
 							what := strings.Join([]string{name, method, via, m.String()}, " ")
 							if got.Code != want.Code || !bytes.Equal(got.Body.Bytes(), want.Body.Bytes()) {

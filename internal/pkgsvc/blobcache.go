@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/blob"
 	"github.com/arca-repo/arca/internal/blob/memcache"
 )
 
@@ -18,11 +19,17 @@ func (s *Service) openBlob(ctx context.Context, ns, sum string, size int64) (io.
 		return s.blobs.Open(ctx, ns, sum)
 	}
 	if b, ok := c.Get(ns, sum); ok {
-		return memcache.NewReader(b), int64(len(b)), nil
+		return blob.NewBytesReader(b), int64(len(b)), nil
 	}
 	f, n, err := s.blobs.Open(ctx, ns, sum)
 	if err != nil || n > c.MaxBlob() {
 		return f, n, err
+	}
+	if m, ok := f.(*blob.BytesReader); ok {
+		// Already in memory (a small blob of the data directory's
+		// blobs.db): cache those bytes rather than a copy.
+		c.Add(ns, sum, m.Bytes())
+		return f, n, nil
 	}
 	b := make([]byte, n)
 	_, err = io.ReadFull(f, b)
@@ -31,7 +38,7 @@ func (s *Service) openBlob(ctx context.Context, ns, sum string, size int64) (io.
 		return nil, 0, apierr.Wrap(err, "reading blob %s/%s", ns, sum)
 	}
 	c.Add(ns, sum, b)
-	return memcache.NewReader(b), n, nil
+	return blob.NewBytesReader(b), n, nil
 }
 
 // BlobCacheStats returns the small-blob cache's counters (zero without a

@@ -1,7 +1,6 @@
 package fs
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -354,8 +353,3 @@ func smallErr(err error, format string, args ...any) error {
 
 // sqliteFull is SQLITE_FULL, the primary code of "database or disk is full".
 const sqliteFull = 13
-
-// smallReader is a small blob's content as an io.ReadSeekCloser.
-type smallReader struct{ *bytes.Reader }
-
-func (smallReader) Close() error { return nil }

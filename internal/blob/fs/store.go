@@ -5,7 +5,6 @@
 package fs
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -102,7 +101,7 @@ func (s *Store) Open(ctx context.Context, ns, sum string) (io.ReadSeekCloser, in
 			return nil, 0, apierr.Wrap(serr, "reading blob %s/%s", ns, sum)
 		}
 		if ok {
-			return smallReader{bytes.NewReader(data)}, int64(len(data)), nil
+			return blob.NewBytesReader(data), int64(len(data)), nil
 		}
 	}
 	if err != nil {

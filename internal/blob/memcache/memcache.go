@@ -9,7 +9,6 @@
 package memcache
 
 import (
-	"bytes"
 	"container/list"
 	"sync"
 	"sync/atomic"
@@ -137,23 +136,3 @@ func (c *Cache) Stats() Stats {
 	return Stats{Hits: c.hits.Load(), Misses: c.misses.Load(), Fills: c.fills.Load(),
 		Evictions: c.evictions.Load(), Deletes: c.deletes.Load(), Entries: n, Bytes: b, MaxBytes: c.maxBytes}
 }
-
-// Reader serves cached bytes as a blob body (io.ReadSeekCloser). Bytes
-// hands the whole content to a writer that can send it in one write.
-type Reader struct {
-	bytes.Reader
-	b []byte
-}
-
-// NewReader returns a Reader over b.
-func NewReader(b []byte) *Reader {
-	r := &Reader{b: b}
-	r.Reader.Reset(b)
-	return r
-}
-
-// Bytes returns the whole content (shared; do not modify).
-func (r *Reader) Bytes() []byte { return r.b }
-
-// Close does nothing.
-func (r *Reader) Close() error { return nil }

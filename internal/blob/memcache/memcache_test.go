@@ -3,7 +3,6 @@ package memcache
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"sync"
 	"testing"
 )
@@ -67,17 +66,6 @@ func TestNilCachesNothing(t *testing.T) {
 	}
 	c.Delete("a", "b")
 	_ = c.Stats()
-}
-
-func TestReader(t *testing.T) {
-	r := NewReader([]byte("hello"))
-	if _, err := r.Seek(1, io.SeekStart); err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(r)
-	if string(b) != "ello" || string(r.Bytes()) != "hello" || r.Close() != nil {
-		t.Fatalf("%q %q", b, r.Bytes())
-	}
 }
 
 func TestConcurrent(t *testing.T) {

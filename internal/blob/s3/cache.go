@@ -1,11 +1,9 @@
 package s3
 
 import (
-	"bytes"
 	"container/list"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
 	"sync"
 	"sync/atomic"
 )
@@ -125,10 +123,3 @@ func (s *Store) CacheStats() CacheStats {
 		Entries: c.lru.Len(), Bytes: c.bytes, MaxBytes: c.maxBytes, MaxObject: c.maxObject,
 	}
 }
-
-// memReader serves cached bytes as an Open result.
-type memReader struct{ *bytes.Reader }
-
-func (memReader) Close() error { return nil }
-
-var _ io.ReadSeekCloser = memReader{}

@@ -1,7 +1,6 @@
 package s3
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -35,7 +34,7 @@ func (s *Store) Open(ctx context.Context, ns, sum string) (io.ReadSeekCloser, in
 		if s.down.Load() {
 			// S3 unreachable: ask it, so the outage shows (noteHealth).
 		} else if data, ok := s.cache.get(key); ok {
-			return memReader{bytes.NewReader(data)}, int64(len(data)), nil
+			return blob.NewBytesReader(data), int64(len(data)), nil
 		}
 	}
 	r := &rangeReader{ctx: ctx, s: s, ns: ns, sum: sum, size: -1}
@@ -56,7 +55,7 @@ func (s *Store) Open(ctx context.Context, ns, sum string) (io.ReadSeekCloser, in
 			return nil, 0, err
 		}
 		s.cache.put(key, sum, data)
-		return memReader{bytes.NewReader(data)}, r.size, nil
+		return blob.NewBytesReader(data), r.size, nil
 	}
 	if r.size < 0 { // no Content-Length: ask for the size
 		r.drop()
