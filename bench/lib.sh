@@ -164,5 +164,6 @@ CONF
   NGINX_URL=$scheme://127.0.0.1:$NGINX_PORT
   echo ok >"$WWW/ping"
   for i in $(seq 100); do curl -sf "${curl_tls[@]}" -o /dev/null "$NGINX_URL/ping" && return; sleep 0.05; done
+  cat "$TMP/nginx/error.log" >&2 2>/dev/null
   die "nginx did not start"
 }

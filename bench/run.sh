@@ -135,34 +135,7 @@ stop_arca() {
 cpu_delta() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 # ---------------------------------------------------------------- nginx
-NGINX_PORT=$("$BENCHCTL" freeport)
-NGINX_USER=""
-[ "$(id -u)" = 0 ] && NGINX_USER="user root;"   # workers must read $TMP (0700)
-cat >"$TMP/nginx/nginx.conf" <<EOF
-$NGINX_USER
-daemon off;
-worker_processes 2;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  sendfile on;
-  access_log off;
-  default_type application/octet-stream;
-  client_body_temp_path $TMP/nginx/tmp;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    root $WWW;
-    location / { }
-  }
-}
-EOF
-"$NGINX" -t -q -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" || die "nginx config test failed"
-"$NGINX" -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" &
-NGINX_PID=$!
-NGINX_URL=http://127.0.0.1:$NGINX_PORT
-for i in $(seq 100); do curl -sf -o /dev/null "$NGINX_URL/small.bin" && break; sleep 0.05; done
-curl -sf -o /dev/null "$NGINX_URL/small.bin" || { cat "$TMP/nginx/error.log" >&2; die "nginx did not start"; }
+start_nginx 'default_type application/octet-stream;'
 
 # ---------------------------------------------------------------- measuring
 wrk_rps() {  # wrk_rps URL -> requests/s; dies on non-2xx answers
