@@ -4,18 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
-	"net/url"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/blob"
-
-	// The driver registers itself as "sqlite".
-	"modernc.org/sqlite"
+	"github.com/arca-repo/arca/internal/sqlitefile"
 )
 
 // SmallMax is the size up to which a blob is kept in blobs.db rather than
@@ -80,43 +75,23 @@ type smallOp struct {
 	done    chan struct{}
 }
 
-func openSmall(path string) (*smallDB, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, err
-	}
+// openSmall opens (creating it if need be) the blobs.db at the absolute
+// path abs and starts its writer.
+func openSmall(abs string) (*smallDB, error) {
 	ctx := context.Background()
-	syncData()
-	wdb, err := sql.Open("sqlite", smallDSN(abs, "journal_mode(WAL)", "synchronous(FULL)")+"&_txlock=immediate")
+	wdb, err := sqlitefile.OpenWriter(ctx, abs)
 	if err != nil {
 		return nil, err
-	}
-	wdb.SetMaxOpenConns(1)
-	wdb.SetMaxIdleConns(1)
-	wdb.SetConnMaxLifetime(0)
-	wdb.SetConnMaxIdleTime(0)
-	var mode string
-	if err := wdb.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
-		wdb.Close()
-		return nil, err
-	}
-	if mode != "wal" {
-		wdb.Close()
-		return nil, fmt.Errorf("journal_mode is %q, want wal", mode)
 	}
 	if _, err := wdb.ExecContext(ctx, smallSchema); err != nil {
 		wdb.Close()
 		return nil, err
 	}
-	rdb, err := sql.Open("sqlite", smallDSN(abs, "query_only(ON)"))
+	rdb, err := sqlitefile.OpenReaders(ctx, abs, 4)
 	if err != nil {
 		wdb.Close()
 		return nil, err
 	}
-	rdb.SetMaxOpenConns(4)
-	rdb.SetMaxIdleConns(4)
-	rdb.SetConnMaxLifetime(0)
-	rdb.SetConnMaxIdleTime(0)
 	d := &smallDB{
 		wdb: wdb, rdb: rdb,
 		queue:   make(chan *smallOp, smallBatch),
@@ -125,27 +100,6 @@ func openSmall(path string) (*smallDB, error) {
 	}
 	go d.run()
 	return d, nil
-}
-
-// syncData makes SQLite commit with fdatasync(2) rather than fsync(2), as
-// the C library's Linux builds do: the log's data and size reach the disk
-// all the same, only its timestamps do not wait for the journal, which on
-// ext4 is most of a commit. The switch is the driver's and process-wide;
-// the metadata store sets it too. Where the platform has no fdatasync the
-// driver keeps fsync and says so, which changes nothing here.
-func syncData() { _, _ = sqlite.Fdatasync(true) }
-
-// smallDSN is a file: URI for abs with per-connection pragmas (escaped, so
-// any path opens the right file). busy_timeout covers other processes
-// sharing the directory.
-func smallDSN(abs string, pragmas ...string) string {
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
-	for _, p := range pragmas {
-		q.Add("_pragma", p)
-	}
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
-	return u.String()
 }
 
 func (d *smallDB) close() error {
@@ -344,12 +298,8 @@ func (d *smallDB) page(ctx context.Context, ns, sum *string) ([]blob.Info, int, 
 // no space (SQLITE_FULL, or ENOSPC under an I/O error) is StorageFull about
 // the blob store's disk; anything else is internal.
 func smallErr(err error, format string, args ...any) error {
-	var se *sqlite.Error
-	if errors.As(err, &se) && se.Code()&0xff == sqliteFull {
+	if sqlitefile.IsFull(err) {
 		return apierr.DiskFull(apierr.DepBlob, apierr.Wrap(err, format, args...))
 	}
 	return ioErr(err, format, args...)
 }
-
-// sqliteFull is SQLITE_FULL, the primary code of "database or disk is full".
-const sqliteFull = 13

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/arca-repo/arca/internal/apierr"
+	"github.com/arca-repo/arca/internal/sqlitefile"
 	"modernc.org/sqlite"
 )
 
@@ -45,20 +46,10 @@ func internal(err error, op string) error {
 	if errors.As(err, &ae) {
 		return err // already classified (e.g. a bad time or cursor)
 	}
-	if isFull(err) {
+	if sqlitefile.IsFull(err) {
 		return apierr.DiskFull(apierr.DepMeta, fmt.Errorf("sqlite %s: %w", op, err))
 	}
 	return apierr.Wrap(fmt.Errorf("sqlite %s: %w", op, err), "An internal error occurred.")
-}
-
-// codeFull is SQLITE_FULL, the primary code of "database or disk is full".
-const codeFull = 13
-
-// isFull reports whether err is a write SQLite could not make for want of
-// space: SQLITE_FULL (any extended code), or an I/O error whose cause is
-// ENOSPC.
-func isFull(err error) bool {
-	return sqliteCode(err)&0xff == codeFull || apierr.IsNoSpace(err)
 }
 
 // getErr classifies a single-row read: no row is NotFound of typ/id.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/arca-repo/arca/internal/meta"
+	"github.com/arca-repo/arca/internal/sqlitefile"
 )
 
 // Migration 0006 gives every domain that existed before it the root package
@@ -22,7 +23,7 @@ func TestMigrationGivesExistingDomainsTheRootGroup(t *testing.T) {
 	s.Close()
 	// Back to schema 5: as if the domain predated package groups. (When a
 	// migration 0007 exists, undo it here too: only the newest ones re-run.)
-	db, err := sql.Open("sqlite", dsn(path))
+	db, err := sql.Open("sqlite", sqlitefile.DSN(path))
 	if err != nil {
 		t.Fatal(err)
 	}

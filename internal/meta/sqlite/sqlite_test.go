@@ -12,6 +12,7 @@ import (
 	"github.com/arca-repo/arca/internal/meta"
 	"github.com/arca-repo/arca/internal/meta/metatest"
 	"github.com/arca-repo/arca/internal/meta/migration"
+	"github.com/arca-repo/arca/internal/sqlitefile"
 )
 
 // openTemp opens a store on a new file in t's temp directory.
@@ -36,7 +37,7 @@ func TestConformance(t *testing.T) {
 // appliedMigrations reads schema_migrations through a separate connection.
 func appliedMigrations(t *testing.T, path string) map[int]int64 {
 	t.Helper()
-	db, err := sql.Open("sqlite", dsn(path))
+	db, err := sql.Open("sqlite", sqlitefile.DSN(path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func TestReopenKeepsDataAndMigrations(t *testing.T) {
 func TestRefusesNewerSchema(t *testing.T) {
 	s, path := openTemp(t)
 	s.Close()
-	db, err := sql.Open("sqlite", dsn(path))
+	db, err := sql.Open("sqlite", sqlitefile.DSN(path))
 	if err != nil {
 		t.Fatal(err)
 	}

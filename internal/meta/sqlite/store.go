@@ -18,8 +18,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -27,14 +25,8 @@ import (
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/meta"
 
-	// The driver registers itself as "sqlite".
-	"modernc.org/sqlite"
+	"github.com/arca-repo/arca/internal/sqlitefile"
 )
-
-// busyTimeoutMillis bounds how long a connection waits for a lock held by
-// another process (a second arca on the same file, a backup tool) before a
-// statement fails with SQLITE_BUSY.
-const busyTimeoutMillis = 10000
 
 // Store is the SQLite metadata backend. Its Reader methods read committed
 // data from the read pool.
@@ -75,49 +67,19 @@ func Open(path string) (*Store, error) {
 		return nil, apierr.Wrap(err, "sqlite: cannot resolve database path")
 	}
 	ctx := context.Background()
-	// Commit with fdatasync(2), as SQLite's own Linux builds do: the WAL's
-	// data and size are just as durable, only its timestamps are not waited
-	// for. The driver's switch is process-wide (the blob store's blobs.db
-	// sets it too); where the platform lacks fdatasync it keeps fsync.
-	_, _ = sqlite.Fdatasync(true)
 
 	// The write pool opens first: it switches the file to WAL (a persistent
 	// setting) and migrates before any reader looks at the schema.
-	wdb, err := sql.Open("sqlite", dsn(abs,
-		"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(ON)",
-	)+"&_txlock=immediate")
+	wdb, err := sqlitefile.OpenWriter(ctx, abs, "foreign_keys(ON)")
 	if err != nil {
 		return nil, apierr.Wrap(err, "sqlite: cannot open database")
-	}
-	wdb.SetMaxOpenConns(1)
-	wdb.SetMaxIdleConns(1)
-	wdb.SetConnMaxLifetime(0)
-	wdb.SetConnMaxIdleTime(0)
-	if err := checkJournalMode(ctx, wdb); err != nil {
-		wdb.Close()
-		return nil, err
 	}
 	if err := migrate(ctx, wdb); err != nil {
 		wdb.Close()
 		return nil, err
 	}
-
-	// query_only guards against a write slipping onto a read connection,
-	// where it would escape Update's serialization.
-	rdb, err := sql.Open("sqlite", dsn(abs,
-		"synchronous(FULL)", "foreign_keys(ON)", "query_only(ON)",
-	))
+	rdb, err := sqlitefile.OpenReaders(ctx, abs, max(4, runtime.GOMAXPROCS(0)), "synchronous(FULL)", "foreign_keys(ON)")
 	if err != nil {
-		wdb.Close()
-		return nil, apierr.Wrap(err, "sqlite: cannot open database")
-	}
-	n := max(4, runtime.GOMAXPROCS(0))
-	rdb.SetMaxOpenConns(n)
-	rdb.SetMaxIdleConns(n) // opening a SQLite connection is costly; keep them
-	rdb.SetConnMaxLifetime(0)
-	rdb.SetConnMaxIdleTime(0)
-	if err := rdb.PingContext(ctx); err != nil {
-		rdb.Close()
 		wdb.Close()
 		return nil, apierr.Wrap(err, "sqlite: cannot open database")
 	}
@@ -131,32 +93,6 @@ func Open(path string) (*Store, error) {
 	s.reader = reader{q: pooled{db: rdb, cache: &s.rstmts}}
 	s.group.start(s)
 	return s, nil
-}
-
-// dsn builds a file: URI for abs with per-connection pragmas. The path is
-// URI-escaped so that names containing '?', '#' or '%' open the right file.
-func dsn(abs string, pragmas ...string) string {
-	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMillis))
-	for _, p := range pragmas {
-		q.Add("_pragma", p)
-	}
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
-	return u.String()
-}
-
-// checkJournalMode fails if the file is not in WAL mode, which SQLite falls
-// back to silently on file systems without shared-memory support; without
-// WAL, the read pool would block the writer and the writer the readers.
-func checkJournalMode(ctx context.Context, db *sql.DB) error {
-	var mode string
-	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
-		return apierr.Wrap(err, "sqlite: cannot open database")
-	}
-	if mode != "wal" {
-		return apierr.Wrap(fmt.Errorf("journal_mode is %q, want wal", mode), "sqlite: cannot open database")
-	}
-	return nil
 }
 
 // Close closes both pools.
