@@ -41,7 +41,7 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 		return blob.Digests{}, err
 	}
 	if eof && len(head) <= s.smallMax {
-		return s.putSmall(ctx, ns, head, h, expectSHA256)
+		return s.putSmall(ns, head, h, expectSHA256)
 	}
 
 	u, err := s.newUpload()
@@ -93,7 +93,7 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 
 // putSmall stores a blob read whole into data in blobs.db, unless a file
 // already holds it (stored before blobs.db existed).
-func (s *Store) putSmall(ctx context.Context, ns string, data []byte, h *blob.Hasher, expectSHA256 string) (blob.Digests, error) {
+func (s *Store) putSmall(ns string, data []byte, h *blob.Hasher, expectSHA256 string) (blob.Digests, error) {
 	d := h.Digests()
 	if expectSHA256 != "" && d.SHA256 != expectSHA256 {
 		return blob.Digests{}, mismatch(d.SHA256, expectSHA256)

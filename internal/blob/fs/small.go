@@ -68,12 +68,15 @@ func (s *Store) WriterStats() WriterStats {
 
 // smallOp is one write waiting for its group's commit.
 type smallOp struct {
-	// insert, or delete when data is nil.
 	ns, sum string
-	data    []byte
+	del     bool   // a delete; otherwise an insert of data
+	data    []byte // the whole blob (may be empty)
 	err     error
 	done    chan struct{}
 }
+
+// errClosed is a write's error once the store is closed.
+var errClosed = errors.New("blob store closed")
 
 // openSmall opens (creating it if need be) the blobs.db at the absolute
 // path abs and starts its writer.
@@ -118,7 +121,7 @@ func (d *smallDB) write(op *smallOp) error {
 	select {
 	case d.queue <- op:
 	case <-d.stop:
-		return errors.New("blob store closed")
+		return errClosed
 	}
 	select {
 	case <-op.done:
@@ -128,7 +131,7 @@ func (d *smallDB) write(op *smallOp) error {
 		case <-op.done:
 			return op.err
 		default:
-			return errors.New("blob store closed")
+			return errClosed
 		}
 	}
 }
@@ -146,7 +149,7 @@ func (d *smallDB) run() {
 			for {
 				select {
 				case op := <-d.queue:
-					op.err = errors.New("blob store closed")
+					op.err = errClosed
 					close(op.done)
 				default:
 					return
@@ -190,11 +193,11 @@ func (d *smallDB) commit(ops []*smallOp) error {
 	}
 	now := time.Now().UnixNano()
 	for _, op := range ops {
-		if op.data != nil {
+		if op.del {
+			_, err = tx.ExecContext(ctx, `DELETE FROM blobs WHERE ns = ? AND sha256 = ?`, op.ns, op.sum)
+		} else {
 			_, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO blobs (ns, sha256, size, mtime, data) VALUES (?, ?, ?, ?, ?)`,
 				op.ns, op.sum, len(op.data), now, op.data)
-		} else {
-			_, err = tx.ExecContext(ctx, `DELETE FROM blobs WHERE ns = ? AND sha256 = ?`, op.ns, op.sum)
 		}
 		if err != nil {
 			_ = tx.Rollback()

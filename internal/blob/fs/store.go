@@ -26,7 +26,8 @@ const bufSize = 512 << 10
 // 0600. Only the server process needs to read blobs.
 const dirPerm = 0o750
 
-// Store is a blob.Store keeping each blob as one file under a directory.
+// Store is a blob.Store keeping each blob under a directory: as a file of
+// its own, or (up to SmallMax bytes) as a row of the directory's blobs.db.
 // It is safe for concurrent use, including by several processes sharing the
 // directory: files are coordinated by atomic renames, blobs.db by SQLite's
 // own locking.
@@ -156,7 +157,7 @@ func (s *Store) Delete(ctx context.Context, ns, sum string) error {
 	if !errors.Is(err, os.ErrNotExist) && !isNotDir(err) {
 		return apierr.Wrap(err, "deleting blob %s/%s", ns, sum)
 	}
-	if err := s.small.write(&smallOp{ns: ns, sum: sum}); err != nil {
+	if err := s.small.write(&smallOp{ns: ns, sum: sum, del: true}); err != nil {
 		return smallErr(err, "deleting blob %s/%s", ns, sum)
 	}
 	return nil

@@ -17,7 +17,8 @@ import (
 // into place this creates and removes no directory entry in tmp/ (whose
 // lock every concurrent upload shared) and needs no cross-directory rename
 // (which the kernel serialises for the whole filesystem); measured with 8
-// concurrent 4 KiB Puts, the path costs about half the CPU. A crash leaves
+// concurrent 4 KiB Puts (before blobs of that size moved to blobs.db), the
+// path cost about half the CPU. A crash leaves
 // nothing behind: an unnamed file vanishes with its last descriptor. The
 // name appears atomically, as with rename, and only for complete, fsynced
 // content. linkat refuses to replace a name: if a concurrent Put of the
