@@ -168,10 +168,22 @@ func (e *External) Verify(ctx context.Context, base *url.URL, a external.Asset, 
 		return fmt.Errorf("checksum database: %v", err)
 	}
 	var got, want string
-	if kind == kindMod {
+	var gomod []byte // a go.mod read whole, for the lookups ahead (prefetch.go)
+	switch {
+	case kind == kindMod && size <= maxPrefetchMod:
+		gomod = make([]byte, size)
+		var n int
+		if n, err = file.ReadAt(gomod, 0); n == len(gomod) {
+			err = nil
+		}
+		if err == nil {
+			got, err = HashMod(bytes.NewReader(gomod))
+		}
+		want = modHash
+	case kind == kindMod:
 		got, err = HashMod(io.NewSectionReader(file, 0, size))
 		want = modHash
-	} else {
+	default:
 		got, err = HashZip(file, size)
 		want = zipHash
 	}
@@ -181,11 +193,8 @@ func (e *External) Verify(ctx context.Context, base *url.URL, a external.Asset, 
 	if got != want {
 		return fmt.Errorf("%s@%s: the %s's hash is %s, the checksum database records %s", mod, version, kind, got, want)
 	}
-	if kind == kindMod && size <= maxPrefetchMod {
-		b := make([]byte, size)
-		if _, err := file.ReadAt(b, 0); err == nil || err == io.EOF {
-			e.sum.prefetchRequirements(b)
-		}
+	if gomod != nil {
+		e.sum.prefetchRequirements(gomod)
 	}
 	return nil
 }
