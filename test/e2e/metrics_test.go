@@ -127,6 +127,8 @@ func TestMetricsAccessLogPprof(t *testing.T) {
 		`arca_cache_max_bytes{cache="policies"}`,
 		`arca_sqlite_commits_total`,
 		`arca_sqlite_updates_total`,
+		`arca_blob_commits_total`, // the small blobs went to blobs.db
+		`arca_blob_writes_total`,
 	} {
 		if m[want] < 1 {
 			t.Errorf("%s = %v, want ≥ 1", want, m[want])
@@ -296,5 +298,8 @@ func TestMetricsClusterCaches(t *testing.T) {
 	}
 	if _, ok := m[`arca_sqlite_commits_total`]; ok {
 		t.Error("a PostgreSQL node reports SQLite commits")
+	}
+	if _, ok := m[`arca_blob_commits_total`]; ok {
+		t.Error("an S3 node reports commits of a data directory's blobs.db")
 	}
 }
