@@ -36,7 +36,7 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 
 	// The head: up to SmallMax+1 bytes, which tell a small blob (EOF
 	// within them) from a large one.
-	head, eof, err := readHead(ctx, r, buf[:s.smallMax+1], h, maxSize)
+	head, eof, err := blob.ReadHead(ctx, r, buf[:s.smallMax+1], h, maxSize)
 	if err != nil {
 		return blob.Digests{}, err
 	}
@@ -59,7 +59,7 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 	}
 	d := h.Digests()
 	if expectSHA256 != "" && d.SHA256 != expectSHA256 {
-		return blob.Digests{}, mismatch(d.SHA256, expectSHA256)
+		return blob.Digests{}, blob.Mismatch(d.SHA256, expectSHA256)
 	}
 
 	target := s.blobPath(ns, d.SHA256)
@@ -96,7 +96,7 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 func (s *Store) putSmall(ns string, data []byte, h *blob.Hasher, expectSHA256 string) (blob.Digests, error) {
 	d := h.Digests()
 	if expectSHA256 != "" && d.SHA256 != expectSHA256 {
-		return blob.Digests{}, mismatch(d.SHA256, expectSHA256)
+		return blob.Digests{}, blob.Mismatch(d.SHA256, expectSHA256)
 	}
 	target := s.blobPath(ns, d.SHA256)
 	if _, err := os.Lstat(target); err == nil {
@@ -109,11 +109,6 @@ func (s *Store) putSmall(ns string, data []byte, h *blob.Hasher, expectSHA256 st
 		return blob.Digests{}, smallErr(err, "storing blob %s/%s", ns, d.SHA256)
 	}
 	return d, nil
-}
-
-// mismatch is the error for content whose SHA-256 is not the expected one.
-func mismatch(got, want string) error {
-	return apierr.Invalid("The SHA-256 of the uploaded content is %s, expected %s.", got, want)
 }
 
 // upload is a Put's file in tmp/ until it is placed under its blob name:
@@ -171,33 +166,6 @@ func (u *upload) discard() {
 	}
 }
 
-// readHead reads r into p until p is full or r ends, hashing what it
-// reads, and reports whether r ended. More than maxSize bytes (maxSize > 0)
-// is a Validation error.
-func readHead(ctx context.Context, r io.Reader, p []byte, h *blob.Hasher, maxSize int64) ([]byte, bool, error) {
-	n := 0
-	for n < len(p) {
-		if err := ctx.Err(); err != nil {
-			return nil, false, blob.Cancelled(err)
-		}
-		k, rerr := r.Read(p[n:])
-		if k > 0 {
-			if maxSize > 0 && int64(n+k) > maxSize {
-				return nil, false, tooLarge(maxSize)
-			}
-			h.Write(p[n : n+k])
-			n += k
-		}
-		if rerr == io.EOF {
-			return p[:n], true, nil
-		}
-		if rerr != nil {
-			return nil, false, readErr(rerr)
-		}
-	}
-	return p[:n], false, nil
-}
-
 // copyIn copies the rest of r (n bytes of it already read) to f and h
 // through buf, so a Put allocates the same whatever its size. It reads at
 // most maxSize+1 bytes in all: one byte past the limit proves the upload is
@@ -221,7 +189,7 @@ func copyIn(ctx context.Context, f *os.File, r io.Reader, h *blob.Hasher, buf []
 		if k > 0 {
 			n += int64(k)
 			if maxSize > 0 && n > maxSize {
-				return tooLarge(maxSize)
+				return blob.TooLarge(maxSize)
 			}
 			h.Write(p[:k])
 			if _, err := f.Write(p[:k]); err != nil {
@@ -232,24 +200,9 @@ func copyIn(ctx context.Context, f *os.File, r io.Reader, h *blob.Hasher, buf []
 			return nil
 		}
 		if rerr != nil {
-			return readErr(rerr)
+			return blob.ReadErr(rerr)
 		}
 	}
-}
-
-func tooLarge(maxSize int64) error {
-	return apierr.Invalid("The upload exceeds the maximum size of %d bytes.", maxSize)
-}
-
-// readErr keeps a classified error from the reader (say, a transport that
-// already knows the body is malformed); anything else is a failed read of
-// the request body.
-func readErr(err error) error {
-	var ae *apierr.Error
-	if errors.As(err, &ae) {
-		return err
-	}
-	return apierr.Wrap(err, "reading upload")
 }
 
 // ensureDir creates a blob's fan-out directory and makes every directory it

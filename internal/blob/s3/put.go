@@ -75,7 +75,7 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 
 	d := in.h.Digests()
 	if expectSHA256 != "" && d.SHA256 != expectSHA256 {
-		return blob.Digests{}, apierr.Invalid("The SHA-256 of the uploaded content is %s, expected %s.", d.SHA256, expectSHA256)
+		return blob.Digests{}, blob.Mismatch(d.SHA256, expectSHA256)
 	}
 	key := s.keys.blobKey(ns, d.SHA256)
 	// Content addressing: an object already at key holds these bytes, so it
@@ -106,7 +106,7 @@ func (s *Store) putDirect(ctx context.Context, ns string, in *hashingReader, dat
 	}
 	d := in.h.Digests()
 	if expectSHA256 != "" && d.SHA256 != expectSHA256 {
-		return blob.Digests{}, apierr.Invalid("The SHA-256 of the uploaded content is %s, expected %s.", d.SHA256, expectSHA256)
+		return blob.Digests{}, blob.Mismatch(d.SHA256, expectSHA256)
 	}
 	// Content addressing: an object already at the key holds these very
 	// bytes, and writing them again costs one request, as asking would.
