@@ -11,6 +11,7 @@ var contentTables = map[string]bool{
 	"package_versions": true,
 	"assets":           true,
 	"dist_tags":        true,
+	"blob_rows":        true,
 }
 
 // WritesStructure reports whether the SQL statement sql may write anything

@@ -23,9 +23,10 @@ func TestMigrationGivesExistingDomainsTheRootGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	// Back to schema 5: as if the domain predated package groups. (When a
-	// migration 0007 exists, undo it here too: only the newest ones re-run.)
-	for _, q := range []string{`DROP TABLE ` + schema + `.package_group_versions`, `DROP TABLE ` + schema + `.package_group_repositories`,
+	// Back to schema 5: as if the domain predated package groups. Later
+	// migrations are undone too: only the newest ones re-run.
+	for _, q := range []string{`DROP TABLE ` + schema + `.blob_rows`, `DELETE FROM ` + schema + `.schema_migrations WHERE version = 7`,
+		`DROP TABLE ` + schema + `.package_group_versions`, `DROP TABLE ` + schema + `.package_group_repositories`,
 		`DROP TABLE ` + schema + `.package_groups`, `DELETE FROM ` + schema + `.schema_migrations WHERE version = 6`} {
 		exec(t, q)
 	}

@@ -55,7 +55,8 @@ func (st *txState) note(err error) {
 // transaction's snapshot. A tx must be used from one goroutine at a time.
 type tx struct {
 	reader
-	pg querier
+	pg     querier
+	schema string // the store's, for lock keys (PutBlobRow)
 }
 
 // tx is a meta.Tx.
@@ -167,7 +168,7 @@ func (s *Store) attempt(ctx context.Context, lock *int64, fn func(tx meta.Tx) er
 	}()
 
 	q := classifying{c, st}
-	if err := fn(&tx{reader: reader{q: q, st: st}, pg: q}); err != nil {
+	if err := fn(&tx{reader: reader{q: q, st: st}, pg: q, schema: s.schema}); err != nil {
 		return retryable(err) || retryable(st.failed), err
 	}
 	finished = true
