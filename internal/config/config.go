@@ -56,6 +56,10 @@ type Config struct {
 	// the lookup cache. PGCacheBytes bounds that cache.
 	PGCacheStaleness int   `yaml:"pg_cache_staleness_ms" env:"ARCA_PG_CACHE_STALENESS_MS"`
 	PGCacheBytes     int64 `yaml:"pg_cache_bytes" env:"ARCA_PG_CACHE_BYTES"`
+	// PGBlobRows keeps blobs of up to 64 KiB as rows of PostgreSQL, written
+	// by the transaction that references them, instead of in the blob
+	// store (internal/blob/rows). Only with database_url.
+	PGBlobRows bool `yaml:"pg_blob_rows" env:"ARCA_PG_BLOB_ROWS"`
 	// MaxAssetSize caps one asset, in bytes.
 	MaxAssetSize int64 `yaml:"max_asset_size" env:"ARCA_MAX_ASSET_SIZE"`
 	// MaxAssetsPerVersion caps the files of one Maven version (350, as
@@ -154,6 +158,7 @@ func Default() Config {
 		S3CacheMaxObject:    256 << 10,
 		PGCacheStaleness:    1000,
 		PGCacheBytes:        32 << 20,
+		PGBlobRows:          true,
 		BlobCacheBytes:      64 << 20,
 		BlobCacheMaxBlob:    64 << 10,
 		ExternalMetadataTTL: 300,

@@ -418,26 +418,30 @@ func (s *Service) keepFile(ctx context.Context, r Repo, xf *externalFile, body i
 	if err := s.admit(&body); err != nil {
 		return err
 	}
-	stored, unlock, err := s.storeBlob(ctx, r.Domain.ID, body, dg.SHA256)
+	held, err := s.storeBlob(ctx, r.Domain.ID, body, dg.SHA256)
 	if err != nil {
 		return err
 	}
-	defer unlock()
-	if stored.SHA256 != dg.SHA256 {
+	defer held.release()
+	if held.SHA256 != dg.SHA256 {
 		return errors.New("the stored bytes differ from the verified download")
 	}
-	return s.recordExternal(ctx, r, xf, stored)
+	return s.recordExternal(ctx, r, xf, held)
 }
 
 // recordExternal records a kept file: in the connection's repository
 // (package, version and asset rows as a first external arrival makes them),
 // then retained in r.
-func (s *Service) recordExternal(ctx context.Context, r Repo, xf *externalFile, dg blob.Digests) error {
+func (s *Service) recordExternal(ctx context.Context, r Repo, xf *externalFile, held *heldBlob) error {
+	dg := held.Digests
 	now := s.now().UTC()
 	rules := formatrules.Of(xf.format)
 	dn := displayName(xf.format, xf.namespace, xf.name)
 	for attempt := 1; ; attempt++ {
 		err := s.meta.Update(ctx, func(tx meta.Tx) error {
+			if err := held.record(ctx, tx, now); err != nil {
+				return err
+			}
 			p, err := packageFor(ctx, tx, xf.owner.ID, xf.format, xf.namespace, xf.name, meta.Block, meta.Allow, now)
 			if err != nil {
 				return err

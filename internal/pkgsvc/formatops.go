@@ -118,11 +118,12 @@ func (s *Service) PublishFormat(ctx context.Context, caller auth.Principal, r Re
 	if err := s.admit(&in.Body); err != nil {
 		return nil, err
 	}
-	dg, unlock, err := s.storeBlob(ctx, d.ID, in.Body, in.SHA256)
+	held, err := s.storeBlob(ctx, d.ID, in.Body, in.SHA256)
 	if err != nil {
 		return nil, err
 	}
-	defer unlock()
+	defer held.release()
+	dg := held.Digests
 	for _, c := range []struct{ alg, want, got string }{{"SHA-512", in.SHA512, dg.SHA512}, {"SHA-1", in.SHA1, dg.SHA1}, {"MD5", in.MD5, dg.MD5}} {
 		if c.want != "" && c.want != c.got {
 			// The stored bytes stay unreferenced; the collector removes them.
@@ -132,6 +133,9 @@ func (s *Service) PublishFormat(ctx context.Context, caller auth.Principal, r Re
 	now := s.now().UTC()
 	var res PublishResult
 	err = s.updatePackage(ctx, repo.ID, in.Format, in.Namespace, in.Package, func(tx meta.Tx) error {
+		if err := held.record(ctx, tx, now); err != nil {
+			return err
+		}
 		p, err := packageFor(ctx, tx, repo.ID, in.Format, in.Namespace, in.Package, meta.Allow, meta.Block, now)
 		if err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/auth"
 	"github.com/arca-repo/arca/internal/blob"
+	"github.com/arca-repo/arca/internal/blob/rows"
 	"github.com/arca-repo/arca/internal/meta"
 )
 
@@ -151,7 +152,10 @@ func (s *Service) GetPackageVersionAsset(ctx context.Context, caller auth.Princi
 		return nil, apierr.Conflicting(apierr.ResPackageVersion, version,
 			"Package version '%s' is %s; its assets cannot be downloaded.", version, v.Status)
 	}
-	if p, ok := s.blobs.(blob.Presigner); ok && s.redirect && mayRedirect {
+	// A blob kept as a row has no URL of the blob store; its bytes are
+	// served here (for a blob that small, faster than a redirect anyway).
+	isRow := s.blobRows && a.Size <= rows.Max
+	if p, ok := s.blobs.(blob.Presigner); ok && s.redirect && mayRedirect && !isRow {
 		u, err := p.PresignGet(ctx, loc.DomainID, a.SHA256, redirectTTL)
 		if err != nil {
 			return nil, err

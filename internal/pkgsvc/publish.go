@@ -1,6 +1,7 @@
 package pkgsvc
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/auth"
 	"github.com/arca-repo/arca/internal/blob"
+	"github.com/arca-repo/arca/internal/blob/rows"
 	"github.com/arca-repo/arca/internal/formatrules"
 	"github.com/arca-repo/arca/internal/meta"
 )
@@ -59,22 +61,49 @@ func (s *Service) Publish(ctx context.Context, caller auth.Principal, in Publish
 	if err := s.checkGroupOrigin(ctx, d, repo.Name, in.Format, in.Namespace, in.Package, meta.RestrictPublish); err != nil {
 		return nil, err
 	}
-	// Refuse doomed uploads before reading a byte; the transaction below
-	// checks again, since state may change while the bytes stream.
-	if err := s.precheckPublish(ctx, s.meta, repo, in); err != nil {
-		return nil, err
+	// With blob rows, a small body is read first: refused, it leaves
+	// nothing behind (its row is written by the transaction below, which
+	// makes every check of the precheck again), so the precheck's reads
+	// are saved. Its SHA-256 mismatch yields to the precheck's refusal,
+	// as when the precheck runs first.
+	var held *heldBlob
+	if s.blobRows {
+		held, err = s.readRow(ctx, d.ID, &in.Body, in.SHA256)
+		if err != nil && apierr.Is(err, apierr.Validation) {
+			if perr := s.precheckPublish(ctx, s.meta, repo, in); perr != nil {
+				return nil, perr
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	if err := s.admit(&in.Body); err != nil {
-		return nil, err
+	if held == nil {
+		// Refuse doomed uploads before storing a byte; the transaction
+		// below checks again, since state may change while the bytes
+		// stream.
+		if err := s.precheckPublish(ctx, s.meta, repo, in); err != nil {
+			return nil, err
+		}
+		if err := s.admit(&in.Body); err != nil {
+			return nil, err
+		}
+		store := s.storeBlob
+		if s.blobRows {
+			store = s.putBlob // the body is known to be too large for a row
+		}
+		if held, err = store(ctx, d.ID, in.Body, in.SHA256); err != nil {
+			return nil, err
+		}
 	}
-	dg, unlock, err := s.storeBlob(ctx, d.ID, in.Body, in.SHA256)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
+	defer held.release()
+	dg := held.Digests
 	now := s.now().UTC()
 	var res PublishResult
 	err = s.updatePackage(ctx, repo.ID, in.Format, in.Namespace, in.Package, func(tx meta.Tx) error {
+		if err := held.record(ctx, tx, now); err != nil {
+			return err
+		}
 		p, err := packageFor(ctx, tx, repo.ID, in.Format, in.Namespace, in.Package, meta.Allow, meta.Block, now)
 		if err != nil {
 			return err
@@ -200,18 +229,65 @@ func versionClosed(in PublishInput, status string) error {
 		in.Version, displayName(in.Format, in.Namespace, in.Package), status)
 }
 
-// storeBlob streams body into the domain's blob namespace holding the
-// blob's lock shared, from before the bytes are stored (or found already
-// stored) until the caller calls unlock after the rows that reference them
-// commit, so the collector cannot delete a blob this upload found already
-// stored. Only this one blob is locked: the collector goes on with every
-// other blob of the domain meanwhile.
-func (s *Service) storeBlob(ctx context.Context, domainID string, body io.Reader, sha256 string) (blob.Digests, func(), error) {
+// heldBlob is an upload's blob from storeBlob until the rows that
+// reference it commit: stored, and held by a shared blob lock so that the
+// collector cannot delete it meanwhile; or, when small and the metadata
+// store keeps blob rows, not stored yet: record writes it in the
+// transaction that references it.
+type heldBlob struct {
+	blob.Digests
+	ns    string
+	row   []byte         // the content, for record to write; nil once stored
+	locks meta.BlobLocks // the stored blob's lock; nil for a row
+}
+
+// record writes the blob's row in tx, if it is one; call it in every
+// transaction that inserts rows referencing the blob, before they commit.
+func (b *heldBlob) record(ctx context.Context, tx meta.Tx, now time.Time) error {
+	if b.row == nil {
+		return nil
+	}
+	w, ok := tx.(meta.BlobRowWriter)
+	if !ok {
+		return apierr.New(apierr.Internal, "The metadata store cannot write blob rows.")
+	}
+	return w.PutBlobRow(ctx, b.ns, b.SHA256, b.row, now)
+}
+
+// release ends the hold: call it once the referencing rows committed (or
+// failed to).
+func (b *heldBlob) release() {
+	if b.locks != nil {
+		b.locks.Close()
+	}
+}
+
+// storeBlob reads body for the domain's blob namespace. A body of up to
+// rows.Max bytes, when the metadata store keeps blob rows, stays in memory
+// for the referencing transaction to write (heldBlob.record): no blob
+// store request, and no lock until that transaction takes one. Any other
+// body streams into the blob store holding the blob's lock shared, from
+// before the bytes are stored (or found already stored) until release, so
+// the collector cannot delete a blob this upload found already stored.
+// Only this one blob is locked: the collector goes on with every other blob
+// of the domain meanwhile.
+func (s *Service) storeBlob(ctx context.Context, domainID string, body io.Reader, sha256 string) (*heldBlob, error) {
+	if s.blobRows {
+		held, err := s.readRow(ctx, domainID, &body, sha256)
+		if held != nil || err != nil {
+			return held, err
+		}
+	}
+	return s.putBlob(ctx, domainID, body, sha256)
+}
+
+// putBlob is storeBlob's path through the blob store.
+func (s *Service) putBlob(ctx context.Context, domainID string, body io.Reader, sha256 string) (*heldBlob, error) {
 	locks := s.meta.BlobLocks(domainID)
 	if sha256 != "" {
 		if _, err := locks.Lock(ctx, sha256, false, false); err != nil {
 			locks.Close()
-			return blob.Digests{}, nil, err
+			return nil, err
 		}
 	}
 	dg, err := s.blobs.Put(ctx, domainID, body, sha256, s.maxAssetSize)
@@ -230,9 +306,43 @@ func (s *Service) storeBlob(ctx context.Context, domainID string, body io.Reader
 	}
 	if err != nil {
 		locks.Close()
-		return blob.Digests{}, nil, err
+		return nil, err
 	}
-	return dg, locks.Close, nil
+	return &heldBlob{Digests: dg, ns: domainID, locks: locks}, nil
+}
+
+// readRow reads *body for a blob row, when the metadata store keeps them:
+// a body that ends within rows.Max bytes is returned held in memory, for the
+// referencing transaction to write (heldBlob.record). A larger one returns
+// nil, with *body set to yield the whole content again (the head it read,
+// then the rest), as it does after an error.
+func (s *Service) readRow(ctx context.Context, ns string, body *io.Reader, sha256 string) (*heldBlob, error) {
+	if err := blob.CheckPut(ns, sha256); err != nil {
+		return nil, err
+	}
+	bp, _ := s.heads.Get().(*[]byte)
+	if bp == nil {
+		b := make([]byte, rows.Max+1)
+		bp = &b
+	}
+	defer s.heads.Put(bp)
+	h := blob.NewHasher()
+	defer h.Close()
+	head, eof, err := blob.ReadHead(ctx, *body, *bp, h, s.maxAssetSize)
+	if err != nil {
+		return nil, err
+	}
+	if !eof {
+		// Not seekable: an upload whose blob is collected before it is
+		// referenced fails with an error to retry (storeBlob).
+		*body = io.MultiReader(bytes.NewReader(bytes.Clone(head)), *body)
+		return nil, nil
+	}
+	dg := h.Digests()
+	if sha256 != "" && dg.SHA256 != sha256 {
+		return nil, blob.Mismatch(dg.SHA256, sha256)
+	}
+	return &heldBlob{Digests: dg, ns: ns, row: bytes.Clone(head)}, nil
 }
 
 // putAsset returns v's asset name, inserting it with the digests dg when

@@ -10,6 +10,7 @@ import (
 	"encoding/base32"
 	"encoding/hex"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/arca-repo/arca/internal/auth/token"
@@ -43,6 +44,11 @@ type Options struct {
 	ExternalURLs map[string]string
 	// BlobCache keeps small blobs in memory for downloads (nil: none).
 	BlobCache *memcache.Cache
+	// BlobRows says that Blobs keeps blobs of up to rows.Max bytes as rows
+	// of Meta (blob/rows), whose transactions write them
+	// (meta.BlobRowWriter): an upload that small is held in memory and
+	// written by the transaction that references it.
+	BlobRows bool
 }
 
 // Service implements the CodeArtifact operations.
@@ -63,6 +69,8 @@ type Service struct {
 	events       Events
 	blobCache    *memcache.Cache
 	policies     policyCache
+	blobRows     bool
+	heads        sync.Pool // *[]byte of rows.Max+1 bytes, when blobRows
 }
 
 // New returns a Service.
@@ -81,6 +89,7 @@ func New(o Options) *Service {
 		externalURLs: o.ExternalURLs,
 		events:       noEvents{},
 		blobCache:    o.BlobCache,
+		blobRows:     o.BlobRows,
 	}
 	if s.maxAssetSize <= 0 {
 		s.maxAssetSize = 5 << 30

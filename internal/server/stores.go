@@ -11,6 +11,7 @@ import (
 	"github.com/arca-repo/arca/internal/blob"
 	"github.com/arca-repo/arca/internal/blob/fs"
 	"github.com/arca-repo/arca/internal/blob/memcache"
+	"github.com/arca-repo/arca/internal/blob/rows"
 	"github.com/arca-repo/arca/internal/blob/s3"
 	"github.com/arca-repo/arca/internal/config"
 	"github.com/arca-repo/arca/internal/meta"
@@ -45,7 +46,11 @@ const s3UploadAge = 24 * time.Hour
 
 // CleanTemp removes uploads that a crash interrupted and returns how many.
 func (st *Stores) CleanTemp(ctx context.Context) (int, error) {
-	switch b := st.Blobs.(type) {
+	b := st.Blobs
+	if r, ok := b.(interface{ Inner() blob.Store }); ok {
+		b = r.Inner() // blob rows (rows.Store) leave no temporary state
+	}
+	switch b := b.(type) {
 	case *fs.Store:
 		return b.CleanTemp(0) // live uploads hold a lock on their file
 	case *s3.Store:
@@ -97,19 +102,25 @@ func OpenStores(ctx context.Context, cfg config.Config, tokens pkgsvc.TokenIssue
 	if err != nil {
 		return nil, errors.Join(errors.New("opening the blob store"), err)
 	}
-	svcBlobs := blobs
-	for _, w := range wrap {
-		svcBlobs = w(svcBlobs)
-	}
 	store, err := OpenMeta(ctx, cfg)
 	if err != nil {
 		return nil, errors.Join(errors.New("opening the metadata store"), err)
 	}
-	// Small blobs of the data directory are kept in memory by the service
-	// (blob_cache_bytes); the S3 store has its own cache (s3_cache_bytes),
-	// which also knows when S3 is unreachable.
+	// On PostgreSQL, small blobs are rows of the database (pg_blob_rows),
+	// written by the transactions that reference them.
+	blobRows := false
+	if r, ok := store.(rows.Rows); ok && cfg.PGBlobRows {
+		blobs, blobRows = rows.New(r, blobs), true
+	}
+	svcBlobs := blobs
+	for _, w := range wrap {
+		svcBlobs = w(svcBlobs)
+	}
+	// Small blobs of the data directory, and blob rows, are kept in memory
+	// by the service (blob_cache_bytes); the S3 store has its own cache
+	// (s3_cache_bytes), which also knows when S3 is unreachable.
 	var blobCache *memcache.Cache
-	if cfg.BlobURL == "" {
+	if cfg.BlobURL == "" || blobRows {
 		blobCache = memcache.New(cfg.BlobCacheBytes, cfg.BlobCacheMaxBlob)
 	}
 	svc := pkgsvc.New(pkgsvc.Options{
@@ -121,6 +132,7 @@ func OpenStores(ctx context.Context, cfg config.Config, tokens pkgsvc.TokenIssue
 		Space:        space.New(cfg.DataDir, cfg.MinFreeSpace),
 		ExternalURLs: cfg.ExternalURLs,
 		BlobCache:    blobCache,
+		BlobRows:     blobRows,
 	})
 	return &Stores{Meta: store, Blobs: blobs, Service: svc}, nil
 }

@@ -72,9 +72,41 @@ func (cl *cluster) start(t testing.TB, extra ...string) *server {
 	return startServer(t, serverOpts{Env: cl.Env(extra...)})
 }
 
-// blobKeys lists the blobs in the bucket as "namespace/sha256", sorted,
-// straight from S3 (not through arca).
+// blobKeys lists the cluster's blobs as "namespace/sha256", sorted, straight
+// from their stores (not through arca): the bucket's objects and the blob
+// rows of the schema (small blobs, internal/blob/rows), each blob once.
 func (cl *cluster) blobKeys(t testing.TB) []string {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, k := range cl.bucketKeys(t) {
+		seen[k] = true
+	}
+	conn := arcatest.PGConn(t)
+	defer conn.Close(context.Background())
+	rows, err := conn.Query(context.Background(), `SELECT namespace || '/' || sha256 FROM `+cl.Schema+`.blob_rows`)
+	if err != nil {
+		t.Fatalf("listing blob rows: %v", err)
+	}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		seen[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("listing blob rows: %v", err)
+	}
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// bucketKeys lists the blobs in the bucket as "namespace/sha256", sorted.
+func (cl *cluster) bucketKeys(t testing.TB) []string {
 	t.Helper()
 	root := cl.Prefix + "/blobs/"
 	var keys []string

@@ -12,7 +12,8 @@ import (
 
 // With ARCA_S3_REDIRECT_DOWNLOADS=true, GetPackageVersionAsset answers 307
 // with the version headers and a presigned S3 URL that serves the bytes to
-// anyone holding it, with no credentials of its own.
+// anyone holding it, with no credentials of its own. Blobs of up to 64 KiB
+// are rows of PostgreSQL, not objects: those arca serves itself.
 func TestClusterS3DownloadRedirect(t *testing.T) {
 	t.Parallel()
 	cl := newCluster(t, 1, "ARCA_S3_REDIRECT_DOWNLOADS=true")
@@ -21,12 +22,26 @@ func TestClusterS3DownloadRedirect(t *testing.T) {
 	createDomain(t, c, "redir")
 	createRepo(t, c, "redir", "repo")
 	p := pkgRef{Domain: "redir", Repo: "repo", Namespace: "ns", Package: "pkg"}
-	data := []byte("bytes served straight from the bucket " + randHex(32))
+	data := []byte(strings.Repeat("bytes served straight from the bucket "+randHex(32), 1000)) // > 64 KiB
 	out := publish(t, c, p, "1.0", "a.bin", data, false)
 	rev := aws.ToString(out.VersionRevision)
 
+	// A small asset is a blob row: streamed by arca, not redirected.
+	small := []byte("a small asset, kept as a row " + randHex(32))
+	publish(t, c, p, "2.0", "small.bin", small, false)
+	resp, err := http.Get(s.presign(t, "/v1/package/version/asset", assetQuery(p, "2.0", "small.bin"), 5*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Host != strings.TrimPrefix(s.URL, "http://") || sha256Hex(body) != sha256Hex(small) {
+		t.Fatalf("presigned download of a small asset: %d from %s, %d bytes; want 200 from arca itself with the published bytes",
+			resp.StatusCode, resp.Request.URL.Host, len(body))
+	}
+
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noFollow.Get(s.presign(t, "/v1/package/version/asset", assetQuery(p, "1.0", "a.bin"), 5*time.Minute))
+	resp, err = noFollow.Get(s.presign(t, "/v1/package/version/asset", assetQuery(p, "1.0", "a.bin"), 5*time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +62,7 @@ func TestClusterS3DownloadRedirect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(got.Body)
+	body, _ = io.ReadAll(got.Body)
 	got.Body.Close()
 	if got.StatusCode != 200 || sha256Hex(body) != sha256Hex(data) {
 		t.Fatalf("GET Location: %d, %d bytes (sha256 %s), want 200 and the published %d bytes", got.StatusCode, len(body), sha256Hex(body), len(data))
