@@ -67,7 +67,7 @@ func (s *Service) Publish(ctx context.Context, caller auth.Principal, in Publish
 	// are saved. Its SHA-256 mismatch yields to the precheck's refusal,
 	// as when the precheck runs first.
 	var held *heldBlob
-	if s.blobRows {
+	if s.writeRows {
 		held, err = s.readRow(ctx, d.ID, &in.Body, in.SHA256)
 		if err != nil && apierr.Is(err, apierr.Validation) {
 			if perr := s.precheckPublish(ctx, s.meta, repo, in); perr != nil {
@@ -89,7 +89,7 @@ func (s *Service) Publish(ctx context.Context, caller auth.Principal, in Publish
 			return nil, err
 		}
 		store := s.storeBlob
-		if s.blobRows {
+		if s.writeRows {
 			store = s.putBlob // the body is known to be too large for a row
 		}
 		if held, err = store(ctx, d.ID, in.Body, in.SHA256); err != nil {
@@ -272,7 +272,7 @@ func (b *heldBlob) release() {
 // Only this one blob is locked: the collector goes on with every other blob
 // of the domain meanwhile.
 func (s *Service) storeBlob(ctx context.Context, domainID string, body io.Reader, sha256 string) (*heldBlob, error) {
-	if s.blobRows {
+	if s.writeRows {
 		held, err := s.readRow(ctx, domainID, &body, sha256)
 		if held != nil || err != nil {
 			return held, err

@@ -53,9 +53,9 @@ func newRowsEnv(t *testing.T, wrap func(meta.Store) meta.Store) (*env, *postgres
 	if wrap != nil {
 		m = wrap(pg)
 	}
-	blobs := rows.New(pg, inner)
+	blobs := rows.New(pg, inner, true)
 	e := &env{t: t, ctx: context.Background(), blobs: blobs,
-		svc: New(Options{Meta: m, Blobs: blobs, Region: "us-east-1", PublicURL: "http://x", BlobRows: true})}
+		svc: New(Options{Meta: m, Blobs: blobs, Region: "us-east-1", PublicURL: "http://x", BlobRows: true, WriteBlobRows: true})}
 	if _, err := e.svc.CreateDomain(e.ctx, caller, "acme", "", nil); err != nil {
 		t.Fatal(err)
 	}

@@ -44,11 +44,12 @@ type Options struct {
 	ExternalURLs map[string]string
 	// BlobCache keeps small blobs in memory for downloads (nil: none).
 	BlobCache *memcache.Cache
-	// BlobRows says that Blobs keeps blobs of up to rows.Max bytes as rows
-	// of Meta (blob/rows), whose transactions write them
+	// BlobRows says that Blobs may keep blobs of up to rows.Max bytes as
+	// rows of Meta (blob/rows): downloads of that size are never
+	// redirected. With WriteBlobRows too, Meta's transactions write them
 	// (meta.BlobRowWriter): an upload that small is held in memory and
 	// written by the transaction that references it.
-	BlobRows bool
+	BlobRows, WriteBlobRows bool
 }
 
 // Service implements the CodeArtifact operations.
@@ -69,8 +70,9 @@ type Service struct {
 	events       Events
 	blobCache    *memcache.Cache
 	policies     policyCache
-	blobRows     bool
-	heads        sync.Pool // *[]byte of rows.Max+1 bytes, when blobRows
+	blobRows     bool      // small blobs may be rows: not redirected
+	writeRows    bool      // small uploads are written as rows
+	heads        sync.Pool // *[]byte of rows.Max+1 bytes, when writeRows
 }
 
 // New returns a Service.
@@ -90,6 +92,7 @@ func New(o Options) *Service {
 		events:       noEvents{},
 		blobCache:    o.BlobCache,
 		blobRows:     o.BlobRows,
+		writeRows:    o.BlobRows && o.WriteBlobRows,
 	}
 	if s.maxAssetSize <= 0 {
 		s.maxAssetSize = 5 << 30

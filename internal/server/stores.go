@@ -106,11 +106,13 @@ func OpenStores(ctx context.Context, cfg config.Config, tokens pkgsvc.TokenIssue
 	if err != nil {
 		return nil, errors.Join(errors.New("opening the metadata store"), err)
 	}
-	// On PostgreSQL, small blobs are rows of the database (pg_blob_rows),
-	// written by the transactions that reference them.
+	// On PostgreSQL, small blobs are rows of the database, written by the
+	// transactions that reference them (pg_blob_rows). The rows are read,
+	// listed and collected even when this node writes none, so the
+	// setting may differ between nodes and change at any time.
 	blobRows := false
-	if r, ok := store.(rows.Rows); ok && cfg.PGBlobRows {
-		blobs, blobRows = rows.New(r, blobs), true
+	if r, ok := store.(rows.Rows); ok {
+		blobs, blobRows = rows.New(r, blobs, cfg.PGBlobRows), true
 	}
 	svcBlobs := blobs
 	for _, w := range wrap {
@@ -129,10 +131,11 @@ func OpenStores(ctx context.Context, cfg config.Config, tokens pkgsvc.TokenIssue
 		RedirectDownloads: cfg.S3RedirectDownloads,
 		// The data directory holds the spool (and, by default, the blobs
 		// and the database): its file system keeps the reserve.
-		Space:        space.New(cfg.DataDir, cfg.MinFreeSpace),
-		ExternalURLs: cfg.ExternalURLs,
-		BlobCache:    blobCache,
-		BlobRows:     blobRows,
+		Space:         space.New(cfg.DataDir, cfg.MinFreeSpace),
+		ExternalURLs:  cfg.ExternalURLs,
+		BlobCache:     blobCache,
+		BlobRows:      blobRows,
+		WriteBlobRows: cfg.PGBlobRows,
 	})
 	return &Stores{Meta: store, Blobs: blobs, Service: svc}, nil
 }

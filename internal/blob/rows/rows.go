@@ -44,14 +44,17 @@ type Rows interface {
 type Store struct {
 	rows  Rows
 	inner blob.Store
+	write bool      // Put writes small blobs as rows
 	bufs  sync.Pool // *[]byte of Max+1 bytes: a Put's head
 }
 
 // New returns the store keeping blobs of up to Max bytes in r and the rest
-// in inner. If inner presigns downloads, so does the result (for its
-// blobs; the service serves small ones itself).
-func New(r Rows, inner blob.Store) blob.Store {
-	s := &Store{rows: r, inner: inner}
+// in inner. Without write, Put sends every blob to inner, while reads,
+// Walk and Delete still see the rows (written earlier, or by another node
+// that writes them). If inner presigns downloads, so does the result (for
+// its blobs; the service serves small ones itself).
+func New(r Rows, inner blob.Store, write bool) blob.Store {
+	s := &Store{rows: r, inner: inner, write: write}
 	if p, ok := inner.(blob.Presigner); ok {
 		return &presigning{Store: s, p: p}
 	}
@@ -65,6 +68,9 @@ func (s *Store) Inner() blob.Store { return s.inner }
 // row, committed before Put returns; a larger one streams on into the
 // inner store, its head first.
 func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 string, maxSize int64) (blob.Digests, error) {
+	if !s.write {
+		return s.inner.Put(ctx, ns, r, expectSHA256, maxSize)
+	}
 	if err := blob.CheckPut(ns, expectSHA256); err != nil {
 		return blob.Digests{}, err
 	}

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/arca-repo/arca/internal/apierr"
 	"github.com/arca-repo/arca/internal/blob"
@@ -19,6 +23,10 @@ import (
 // newStore is a rows store on a fresh PostgreSQL schema over a data
 // directory store.
 func newStore(t *testing.T) (blob.Store, *postgres.Store, *fs.Store) {
+	return newStoreWriting(t, true)
+}
+
+func newStoreWriting(t *testing.T, write bool) (blob.Store, *postgres.Store, *fs.Store) {
 	t.Helper()
 	pg, _ := pgtest.Store(t)
 	inner, err := fs.New(t.TempDir())
@@ -26,14 +34,18 @@ func newStore(t *testing.T) (blob.Store, *postgres.Store, *fs.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { inner.Close() })
-	return rows.New(pg, inner), pg, inner
+	return rows.New(pg, inner, write), pg, inner
 }
 
 func TestConformance(t *testing.T) {
-	blobtest.Run(t, func(t *testing.T) blob.Store {
-		s, _, _ := newStore(t)
-		return s
-	})
+	for _, write := range []bool{true, false} {
+		t.Run(fmt.Sprintf("write=%v", write), func(t *testing.T) {
+			blobtest.Run(t, func(t *testing.T) blob.Store {
+				s, _, _ := newStoreWriting(t, write)
+				return s
+			})
+		})
+	}
 }
 
 func random(t *testing.T, n int) []byte {
@@ -120,4 +132,41 @@ func TestSmallBlobOfTheInnerStore(t *testing.T) {
 	if _, err := inner.Stat(ctx, "ns", d.SHA256); !apierr.Is(err, apierr.NotFound) {
 		t.Errorf("after Delete, the inner store still has the blob: %v", err)
 	}
+}
+
+// Not writing rows, the store still reads, lists and deletes the rows
+// there are (written before, or by a node that writes them).
+func TestReadsRowsItDoesNotWrite(t *testing.T) {
+	ctx := context.Background()
+	s, pg, inner := newStoreWriting(t, false)
+	row, stored := random(t, 100), random(t, 200)
+	d, err := s.Put(ctx, "ns", bytes.NewReader(stored), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inner.Stat(ctx, "ns", d.SHA256); err != nil {
+		t.Fatalf("a small blob put without writing rows is not in the inner store: %v", err)
+	}
+	rd := blob.Digests{SHA256: sha(row)}
+	if err := pg.InsertBlobRow(ctx, "ns", rd.SHA256, row, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, s, "ns", rd.SHA256); !bytes.Equal(got, row) {
+		t.Fatal("the row reads back different")
+	}
+	n := 0
+	if err := s.Walk(ctx, func(blob.Info) error { n++; return nil }); err != nil || n != 2 {
+		t.Fatalf("Walk listed %d blobs (%v), want 2", n, err)
+	}
+	if err := s.Delete(ctx, "ns", rd.SHA256); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := pg.BlobRow(ctx, "ns", rd.SHA256); !apierr.Is(err, apierr.NotFound) {
+		t.Fatalf("the deleted row: %v", err)
+	}
+}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
 }
