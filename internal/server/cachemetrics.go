@@ -26,7 +26,7 @@ func registerCaches(mx *metrics.Metrics, st *Stores, issuer *token.Issuer) {
 		s := st.Service.PolicyCacheStats()
 		return metrics.CacheSnapshot{Hits: s.Hits, Misses: s.Misses, Entries: s.Entries, Bytes: int64(s.Bytes), MaxBytes: int64(s.MaxBytes)}
 	})
-	if b, ok := st.Blobs.(*s3.Store); ok {
+	if b, ok := st.baseBlobs().(*s3.Store); ok {
 		mx.Cache("s3_blobs", func() metrics.CacheSnapshot {
 			s := b.CacheStats()
 			return metrics.CacheSnapshot{Hits: s.Hits, Misses: s.Misses, Evictions: s.Evictions, Entries: s.Entries, Bytes: s.Bytes, MaxBytes: s.MaxBytes}
@@ -52,7 +52,7 @@ func registerCaches(mx *metrics.Metrics, st *Stores, issuer *token.Issuer) {
 		mx.Counter("arca_sqlite_updates_total", "Writes the SQLite transactions carried (group commit: updates/commits is the mean group).",
 			func() uint64 { return m.Stats().Updates })
 	}
-	if b, ok := st.Blobs.(*fs.Store); ok {
+	if b, ok := st.baseBlobs().(*fs.Store); ok {
 		mx.Counter("arca_blob_commits_total", "Transactions of the data directory's blobs.db committed (each one fsync).",
 			func() uint64 { return b.WriterStats().Commits })
 		mx.Counter("arca_blob_writes_total", "Small-blob writes (stores and deletes) those transactions carried: writes/commits is the mean group.",

@@ -115,7 +115,8 @@ func (r *readiness) check(ctx context.Context) []string {
 // 503 with a line per store that does not (and while the server starts or
 // drains).
 func (s *Server) readyHandler(st *Stores) http.HandlerFunc {
-	r := newReadiness(s.log, map[string]any{"metadata database": st.Meta, "blob store": st.Blobs})
+	// Blob rows live in the metadata database, which is pinged anyway.
+	r := newReadiness(s.log, map[string]any{"metadata database": st.Meta, "blob store": st.baseBlobs()})
 	return func(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")

@@ -39,6 +39,17 @@ func (st *Stores) Close() error {
 	return err
 }
 
+// baseBlobs is the blob store under the blob rows of PostgreSQL
+// (rows.Store, which keep nothing of their own outside the database): the
+// data directory or S3 store, with its temporary uploads, cache, counters
+// and ping.
+func (st *Stores) baseBlobs() blob.Store {
+	if r, ok := st.Blobs.(interface{ Inner() blob.Store }); ok {
+		return r.Inner()
+	}
+	return st.Blobs
+}
+
 // s3UploadAge is how old a temporary S3 object or multipart upload must be
 // before cleaning removes it: S3 has no lock to tell a live upload, and a
 // multipart upload's age counts from its start.
@@ -46,11 +57,7 @@ const s3UploadAge = 24 * time.Hour
 
 // CleanTemp removes uploads that a crash interrupted and returns how many.
 func (st *Stores) CleanTemp(ctx context.Context) (int, error) {
-	b := st.Blobs
-	if r, ok := b.(interface{ Inner() blob.Store }); ok {
-		b = r.Inner() // blob rows (rows.Store) leave no temporary state
-	}
-	switch b := b.(type) {
+	switch b := st.baseBlobs().(type) {
 	case *fs.Store:
 		return b.CleanTemp(0) // live uploads hold a lock on their file
 	case *s3.Store:

@@ -29,6 +29,8 @@ import (
 // every request that needs it is a 503 with Retry-After in its plane's
 // dialect, never another 5xx or a hang; /readyz says which store is down
 // and /healthz stays 200; once restored, the same requests succeed again.
+// Assets of up to 64 KiB are rows of PostgreSQL (blob rows): publishing and
+// downloading them needs no S3, so they keep working while S3 is down.
 func TestOutage(t *testing.T) {
 	t.Parallel()
 	b := pgBackend(t)
@@ -60,11 +62,20 @@ func TestOutage(t *testing.T) {
 	if _, err := s.publishSDK(t, root, p, "1", "a.bin", []byte("outage asset")); err != nil {
 		t.Fatal(err)
 	}
+	const large = 70 << 10 // more than a blob row holds: an S3 object
+	if _, err := s.publishSDK(t, root, p, "2", "big.bin", genBytes(1, large)); err != nil {
+		t.Fatal(err)
+	}
 	tok := s.token(t, root, "outage")
 	npmURL := s.Endpoint("npm", "outage", "repo")
 	tgz := npmTarball(t, "out", "1.0.0", 100)
 	doc := npmPublishDoc("out", "1.0.0", sriSHA512(tgz), tgz)
 	if r := send(nil, npmRequest(t, "PUT", npmURL+"out", tok, bytes.NewReader(doc), int64(len(doc))), 0); r.Status != 200 && r.Status != 201 {
+		t.Fatalf("npm publish: %d %s", r.Status, r.Body)
+	}
+	bigTgz := npmTarball(t, "big", "1.0.0", large)
+	doc = npmPublishDoc("big", "1.0.0", sriSHA512(bigTgz), bigTgz)
+	if r := send(nil, npmRequest(t, "PUT", npmURL+"big", tok, bytes.NewReader(doc), int64(len(doc))), 0); r.Status != 200 && r.Status != 201 {
 		t.Fatalf("npm publish: %d %s", r.Status, r.Body)
 	}
 
@@ -80,22 +91,34 @@ func TestOutage(t *testing.T) {
 	}
 	asset := url.Values{"domain": {"outage"}, "repository": {"repo"}, "format": {"generic"}, "namespace": {"ns"},
 		"package": {"p"}, "version": {"1"}, "asset": {"a.bin"}}
+	bigAsset := url.Values{"domain": {"outage"}, "repository": {"repo"}, "format": {"generic"}, "namespace": {"ns"},
+		"package": {"p"}, "version": {"2"}, "asset": {"big.bin"}}
 	probes := []probe{
 		{"ListDomains", "meta", controlJSON, func() *http.Request {
 			return s.signedRequest(t, root, "POST", "/v1/domains", nil, []byte(`{}`))
 		}},
-		{"GetPackageVersionAsset", "both", controlJSON, func() *http.Request {
+		{"GetPackageVersionAsset", "meta", controlJSON, func() *http.Request {
 			return s.signedRequest(t, root, "GET", "/v1/package/version/asset", asset, nil)
 		}},
-		{"PublishPackageVersion", "both", controlJSON, func() *http.Request {
+		{"GetPackageVersionAsset 70 KiB", "both", controlJSON, func() *http.Request {
+			return s.signedRequest(t, root, "GET", "/v1/package/version/asset", bigAsset, nil)
+		}},
+		{"PublishPackageVersion", "meta", controlJSON, func() *http.Request {
 			body := []byte(fmt.Sprintf("asset %d", version.Add(1)))
+			return s.publishRequest(t, root, p, fmt.Sprint(100+version.Load()), "a.bin", bytes.NewReader(body), int64(len(body)), sha256Hex(body))
+		}},
+		{"PublishPackageVersion 70 KiB", "both", controlJSON, func() *http.Request {
+			body := genBytes(uint64(version.Add(1)), large)
 			return s.publishRequest(t, root, p, fmt.Sprint(100+version.Load()), "a.bin", bytes.NewReader(body), int64(len(body)), sha256Hex(body))
 		}},
 		{"npm packument", "meta", npmJSON, func() *http.Request {
 			return npmRequest(t, "GET", npmURL+"out", tok, nil, 0)
 		}},
-		{"npm tarball", "both", npmJSON, func() *http.Request {
+		{"npm tarball", "meta", npmJSON, func() *http.Request {
 			return npmRequest(t, "GET", npmURL+"out/-/out-1.0.0.tgz", tok, nil, 0)
+		}},
+		{"npm tarball 70 KiB", "both", npmJSON, func() *http.Request {
+			return npmRequest(t, "GET", npmURL+"big/-/big-1.0.0.tgz", tok, nil, 0)
 		}},
 	}
 	// run sends every probe; down is the store that is cut ("" = none).
