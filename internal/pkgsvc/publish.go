@@ -1,7 +1,6 @@
 package pkgsvc
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -320,29 +319,17 @@ func (s *Service) readRow(ctx context.Context, ns string, body *io.Reader, sha25
 	if err := blob.CheckPut(ns, sha256); err != nil {
 		return nil, err
 	}
-	bp, _ := s.heads.Get().(*[]byte)
-	if bp == nil {
-		b := make([]byte, rows.Max+1)
-		bp = &b
-	}
-	defer s.heads.Put(bp)
-	h := blob.NewHasher()
-	defer h.Close()
-	head, eof, err := blob.ReadHead(ctx, *body, *bp, h, s.maxAssetSize)
+	row, dg, whole, err := rows.Read(ctx, *body, sha256, s.maxAssetSize)
 	if err != nil {
 		return nil, err
 	}
-	if !eof {
+	if row == nil {
 		// Not seekable: an upload whose blob is collected before it is
-		// referenced fails with an error to retry (storeBlob).
-		*body = io.MultiReader(bytes.NewReader(bytes.Clone(head)), *body)
+		// referenced fails with an error to retry (putBlob).
+		*body = whole
 		return nil, nil
 	}
-	dg := h.Digests()
-	if sha256 != "" && dg.SHA256 != sha256 {
-		return nil, blob.Mismatch(dg.SHA256, sha256)
-	}
-	return &heldBlob{Digests: dg, ns: ns, row: bytes.Clone(head)}, nil
+	return &heldBlob{Digests: dg, ns: ns, row: row}, nil
 }
 
 // putAsset returns v's asset name, inserting it with the digests dg when

@@ -107,12 +107,22 @@ func TestGCSparesABlobAnUploadFoundAlreadyStored(t *testing.T) {
 		pause = &pausingBlobs{Store: b, stored: make(chan struct{}, 1), release: make(chan struct{})}
 		return pause
 	})
+	gcSparesAPausedPublish(t, e, pause.stored, pause.release)
+}
+
+// gcSparesAPausedPublish makes two blobs garbage, then publishes the first
+// one's bytes again, paused (paused receives, release resumes it) after
+// the bytes are stored or found and before the reference commits, and
+// collects meanwhile: only the other garbage may go, the paused one is
+// busy; once the publish committed, the blob is referenced and stays.
+func gcSparesAPausedPublish(t *testing.T, e *env, paused <-chan struct{}, release chan<- struct{}) {
+	t.Helper()
 	data, other := []byte("shared bytes"), []byte("other garbage")
 	for _, p := range []struct {
 		pkg  string
 		data []byte
 	}{{"p", data}, {"q", other}} {
-		go func() { <-pause.stored; pause.release <- struct{}{} }()
+		go func() { <-paused; release <- struct{}{} }()
 		e.mustPublish("src", p.pkg, "1.0", p.data)
 		if _, err := e.svc.DeletePackageVersions(e.ctx, caller, coord("src", p.pkg), []string{"1.0"}, ""); err != nil {
 			t.Fatal(err)
@@ -122,7 +132,7 @@ func TestGCSparesABlobAnUploadFoundAlreadyStored(t *testing.T) {
 	// finds them stored and pauses before committing its reference.
 	done := make(chan error, 1)
 	go func() { _, err := e.publish("src", "p", "2.0", data); done <- err }()
-	<-pause.stored
+	<-paused
 	rep, err := e.svc.CollectGarbage(e.ctx, false)
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +143,7 @@ func TestGCSparesABlobAnUploadFoundAlreadyStored(t *testing.T) {
 	if _, err := e.blobs.Stat(e.ctx, rep.Busy[0].Namespace, sum(other)); !apierr.Is(err, apierr.NotFound) {
 		t.Fatalf("the other garbage after collection: %v, want it deleted", err)
 	}
-	pause.release <- struct{}{}
+	release <- struct{}{}
 	if err := <-done; err != nil {
 		t.Fatalf("publish: %v", err)
 	}
@@ -143,8 +153,8 @@ func TestGCSparesABlobAnUploadFoundAlreadyStored(t *testing.T) {
 	}
 	// Once the upload committed, the blob is referenced and stays.
 	go func() {
-		for range pause.stored {
-			pause.release <- struct{}{}
+		for range paused {
+			release <- struct{}{}
 		}
 	}()
 	if rep, err := e.svc.CollectGarbage(e.ctx, false); err != nil || rep.Deleted != 0 || rep.Scanned != 1 {

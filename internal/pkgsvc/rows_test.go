@@ -143,35 +143,5 @@ func TestGCSparesABlobRowAPublishIsWriting(t *testing.T) {
 		pause = &rowPausingMeta{Store: m, written: make(chan struct{}, 1), release: make(chan struct{})}
 		return pause
 	})
-	data, other := []byte("shared bytes"), []byte("other garbage")
-	for _, p := range []struct {
-		pkg  string
-		data []byte
-	}{{"p", data}, {"q", other}} {
-		go func() { <-pause.written; pause.release <- struct{}{} }()
-		e.mustPublish("src", p.pkg, "1.0", p.data)
-		if _, err := e.svc.DeletePackageVersions(e.ctx, caller, coord("src", p.pkg), []string{"1.0"}, ""); err != nil {
-			t.Fatal(err)
-		}
-	}
-	done := make(chan error, 1)
-	go func() { _, err := e.publish("src", "p", "2.0", data); done <- err }()
-	<-pause.written
-	rep, err := e.svc.CollectGarbage(e.ctx, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Scanned != 2 || rep.Deleted != 1 || len(rep.Busy) != 1 || rep.Busy[0].SHA256 != sum(data) {
-		t.Fatalf("collector during a publish: %+v; want the written row skipped as busy and only the other garbage deleted", rep)
-	}
-	pause.release <- struct{}{}
-	if err := <-done; err != nil {
-		t.Fatalf("publish: %v", err)
-	}
-	if got, err := e.download("src", "p", "2.0"); err != nil || !bytes.Equal(got, data) {
-		t.Fatalf("asset after collection: %q, %v", got, err)
-	}
-	if rep, err := e.svc.CollectGarbage(e.ctx, false); err != nil || rep.Deleted != 0 || rep.Scanned != 1 {
-		t.Fatalf("second collection: %+v, %v; want 1 scanned, 0 deleted", rep, err)
-	}
+	gcSparesAPausedPublish(t, e, pause.written, pause.release)
 }

@@ -10,7 +10,6 @@ import (
 	"encoding/base32"
 	"encoding/hex"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/arca-repo/arca/internal/auth/token"
@@ -70,9 +69,8 @@ type Service struct {
 	events       Events
 	blobCache    *memcache.Cache
 	policies     policyCache
-	blobRows     bool      // small blobs may be rows: not redirected
-	writeRows    bool      // small uploads are written as rows
-	heads        sync.Pool // *[]byte of rows.Max+1 bytes, when writeRows
+	blobRows     bool // small blobs may be rows: not redirected
+	writeRows    bool // small uploads are written as rows
 }
 
 // New returns a Service.

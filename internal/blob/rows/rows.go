@@ -44,8 +44,7 @@ type Rows interface {
 type Store struct {
 	rows  Rows
 	inner blob.Store
-	write bool      // Put writes small blobs as rows
-	bufs  sync.Pool // *[]byte of Max+1 bytes: a Put's head
+	write bool // Put writes small blobs as rows
 }
 
 // New returns the store keeping blobs of up to Max bytes in r and the rest
@@ -64,6 +63,37 @@ func New(r Rows, inner blob.Store, write bool) blob.Store {
 // Inner returns the store that holds the blobs of more than Max bytes.
 func (s *Store) Inner() blob.Store { return s.inner }
 
+// heads are the buffers Read reads into: Max+1 bytes each.
+var heads = sync.Pool{New: func() any { b := make([]byte, Max+1); return &b }}
+
+// Read reads an upload's content from r for a row, checking its SHA-256
+// against expectSHA256 (if not "") and its size against maxSize (if > 0)
+// as a blob store's Put does. A content that ends within Max bytes is
+// returned whole as row, with its digests. A larger one returns row nil
+// and whole, which yields the content again from its first byte (the head
+// Read consumed, then the rest of r).
+func Read(ctx context.Context, r io.Reader, expectSHA256 string, maxSize int64) (row []byte, d blob.Digests, whole io.Reader, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, d, nil, blob.Cancelled(err)
+	}
+	bp := heads.Get().(*[]byte)
+	defer heads.Put(bp)
+	h := blob.NewHasher()
+	defer h.Close()
+	head, eof, err := blob.ReadHead(ctx, r, *bp, h, maxSize)
+	if err != nil {
+		return nil, d, nil, err
+	}
+	if !eof {
+		return nil, d, io.MultiReader(bytes.NewReader(bytes.Clone(head)), r), nil
+	}
+	d = h.Digests()
+	if expectSHA256 != "" && d.SHA256 != expectSHA256 {
+		return nil, blob.Digests{}, nil, blob.Mismatch(d.SHA256, expectSHA256)
+	}
+	return bytes.Clone(head), d, nil, nil
+}
+
 // Put implements blob.Store: a content that ends within Max bytes becomes a
 // row, committed before Put returns; a larger one streams on into the
 // inner store, its head first.
@@ -74,29 +104,14 @@ func (s *Store) Put(ctx context.Context, ns string, r io.Reader, expectSHA256 st
 	if err := blob.CheckPut(ns, expectSHA256); err != nil {
 		return blob.Digests{}, err
 	}
-	if err := ctx.Err(); err != nil {
-		return blob.Digests{}, blob.Cancelled(err)
-	}
-	bp, _ := s.bufs.Get().(*[]byte)
-	if bp == nil {
-		b := make([]byte, Max+1)
-		bp = &b
-	}
-	defer s.bufs.Put(bp)
-	h := blob.NewHasher()
-	defer h.Close()
-	head, eof, err := blob.ReadHead(ctx, r, *bp, h, maxSize)
+	row, d, whole, err := Read(ctx, r, expectSHA256, maxSize)
 	if err != nil {
 		return blob.Digests{}, err
 	}
-	if !eof {
-		return s.inner.Put(ctx, ns, io.MultiReader(bytes.NewReader(head), r), expectSHA256, maxSize)
+	if row == nil {
+		return s.inner.Put(ctx, ns, whole, expectSHA256, maxSize)
 	}
-	d := h.Digests()
-	if expectSHA256 != "" && d.SHA256 != expectSHA256 {
-		return blob.Digests{}, blob.Mismatch(d.SHA256, expectSHA256)
-	}
-	if err := s.rows.InsertBlobRow(ctx, ns, d.SHA256, head, time.Now()); err != nil {
+	if err := s.rows.InsertBlobRow(ctx, ns, d.SHA256, row, time.Now()); err != nil {
 		return blob.Digests{}, err
 	}
 	return d, nil
