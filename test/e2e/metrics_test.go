@@ -259,8 +259,9 @@ func readJSONLines(t *testing.T, path string) []map[string]any {
 }
 
 // On PostgreSQL + S3 the per-node caches show up too: a second download
-// of a small asset is answered from the S3 store's memory and the lookup
-// cache, and the counters say so.
+// of a 4 KiB asset (a blob row) is answered from the service's blob cache,
+// of a 100 KiB one (an S3 object) from the S3 store's memory, both after
+// the lookup cache, and the counters say so.
 func TestMetricsClusterCaches(t *testing.T) {
 	t.Parallel()
 	cl := newCluster(t, 1)
@@ -269,10 +270,11 @@ func TestMetricsClusterCaches(t *testing.T) {
 	createDomain(t, c, "obs")
 	createRepo(t, c, "obs", "rr")
 	p := pkgRef{Domain: "obs", Repo: "rr", Namespace: "ns", Package: "p"}
-	data := []byte(strings.Repeat("x", 4096))
-	publish(t, c, p, "1.0", "a.bin", data, false)
+	publish(t, c, p, "1.0", "a.bin", []byte(strings.Repeat("x", 4096)), false)
+	publish(t, c, p, "2.0", "a.bin", []byte(strings.Repeat("y", 100<<10)), false)
 	for i := 0; i < 3; i++ {
 		download(t, c, p, "1.0", "a.bin")
+		download(t, c, p, "2.0", "a.bin")
 	}
 	m, code := scrape(t, s.URL, "")
 	if code != http.StatusOK {
@@ -280,6 +282,7 @@ func TestMetricsClusterCaches(t *testing.T) {
 	}
 	for _, want := range []string{
 		`arca_cache_hits_total{cache="s3_blobs"}`,
+		`arca_cache_hits_total{cache="blobs"}`,
 		`arca_cache_max_bytes{cache="pg_lookups"}`,
 		`arca_cache_max_bytes{cache="s3_blobs"}`,
 	} {
