@@ -7,11 +7,11 @@
 package format
 
 import (
-	"github.com/arca-repo/arca/internal/pkgsvc"
 	"net/http"
 
 	"github.com/arca-repo/arca/internal/auth"
 	"github.com/arca-repo/arca/internal/meta"
+	"github.com/arca-repo/arca/internal/pkgsvc"
 )
 
 // Request is one authenticated request to a repository endpoint.

@@ -80,18 +80,17 @@ func (s *Service) Publish(ctx context.Context, caller auth.Principal, in Publish
 	if held == nil {
 		// Refuse doomed uploads before storing a byte; the transaction
 		// below checks again, since state may change while the bytes
-		// stream.
+		// stream. (A row needs no free-space reserve: it is not stored
+		// in the data directory.)
 		if err := s.precheckPublish(ctx, s.meta, repo, in); err != nil {
 			return nil, err
 		}
 		if err := s.admit(&in.Body); err != nil {
 			return nil, err
 		}
-		store := s.storeBlob
-		if s.writeRows {
-			store = s.putBlob // the body is known to be too large for a row
-		}
-		if held, err = store(ctx, d.ID, in.Body, in.SHA256); err != nil {
+		// Not storeBlob: the body is no row (too large, or rows are not
+		// written), so it goes to the blob store.
+		if held, err = s.putBlob(ctx, d.ID, in.Body, in.SHA256); err != nil {
 			return nil, err
 		}
 	}
@@ -314,7 +313,7 @@ func (s *Service) putBlob(ctx context.Context, domainID string, body io.Reader, 
 // a body that ends within rows.Max bytes is returned held in memory, for the
 // referencing transaction to write (heldBlob.record). A larger one returns
 // nil, with *body set to yield the whole content again (the head it read,
-// then the rest), as it does after an error.
+// then the rest). After an error the body is spent.
 func (s *Service) readRow(ctx context.Context, ns string, body *io.Reader, sha256 string) (*heldBlob, error) {
 	if err := blob.CheckPut(ns, sha256); err != nil {
 		return nil, err
